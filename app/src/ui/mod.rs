@@ -1,0 +1,72 @@
+//! The Leptos UI: the document shell rendered by the server, the app layout (side navigation on
+//! tablets, bottom navigation on phones) and one module per screen.
+
+mod icons;
+mod layout;
+mod pages;
+pub mod signin;
+
+use crate::i18n::I18nContextProvider;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="theme-color" content="#1f5fbf" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: translations, routing and the layout around every screen.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Remember the language for a year on this device (the cookie is also what lets the server
+    // render the right language before the wasm loads).
+    let cookie_options = leptos_i18n::context::CookieOptions::default()
+        .max_age(365_i64 * 24 * 60 * 60 * 1000)
+        .path("/");
+    view! {
+        <I18nContextProvider cookie_options>
+            <Stylesheet id="leptos" href="/pkg/kedao.css" />
+            <Meta name="description" content="Kedao 客道" />
+            <AppTitle />
+            <Router>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/signin") view=signin::SignIn />
+                    <ParentRoute path=path!("") view=layout::Layout>
+                        <Route path=path!("") view=pages::Workbench />
+                        <Route path=path!("customers") view=pages::Customers />
+                        <Route path=path!("funnel") view=pages::Funnel />
+                        <Route path=path!("segments") view=pages::Segments />
+                        <Route path=path!("promotions") view=pages::Promotions />
+                        <Route path=path!("settings") view=pages::Settings />
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn AppTitle() -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
+    view! { <Title text=move || crate::i18n::t_string!(i18n, app_name).to_string() /> }
+}

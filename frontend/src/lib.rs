@@ -1,0 +1,8 @@
+//! The wasm entry point: `hydrate()` is called by the script the server puts in the page and
+//! brings the server-rendered shell to life.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(kedao_app::App);
+}

@@ -1,0 +1,72 @@
+//! Settings: built-in defaults, then a TOML file (`--config FILE`, or `kedao.toml` if present),
+//! then environment variables `KEDAO_<FIELD>` (e.g. `KEDAO_LISTEN`) and `DATABASE_URL`.
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://FILE` (the default, embedded) or `postgres://user:pass@host:port/db`.
+    pub database_url: String,
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Where `cargo leptos build` put the site (wasm, JS, CSS, public assets).
+    pub site_root: String,
+    /// Demo mode: load the demo dataset on first start and allow the demo logins.
+    pub demo: bool,
+    /// Requests taking longer than this are answered 408.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Hours a sign-in stays valid.
+    pub session_ttl_hours: i64,
+    /// Mark the session cookie `Secure` (set when served over https).
+    pub secure_cookies: bool,
+    /// `text` (default) or `json` log lines.
+    pub log_format: String,
+    /// Largest number of pooled database connections per process.
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://kedao.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: "target/site".into(),
+            demo: false,
+            request_timeout_secs: 30,
+            body_limit_bytes: 4 * 1024 * 1024,
+            session_ttl_hours: 24 * 14,
+            secure_cookies: false,
+            log_format: "text".into(),
+            max_connections: 16,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the settings. A config file named explicitly must exist.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!("config file not found: {}", path.display());
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None if Path::new("kedao.toml").is_file() => figment = figment.merge(Toml::file_exact("kedao.toml")),
+            None => {}
+        }
+        let figment = figment
+            .merge(Env::prefixed("KEDAO_"))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}")).context("reading settings")
+    }
+}

@@ -1,0 +1,57 @@
+//! One error type for every handler. Client errors carry a stable code the UI translates; server
+//! errors say only that something went wrong, and their cause chain goes to the log.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::FromRequest;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed; `code` names what is wrong, `message` is for developers.
+    #[error("bad request: {code}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            AppError::BadRequest { code, message } => (StatusCode::BAD_REQUEST, json!({ "error": code, "message": message })),
+            AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, json!({ "error": "invalid_credentials" })),
+            AppError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal_error" }))
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        let code = match rejection {
+            JsonRejection::MissingJsonContentType(_) => "expected_json",
+            JsonRejection::JsonSyntaxError(_) => "invalid_json",
+            JsonRejection::JsonDataError(_) => "invalid_fields",
+            _ => "invalid_body",
+        };
+        AppError::BadRequest { code, message: rejection.body_text() }
+    }
+}
+
+/// `Json` whose rejections come back in the app's own error format.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}

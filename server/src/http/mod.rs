@@ -1,0 +1,70 @@
+//! The HTTP surface. [`router`] builds the whole app so tests can drive it in-process; each area
+//! contributes its own routes:
+//! - `GET /healthz` ([`health`]);
+//! - `/api/auth/*` ([`auth`]);
+//! - everything else: the Leptos pages (server-rendered, then hydrated) and static files.
+
+mod auth;
+mod error;
+mod health;
+
+pub use error::{AppError, AppJson};
+
+use crate::config::Config;
+use crate::db::Db;
+use axum::extract::FromRef;
+use axum::Router;
+use kedao_app::{shell, App};
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler may use. Cheap to clone; holds no per-user state (sessions are in the
+/// database, so any process behind a load balancer can answer any request).
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("kedao")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build()
+}
+
+/// The whole application as an axum router.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let api = Router::new().merge(health::router()).merge(auth::router());
+    Router::new()
+        .merge(api)
+        .leptos_routes(&state, routes, {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(state.config.request_timeout_secs),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

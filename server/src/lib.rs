@@ -1,0 +1,16 @@
+//! Kedao's server. `main.rs` only parses the command line; everything it runs lives here so the
+//! integration tests start the very same application:
+//! - [`config`]: settings from defaults, an optional TOML file and `KEDAO_*` / `DATABASE_URL`;
+//! - [`db`]: the connection pool (SQLite or PostgreSQL), migrations and backup;
+//! - [`startup`]: [`startup::Application`], the bound, running HTTP server;
+//! - [`http`]: the router: health, sign-in, the Leptos pages and static files;
+//! - [`auth`]: password hashing and sessions; [`seed`]: the deterministic demo dataset.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

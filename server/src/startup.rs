@@ -1,0 +1,81 @@
+//! [`Application`]: the configured, bound server. `kedao serve` and the integration tests start
+//! the very same thing; tests bind port 0 and read the port back.
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::http::{leptos_options, router, AppState};
+use anyhow::Context;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    router: axum::Router,
+    db: Db,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations, loads the demo data in demo mode when the
+    /// database has none, and binds the listening socket.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = Db::connect(&config.database_url, config.max_connections).await?;
+        db.migrate().await?;
+        if config.demo {
+            crate::seed::seed_if_empty(&db).await?;
+        }
+        Self::build_with_db(config, db).await
+    }
+
+    /// Like [`Application::build`] with an already prepared database.
+    pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(config.listen).await.map_err(|e| {
+            let reason = match e.kind() {
+                std::io::ErrorKind::AddrInUse => "address already in use".to_string(),
+                _ => e.to_string(),
+            };
+            anyhow::anyhow!("cannot listen on {}: {reason}", config.listen)
+        })?;
+        let port = listener.local_addr().context("reading the bound address")?.port();
+        let mut leptos = leptos_options(&config);
+        leptos.site_addr.set_port(port);
+        let state = AppState { db: db.clone(), config: Arc::new(config), leptos };
+        Ok(Application { port, listener, router: router(state), db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")?;
+        self.db.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

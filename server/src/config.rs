@@ -51,6 +51,20 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Every setting's name, as in the TOML file and (upper-cased, after `KEDAO_`) the environment.
+    pub const FIELDS: [&'static str; 10] = [
+        "database_url",
+        "listen",
+        "site_root",
+        "demo",
+        "request_timeout_secs",
+        "body_limit_bytes",
+        "session_ttl_hours",
+        "secure_cookies",
+        "log_format",
+        "max_connections",
+    ];
+
     /// Reads the settings. A config file named explicitly must exist.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
@@ -64,9 +78,25 @@ impl Config {
             None if Path::new("kedao.toml").is_file() => figment = figment.merge(Toml::file_exact("kedao.toml")),
             None => {}
         }
+        // Only settings: other KEDAO_* variables (KEDAO_NEW_PASSWORD, test knobs) are not config.
         let figment = figment
-            .merge(Env::prefixed("KEDAO_"))
+            .merge(Env::prefixed("KEDAO_").only(&Config::FIELDS))
             .merge(Env::raw().only(&["DATABASE_URL"]));
         figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}")).context("reading settings")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_list_every_setting() {
+        let value = serde_json::to_value(Config::default()).unwrap();
+        let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut fields = Config::FIELDS.to_vec();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
     }
 }

@@ -36,16 +36,17 @@ impl Money {
 
     /// Parses what a user types: `1234`, `1,234.5`, `¥1 234.56`, `-20`. At most two decimals.
     pub fn parse(input: &str) -> Result<Self, MoneyError> {
-        let cleaned: String = input
-            .trim()
+        let trimmed = input.trim();
+        let (negative, unsigned) = match trimmed.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        let cleaned: String = unsigned
             .trim_start_matches(['¥', '￥'])
             .chars()
             .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '_'))
             .collect();
-        let (negative, digits) = match cleaned.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, cleaned.as_str()),
-        };
+        let digits = cleaned.as_str();
         let (whole, frac) = match digits.split_once('.') {
             Some((w, f)) => (w, f),
             None => (digits, ""),

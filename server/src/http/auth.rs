@@ -8,7 +8,7 @@ use axum::http::header::{COOKIE, SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
-use axum::Router;
+use axum::{Json, Router};
 use kedao_app::ui::signin::{LoginRequest, LoginResponse};
 
 const MAX_USERNAME: usize = 64;
@@ -45,7 +45,7 @@ async fn login(
     tracing::info!(user = %user.username, "signed in");
     Ok((
         out,
-        AppJson(LoginResponse { username: user.username, display_name: user.display_name, role: user.role }),
+        Json(LoginResponse { username: user.username, display_name: user.display_name, role: user.role }),
     ))
 }
 

@@ -15,6 +15,8 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("request body too large")]
+    PayloadTooLarge,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -24,6 +26,7 @@ impl IntoResponse for AppError {
         let (status, body) = match &self {
             AppError::BadRequest { code, message } => (StatusCode::BAD_REQUEST, json!({ "error": code, "message": message })),
             AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, json!({ "error": "invalid_credentials" })),
+            AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": "too_large" })),
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal_error" }))
@@ -35,6 +38,10 @@ impl IntoResponse for AppError {
 
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
+        // A body over the limit without a Content-Length is only noticed while reading it.
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::PayloadTooLarge;
+        }
         let code = match rejection {
             JsonRejection::MissingJsonContentType(_) => "expected_json",
             JsonRejection::JsonSyntaxError(_) => "invalid_json",
@@ -45,13 +52,8 @@ impl From<JsonRejection> for AppError {
     }
 }
 
-/// `Json` whose rejections come back in the app's own error format.
+/// A JSON request body whose rejections come back in the app's own error format. (Responses use
+/// plain `axum::Json`.)
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(AppError))]
 pub struct AppJson<T>(pub T);
-
-impl<T: serde::Serialize> IntoResponse for AppJson<T> {
-    fn into_response(self) -> Response {
-        Json(self.0).into_response()
-    }
-}

@@ -9,7 +9,7 @@ mod insert;
 mod names;
 
 use crate::auth::hash_password;
-use crate::db::{now_ms, Db};
+use crate::db::{now_ms, Backend, Db};
 use anyhow::{bail, Context};
 use insert::Batch;
 use kedao_app::domain::catalog::{BusinessType, CompanySize, Grade, Industry, Region, Stage};
@@ -123,7 +123,7 @@ pub async fn seed(db: &Db, opts: SeedOptions) -> anyhow::Result<SeedCounts> {
     // One hash for every demo login: demo mode only, and it keeps seeding fast.
     let demo_hash = hash_password(DEMO_PASSWORD)?;
     let mut tx = db.pool().begin().await.context("starting the seed transaction")?;
-    let mut gen = Generator::new(opts, demo_hash);
+    let mut gen = Generator::new(opts, demo_hash, db.backend());
     let counts = gen.run(&mut tx).await?;
     tx.commit().await.context("committing the demo data")?;
     Ok(counts)
@@ -135,6 +135,7 @@ struct Staff {
 }
 
 struct Generator {
+    backend: Backend,
     rng: ChaCha8Rng,
     opts: SeedOptions,
     demo_hash: String,
@@ -169,8 +170,9 @@ fn iso(d: Date) -> String {
 }
 
 impl Generator {
-    fn new(opts: SeedOptions, demo_hash: String) -> Self {
+    fn new(opts: SeedOptions, demo_hash: String, backend: Backend) -> Self {
         Generator {
+            backend,
             rng: ChaCha8Rng::seed_from_u64(opts.seed),
             opts,
             demo_hash,
@@ -238,7 +240,7 @@ impl Generator {
         self.organisation();
         self.catalogue();
         for batch in [&mut self.regions, &mut self.teams, &mut self.users, &mut self.user_regions, &mut self.products] {
-            batch.flush(tx).await?;
+            batch.flush(tx, self.backend).await?;
         }
         let total = CUSTOMERS_PER_SCALE * self.opts.scale as usize;
         for _ in 0..total {
@@ -268,6 +270,7 @@ impl Generator {
 
     async fn flush_customer_data(&mut self, tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> anyhow::Result<()> {
         // Parents before children: the foreign keys are checked row by row.
+        let backend = self.backend;
         for batch in [
             &mut self.customers,
             &mut self.contacts,
@@ -278,7 +281,7 @@ impl Generator {
             &mut self.order_lines,
             &mut self.payments,
         ] {
-            batch.flush(tx).await?;
+            batch.flush(tx, backend).await?;
         }
         Ok(())
     }

@@ -1,0 +1,106 @@
+# Shared by .ci/up, .ci/test, .ci/bench: install what is missing (and only that), build.
+# Source it; it sets strict mode, the PATH and the helpers below.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+STATE="$ROOT/.ci/state"
+mkdir -p "$STATE"
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130
+
+step() { printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+APT_UPDATED=0
+apt_install() {
+  if ! command -v apt-get >/dev/null; then
+    echo "error: $* missing and apt-get is not available; install it by hand" >&2
+    exit 1
+  fi
+  if [ "$APT_UPDATED" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_build_tools() {
+  step "checking build tools"
+  if ! command -v cargo >/dev/null; then
+    echo "error: cargo (Rust) is required: https://rustup.rs" >&2
+    exit 1
+  fi
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    step "installing the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+    step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once)"
+    cargo install --locked --features no_downloads "cargo-leptos@$CARGO_LEPTOS_VERSION"
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (must match the crate exactly)"
+    # Not --locked: its lockfile wants a webpki-roots the registry no longer serves.
+    cargo install --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+  fi
+  if ! command -v npm >/dev/null; then
+    step "installing Node.js and npm"
+    apt_install nodejs npm
+  fi
+  # npm packages: binaryen's wasm-opt (Debian's is too old and breaks hydration) and Playwright.
+  if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/@playwright/test ] \
+     || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    step "installing npm packages (end2end/package-lock.json)"
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_test_tools() {
+  if [ ! -x /usr/bin/chromium ]; then
+    step "installing Debian Chromium for Playwright"
+    apt_install chromium chromium-driver fonts-noto-cjk
+  fi
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    step "installing PostgreSQL"
+    apt_install postgresql
+  fi
+}
+
+build_release() {
+  step "building Kedao (release: server + wasm + CSS)"
+  cargo leptos build --release --precompress
+}
+
+# Starts a throw-away PostgreSQL on a loopback port; sets PG_URL. Stopped by stop_postgres.
+start_postgres() {
+  local bindir port datadir runas
+  bindir="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")"
+  port="${KEDAO_TEST_PG_PORT:-55432}"
+  datadir="$(mktemp -d /tmp/kedao-pg.XXXXXX)"
+  PG_DATADIR="$datadir"
+  PG_BINDIR="$bindir"
+  # PostgreSQL refuses to run as root.
+  runas=()
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    chown postgres "$datadir"
+    runas=(runuser -u postgres --)
+  fi
+  PG_RUNAS=("${runas[@]}")
+  step "starting PostgreSQL on 127.0.0.1:$port"
+  "${runas[@]}" "$bindir/initdb" -D "$datadir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  "${runas[@]}" "$bindir/pg_ctl" -D "$datadir" -l "$datadir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $datadir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+  PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+stop_postgres() {
+  if [ -n "${PG_DATADIR:-}" ]; then
+    "${PG_RUNAS[@]}" "$PG_BINDIR/pg_ctl" -D "$PG_DATADIR" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DATADIR"
+    PG_DATADIR=""
+  fi
+}

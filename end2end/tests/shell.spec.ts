@@ -1,0 +1,123 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const isPhone = (page: Page) => (page.viewportSize()?.width ?? 0) < 768;
+
+/** Waits until the wasm has hydrated the page: the workbench date is filled in only by the client. */
+async function openHydrated(page: Page, path = '/') {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(path);
+  if (path === '/') await expect(page.getByTestId('today')).not.toBeEmpty();
+  return errors;
+}
+
+const sections = [
+  { key: 'workbench', path: '/', zh: '工作台', en: 'Workbench' },
+  { key: 'customers', path: '/customers', zh: '客户', en: 'Customers' },
+  { key: 'funnel', path: '/funnel', zh: '销售漏斗', en: 'Sales funnel' },
+  { key: 'segments', path: '/segments', zh: '客户细分', en: 'Segments' },
+  { key: 'promotions', path: '/promotions', zh: '促销方案', en: 'Promotions' },
+];
+
+test('the app loads, hydrates without errors and shows a localised date', async ({ page }) => {
+  const errors = await openHydrated(page);
+  await expect(page).toHaveTitle('客道');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('工作台');
+  await expect(page.getByTestId('today')).toHaveText(/^今天是\d{4}年\d{1,2}月\d{1,2}日 星期[一二三四五六日]$/);
+  expect(errors).toEqual([]);
+});
+
+test('the language switch changes every label and is remembered', async ({ page }) => {
+  await openHydrated(page);
+  await page.locator('.topbar [data-locale="en"]').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Workbench');
+  await expect(page.getByTestId('today')).toHaveText(/^Today is \w+day, \d{1,2} \w{3} \d{4}$/);
+  const nav = page.locator(isPhone(page) ? '.bottomnav' : '.sidenav');
+  await expect(nav.getByText('Customers')).toBeVisible();
+  await expect(nav.getByText('客户')).toHaveCount(0);
+
+  // Remembered across a reload: the server renders English before any wasm runs.
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Workbench');
+  await expect(page).toHaveTitle('Kedao');
+
+  await page.locator('.topbar [data-locale="zh-CN"]').click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('工作台');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+});
+
+test('navigation reaches every section without reloading the page', async ({ page }) => {
+  await openHydrated(page);
+  const phone = isPhone(page);
+  const nav = page.locator(phone ? '.bottomnav' : '.sidenav');
+  await expect(nav).toBeVisible();
+  await expect(page.locator(phone ? '.sidenav' : '.bottomnav')).toBeHidden();
+  // A marker that a full page load would wipe out: proves client-side routing after hydration.
+  await page.evaluate(() => ((window as any).__kedaoMarker = 42));
+  for (const s of [...sections.slice(1), sections[0]]) {
+    const link = nav.locator(`[data-nav="${s.key}"]`);
+    if (phone) await link.tap();
+    else await link.click();
+    await expect(page).toHaveURL(s.path);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(s.zh);
+    await expect(link).toHaveAttribute('aria-current', 'page');
+  }
+  const settings = page.locator(phone ? '[data-nav="settings-top"]' : '.sidenav [data-nav="settings"]');
+  if (phone) await settings.tap();
+  else await settings.click();
+  await expect(page).toHaveURL('/settings');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('设置');
+  expect(await page.evaluate(() => (window as any).__kedaoMarker)).toBe(42);
+});
+
+test('the customer screen has two panes side by side on a tablet and one column on a phone', async ({ page }) => {
+  await page.goto('/customers');
+  const list = await page.locator('.pane-list').boundingBox();
+  const detail = await page.locator('.pane-detail').boundingBox();
+  expect(list && detail).toBeTruthy();
+  if (isPhone(page)) {
+    expect(detail!.y).toBeGreaterThanOrEqual(list!.y + list!.height);
+  } else {
+    expect(detail!.x).toBeGreaterThanOrEqual(list!.x + list!.width);
+    expect(Math.abs(detail!.y - list!.y)).toBeLessThan(2);
+  }
+  // Nothing is wider than the screen.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test('every visible control is at least 44 px for a thumb', async ({ page }) => {
+  await openHydrated(page);
+  const controls = page.locator('a:visible, button:visible, input:visible');
+  const n = await controls.count();
+  expect(n).toBeGreaterThan(5);
+  for (let i = 0; i < n; i++) {
+    const c = controls.nth(i);
+    if ((await c.getAttribute('class'))?.includes('skip-link')) continue;
+    const box = await c.boundingBox();
+    expect(box, await c.evaluate((e) => e.outerHTML.slice(0, 80))).toBeTruthy();
+    expect.soft(box!.height, await c.evaluate((e) => e.outerHTML.slice(0, 80))).toBeGreaterThanOrEqual(44);
+    expect.soft(box!.width, await c.evaluate((e) => e.outerHTML.slice(0, 80))).toBeGreaterThanOrEqual(44);
+  }
+});
+
+test('signing in with a demo login opens the workbench; a wrong password says so', async ({ page }) => {
+  await page.goto('/signin');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('登录');
+  await page.getByLabel('用户名').fill('rep1');
+  await page.getByLabel('密码').fill('wrong password');
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByTestId('signin-error')).toHaveText('用户名或密码错误。');
+  await expect(page).toHaveURL('/signin');
+
+  await page.getByLabel('密码').fill('kedao-demo');
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page).toHaveURL('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('工作台');
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'kedao_session');
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe('Lax');
+});

@@ -1,0 +1,10 @@
+//! Integration tests: the real application on port 0 with a fresh database each, on SQLite by
+//! default and on PostgreSQL when `KEDAO_TEST_DATABASE_URL` points at a server (the test command
+//! starts one). One test binary; helpers in `helpers.rs`.
+
+mod backup;
+mod cli;
+mod health_and_pages;
+mod helpers;
+mod login;
+mod seed;

@@ -61,7 +61,12 @@ ensure_build_tools() {
 ensure_test_tools() {
   if [ ! -x /usr/bin/chromium ]; then
     step "installing Debian Chromium for Playwright"
-    apt_install chromium chromium-driver fonts-noto-cjk
+    apt_install chromium chromium-driver
+  fi
+  # Chinese glyphs for screenshots and layout checks (phones have them; a bare server does not).
+  if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then
+    step "installing CJK fonts"
+    apt_install fonts-noto-cjk fontconfig
   fi
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     step "installing PostgreSQL"

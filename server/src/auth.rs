@@ -1,5 +1,5 @@
-//! Passwords (argon2id) and server-side sessions. Issue #3 adds throttling, CSRF checks,
-//! forced password change and signing out everywhere on top of these pieces.
+//! Passwords (argon2id), server-side sessions and sign-in throttling. Everything lives in the
+//! database, so any server process can check any session and sees the same failure counts.
 
 use crate::db::{now_ms, Db};
 use anyhow::Context;
@@ -44,12 +44,20 @@ pub struct SignedIn {
     pub role: Role,
 }
 
+/// A successful credential check: the user, and whether they must change their password.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub user: SignedIn,
+    pub must_change_password: bool,
+}
+
 /// Checks a username and password. `None` for an unknown user, an inactive one or a wrong
 /// password alike.
 #[tracing::instrument(skip(db, password))]
-pub async fn check_credentials(db: &Db, username: &str, password: &str) -> anyhow::Result<Option<SignedIn>> {
+pub async fn check_credentials(db: &Db, username: &str, password: &str) -> anyhow::Result<Option<Checked>> {
     let row = sqlx::query(
-        "SELECT id, username, display_name, role, password_hash FROM users WHERE username = $1 AND active = TRUE",
+        "SELECT id, username, display_name, role, password_hash, CASE WHEN must_change_password THEN 1 ELSE 0 END AS must_change_password FROM users \
+         WHERE username = $1 AND active = TRUE",
     )
     .bind(username)
     .fetch_optional(db.pool())
@@ -58,11 +66,14 @@ pub async fn check_credentials(db: &Db, username: &str, password: &str) -> anyho
     let (user, phc) = match &row {
         Some(r) => {
             let role: String = r.try_get("role")?;
-            let user = SignedIn {
-                user_id: r.try_get("id")?,
-                username: r.try_get("username")?,
-                display_name: r.try_get("display_name")?,
-                role: Role::from_code(&role).with_context(|| format!("unknown role {role:?} in database"))?,
+            let user = Checked {
+                user: SignedIn {
+                    user_id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    display_name: r.try_get("display_name")?,
+                    role: Role::from_code(&role).with_context(|| format!("unknown role {role:?} in database"))?,
+                },
+                must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
             };
             (Some(user), r.try_get::<String, _>("password_hash")?)
         }
@@ -91,6 +102,131 @@ pub async fn create_session(db: &Db, user_id: &str, ttl_hours: i64, user_agent: 
         .await
         .context("storing session")?;
     Ok(token)
+}
+
+/// The user behind a session token, if the session is unexpired and the user active.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user: SignedIn,
+    pub must_change_password: bool,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn session_user(db: &Db, token: &str) -> anyhow::Result<Option<SessionUser>> {
+    let row = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.role, CASE WHEN u.must_change_password THEN 1 ELSE 0 END AS must_change_password \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE",
+    )
+    .bind(token_hash(token))
+    .bind(now_ms())
+    .fetch_optional(db.pool())
+    .await
+    .context("looking up session")?;
+    let Some(r) = row else { return Ok(None) };
+    let role: String = r.try_get("role")?;
+    Ok(Some(SessionUser {
+        user: SignedIn {
+            user_id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            display_name: r.try_get("display_name")?,
+            role: Role::from_code(&role).with_context(|| format!("unknown role {role:?} in database"))?,
+        },
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
+    }))
+}
+
+/// Replaces a user's password, clears the forced change and ends their other sessions.
+pub async fn change_password(db: &Db, user_id: &str, new_password: &str, keep_token: &str) -> anyhow::Result<()> {
+    let hash = hash_password(new_password)?;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .context("updating password")?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(token_hash(keep_token))
+        .execute(&mut *tx)
+        .await
+        .context("ending other sessions")?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks a password against the user's stored hash (for the password change).
+pub async fn verify_user_password(db: &Db, user_id: &str, password: &str) -> anyhow::Result<bool> {
+    let phc: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db.pool())
+        .await
+        .context("reading password hash")?
+        .try_get("password_hash")?;
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.context("verifying password")
+}
+
+/// Ends every session of a user: "sign out on every device". Returns how many ended.
+pub async fn delete_user_sessions(db: &Db, user_id: &str) -> anyhow::Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db.pool())
+        .await
+        .context("ending sessions")?;
+    Ok(done.rows_affected())
+}
+
+/// Failed sign-ins allowed per account, and per client address, within [`THROTTLE_WINDOW_MS`].
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// The throttling keys of a sign-in attempt: the account name (known or not: an unknown name is
+/// throttled just like a real one, so throttling reveals nothing) and the client address.
+pub fn throttle_keys(username: &str, addr: Option<std::net::IpAddr>) -> (String, Option<String>) {
+    (format!("user:{}", username.to_lowercase()), addr.map(|a| format!("addr:{a}")))
+}
+
+pub async fn is_throttled(db: &Db, account: &str, address: Option<&str>) -> anyhow::Result<bool> {
+    let since = now_ms() - THROTTLE_WINDOW_MS;
+    let count = |key: String| async move {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE key = $1 AND failed_at > $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?;
+        anyhow::Ok(n)
+    };
+    if count(account.to_string()).await? >= MAX_FAILURES_PER_ACCOUNT {
+        return Ok(true);
+    }
+    match address {
+        Some(a) => Ok(count(a.to_string()).await? >= MAX_FAILURES_PER_ADDRESS),
+        None => Ok(false),
+    }
+}
+
+pub async fn record_failure(db: &Db, account: &str, address: Option<&str>) -> anyhow::Result<()> {
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    for key in std::iter::once(account).chain(address) {
+        sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // Forget what is older than the window, so the table stays small.
+    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1").bind(now - THROTTLE_WINDOW_MS).execute(&mut *tx).await?;
+    tx.commit().await.context("recording a failed sign-in")
+}
+
+pub async fn clear_failures(db: &Db, account: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(account).execute(db.pool()).await?;
+    Ok(())
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> anyhow::Result<()> {

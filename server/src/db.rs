@@ -2,6 +2,9 @@
 //! (several server processes sharing one database). Every query in Kedao is written once, in the
 //! SQL both understand (`$1` placeholders, portable types), and the integration tests run against
 //! both. Nothing another process must see is kept in this process's memory.
+//!
+//! One quirk of the `Any` driver: it cannot decode a SQLite `BOOLEAN` column, so queries read
+//! booleans as `CASE WHEN col THEN 1 ELSE 0 END` and decode an integer.
 
 use anyhow::{bail, Context};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

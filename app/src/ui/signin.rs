@@ -19,6 +19,8 @@ pub struct LoginResponse {
     pub username: String,
     pub display_name: String,
     pub role: crate::domain::org::Role,
+    /// A created user signs in with a one-time password and must choose their own first.
+    pub must_change_password: bool,
 }
 
 /// Why a sign-in failed, as the server reports it in `{"error": "<code>"}`.

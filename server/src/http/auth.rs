@@ -1,25 +1,33 @@
-//! `POST /api/auth/login` and `POST /api/auth/logout`. A wrong password and an unknown user get
-//! the same answer in the same time.
+//! Sign-in, sign-out, the password change and `GET /api/me`. A wrong password and an unknown
+//! user get the same answer in the same time; repeated failures are throttled per account and
+//! per client address.
 
 use super::{AppError, AppJson, AppState};
-use crate::auth::{check_credentials, create_session, delete_session, SESSION_COOKIE};
+use super::session::{session_token, ClientAddr, PendingViewer};
+use crate::auth::{self, check_credentials, create_session, delete_session, SESSION_COOKIE};
 use axum::extract::State;
-use axum::http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use axum::http::header::{SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use kedao_app::ui::signin::{LoginRequest, LoginResponse};
+use serde::{Deserialize, Serialize};
 
 const MAX_USERNAME: usize = 64;
 const MAX_PASSWORD: usize = 256;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/auth/login", post(login)).route("/api/auth/logout", post(logout))
+    Router::new()
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/password", post(change_password))
+        .route("/api/me", get(me))
 }
 
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<impl IntoResponse, AppError> {
@@ -30,9 +38,16 @@ async fn login(
     if username.chars().count() > MAX_USERNAME || req.password.chars().count() > MAX_PASSWORD {
         return Err(AppError::BadRequest { code: "too_long", message: "username or password too long".into() });
     }
-    let Some(user) = check_credentials(&state.db, username, &req.password).await? else {
+    let (account_key, address_key) = auth::throttle_keys(username, addr);
+    if auth::is_throttled(&state.db, &account_key, address_key.as_deref()).await? {
+        return Err(AppError::Throttled);
+    }
+    let Some(checked) = check_credentials(&state.db, username, &req.password).await? else {
+        auth::record_failure(&state.db, &account_key, address_key.as_deref()).await?;
         return Err(AppError::InvalidCredentials);
     };
+    auth::clear_failures(&state.db, &account_key).await?;
+    let user = checked.user;
     let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
     let token = create_session(&state.db, &user.user_id, state.config.session_ttl_hours, user_agent).await?;
     let cookie = format!(
@@ -45,7 +60,12 @@ async fn login(
     tracing::info!(user = %user.username, "signed in");
     Ok((
         out,
-        Json(LoginResponse { username: user.username, display_name: user.display_name, role: user.role }),
+        Json(LoginResponse {
+            username: user.username,
+            display_name: user.display_name,
+            role: user.role,
+            must_change_password: checked.must_change_password,
+        }),
     ))
 }
 
@@ -58,13 +78,54 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<imp
     Ok((StatusCode::NO_CONTENT, out))
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
+/// `GET /api/me`: who is signed in, and whether they must change their password first.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Me {
+    pub username: String,
+    pub display_name: String,
+    pub role: kedao_app::domain::org::Role,
+    pub must_change_password: bool,
+}
+
+async fn me(viewer: PendingViewer) -> Json<Me> {
+    Json(Me {
+        username: viewer.user.username,
+        display_name: viewer.user.display_name,
+        role: viewer.user.role,
+        must_change_password: viewer.must_change_password,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// The shortest password a user may choose.
+const MIN_PASSWORD: usize = 10;
+
+/// `POST /api/auth/password`: also the forced change after the first sign-in. Ends the user's
+/// other sessions.
+async fn change_password(
+    State(state): State<AppState>,
+    viewer: PendingViewer,
+    AppJson(req): AppJson<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    let new_len = req.new_password.chars().count();
+    if new_len > MAX_PASSWORD || req.current_password.chars().count() > MAX_PASSWORD {
+        return Err(AppError::BadRequest { code: "too_long", message: "password too long".into() });
+    }
+    if new_len < MIN_PASSWORD {
+        return Err(AppError::BadRequest { code: "password_too_short", message: format!("at least {MIN_PASSWORD} characters") });
+    }
+    if req.new_password == req.current_password {
+        return Err(AppError::BadRequest { code: "password_unchanged", message: "choose a new password".into() });
+    }
+    if !auth::verify_user_password(&state.db, &viewer.user.user_id, &req.current_password).await? {
+        return Err(AppError::InvalidCredentials);
+    }
+    auth::change_password(&state.db, &viewer.user.user_id, &req.new_password, &viewer.token).await?;
+    tracing::info!(user = %viewer.user.username, "password changed");
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -17,6 +17,18 @@ pub enum AppError {
     InvalidCredentials,
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("too many failed sign-ins")]
+    Throttled,
+    #[error("cross-origin request refused")]
+    CrossOrigin,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -27,6 +39,12 @@ impl IntoResponse for AppError {
             AppError::BadRequest { code, message } => (StatusCode::BAD_REQUEST, json!({ "error": code, "message": message })),
             AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, json!({ "error": "invalid_credentials" })),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": "too_large" })),
+            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, json!({ "error": "unauthenticated" })),
+            AppError::PasswordChangeRequired => (StatusCode::FORBIDDEN, json!({ "error": "password_change_required" })),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, json!({ "error": "forbidden" })),
+            AppError::NotFound => (StatusCode::NOT_FOUND, json!({ "error": "not_found" })),
+            AppError::Throttled => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "throttled" })),
+            AppError::CrossOrigin => (StatusCode::FORBIDDEN, json!({ "error": "cross_origin" })),
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal_error" }))

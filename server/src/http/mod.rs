@@ -1,12 +1,16 @@
 //! The HTTP surface. [`router`] builds the whole app so tests can drive it in-process; each area
 //! contributes its own routes:
 //! - `GET /healthz` ([`health`]);
-//! - `/api/auth/*` ([`auth`]);
+//! - `/api/auth/*`, `/api/me` ([`auth`]); `/api/admin/*` ([`admin`]);
+//! - every state-changing request passes the same-origin check ([`csrf`]);
 //! - everything else: the Leptos pages (server-rendered, then hydrated) and static files.
 
+mod admin;
 mod auth;
+mod csrf;
 mod error;
 mod health;
+pub mod session;
 
 pub use error::{AppError, AppJson};
 
@@ -51,7 +55,10 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 /// The whole application as an axum router.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let api = Router::new().merge(health::router()).merge(auth::router());
+    let api = Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(admin::router());
     Router::new()
         .merge(api)
         .leptos_routes(&state, routes, {
@@ -59,6 +66,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(csrf::same_origin_only))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

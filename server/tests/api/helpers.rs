@@ -109,6 +109,8 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(db: Db, config: Config, dir: Option<TempDir>) -> TestApp {
+    // Server errors appear in a failing test's output.
+    kedao::telemetry::init("text");
     let state = AppState { db: db.clone(), leptos: leptos_options(&config), config: Arc::new(config) };
     TestApp { router: router(state), db, _dir: dir }
 }

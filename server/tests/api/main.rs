@@ -8,3 +8,4 @@ mod health_and_pages;
 mod helpers;
 mod login;
 mod seed;
+mod session;

@@ -6,6 +6,7 @@
 //! - [`http`]: the router: health, sign-in, the Leptos pages and static files;
 //! - [`auth`]: password hashing and sessions; [`seed`]: the deterministic demo dataset.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod config;

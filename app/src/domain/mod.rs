@@ -1,7 +1,9 @@
 //! Domain types and rules shared by client and server. No I/O, no framework types.
 
 pub mod catalog;
+pub mod customer;
 pub mod money;
 pub mod org;
+pub mod privacy;
 
 pub use money::{Money, MoneyError};

@@ -2,12 +2,14 @@
 //! contributes its own routes:
 //! - `GET /healthz` ([`health`]);
 //! - `/api/auth/*`, `/api/me` ([`auth`]); `/api/admin/*` ([`admin`]);
+//! - `/api/customers`, `/api/products` ([`customers`]), limited by [`crate::access`];
 //! - every state-changing request passes the same-origin check ([`csrf`]);
 //! - everything else: the Leptos pages (server-rendered, then hydrated) and static files.
 
 mod admin;
 mod auth;
 mod csrf;
+mod customers;
 mod error;
 mod health;
 pub mod session;
@@ -58,7 +60,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())
         .merge(auth::router())
-        .merge(admin::router());
+        .merge(admin::router())
+        .merge(customers::router());
     Router::new()
         .merge(api)
         .leptos_routes(&state, routes, {

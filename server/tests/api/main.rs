@@ -2,6 +2,7 @@
 //! default and on PostgreSQL when `KEDAO_TEST_DATABASE_URL` points at a server (the test command
 //! starts one). One test binary; helpers in `helpers.rs`.
 
+mod access;
 mod backup;
 mod cli;
 mod health_and_pages;

@@ -1,0 +1,85 @@
+//! Record-level access, decided in one place. Every query that reads or writes customer data
+//! (and what hangs off a customer) adds the condition [`CustomerScope::sql`] builds for the
+//! viewer, so a record the viewer may not see is never read, and a write to it matches no row.
+//!
+//! | role | customers visible |
+//! |---|---|
+//! | admin, director | all |
+//! | finance, service | all (read; their own areas decide what they may change) |
+//! | manager | customers in the regions they manage |
+//! | supervisor | customers owned by their team's members, plus own and shared |
+//! | rep | own customers plus those explicitly shared with them |
+//!
+//! Re-assigning a customer changes `owner_id`, so visibility moves with it on the next query.
+
+use crate::db::Db;
+use crate::http::session::Viewer;
+use anyhow::Context;
+use kedao_app::domain::org::Role;
+use sqlx::Row;
+
+/// Which customers a viewer may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerScope {
+    All,
+    Regions(Vec<String>),
+    Team { user_id: String, team_id: String },
+    Own { user_id: String },
+}
+
+impl CustomerScope {
+    /// Works out the scope from the viewer's role and place in the organisation.
+    pub async fn of(db: &Db, viewer: &Viewer) -> anyhow::Result<CustomerScope> {
+        let user_id = viewer.user.user_id.clone();
+        Ok(match viewer.user.role {
+            Role::Admin | Role::Director | Role::Finance | Role::Service => CustomerScope::All,
+            Role::Manager => {
+                let rows = sqlx::query("SELECT region_id FROM user_regions WHERE user_id = $1")
+                    .bind(&user_id)
+                    .fetch_all(db.pool())
+                    .await
+                    .context("reading a manager's regions")?;
+                let regions = rows.iter().map(|r| r.try_get::<String, _>("region_id")).collect::<Result<Vec<_>, _>>()?;
+                CustomerScope::Regions(regions)
+            }
+            Role::Supervisor => {
+                let team: Option<String> = sqlx::query("SELECT team_id FROM users WHERE id = $1")
+                    .bind(&user_id)
+                    .fetch_one(db.pool())
+                    .await
+                    .context("reading a supervisor's team")?
+                    .try_get("team_id")?;
+                match team {
+                    Some(team_id) => CustomerScope::Team { user_id, team_id },
+                    None => CustomerScope::Own { user_id },
+                }
+            }
+            Role::Rep => CustomerScope::Own { user_id },
+        })
+    }
+
+    /// An SQL condition on the customers table aliased `c`, with its bound values in order.
+    /// Placeholders are numbered from `first` so the caller can bind its own values before.
+    pub fn sql(&self, first: usize) -> (String, Vec<String>) {
+        let own_or_shared = |n: usize| {
+            format!("(c.owner_id = ${n} OR EXISTS (SELECT 1 FROM customer_shares s WHERE s.customer_id = c.id AND s.user_id = ${n}))")
+        };
+        match self {
+            CustomerScope::All => ("TRUE".into(), vec![]),
+            CustomerScope::Regions(regions) if regions.is_empty() => ("FALSE".into(), vec![]),
+            CustomerScope::Regions(regions) => {
+                let list: Vec<String> = (0..regions.len()).map(|i| format!("${}", first + i)).collect();
+                (format!("c.region_id IN ({})", list.join(", ")), regions.clone())
+            }
+            CustomerScope::Team { user_id, team_id } => (
+                format!(
+                    "({} OR c.owner_id IN (SELECT m.id FROM users m WHERE m.team_id = ${}))",
+                    own_or_shared(first),
+                    first + 1
+                ),
+                vec![user_id.clone(), team_id.clone()],
+            ),
+            CustomerScope::Own { user_id } => (own_or_shared(first), vec![user_id.clone()]),
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Record- and field-level access on the real demo organisation: who sees which customers, what
+//! arrives masked, and that visibility follows re-assignment.
+
+use crate::helpers::{spawn_app, TestApp};
+use kedao::seed::{seed, SeedOptions, DEFAULT_SEED, DEMO_PASSWORD};
+use serde_json::{json, Value};
+use sqlx::Row;
+use time::macros::date;
+
+async fn demo_app() -> TestApp {
+    let app = spawn_app().await;
+    seed(&app.db, SeedOptions { scale: 1, seed: DEFAULT_SEED, today: date!(2026 - 11 - 22) }).await.unwrap();
+    app
+}
+
+async fn cookie_for(app: &TestApp, username: &str) -> String {
+    let res = app.post_json("/api/auth/login", &json!({"username": username, "password": DEMO_PASSWORD})).await;
+    assert_eq!(res.status, 200, "{username}: {}", res.text());
+    res.header("set-cookie").unwrap().split(';').next().unwrap().to_string()
+}
+
+/// Every customer the viewer can list, across pages.
+async fn all_visible(app: &TestApp, cookie: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    loop {
+        let res = app.get(&format!("/api/customers?limit=1000&offset={}", out.len()), &[("cookie", cookie)]).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let page = res.json();
+        let batch = page["customers"].as_array().unwrap().clone();
+        let total = page["total"].as_i64().unwrap() as usize;
+        out.extend(batch);
+        if out.len() >= total {
+            assert_eq!(out.len(), total);
+            return out;
+        }
+    }
+}
+
+async fn scalar(app: &TestApp, sql: &str, bind: &str) -> i64 {
+    sqlx::query(sql).bind(bind).fetch_one(app.db.pool()).await.unwrap().try_get::<i64, _>("n").unwrap()
+}
+
+async fn user_id(app: &TestApp, username: &str) -> String {
+    sqlx::query("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap()
+}
+
+fn is_masked(phone: &str) -> bool {
+    phone.contains("****")
+}
+
+#[tokio::test]
+async fn each_role_sees_exactly_its_customers() {
+    let app = demo_app().await;
+
+    let director = all_visible(&app, &cookie_for(&app, "director").await).await;
+    assert_eq!(director.len(), 2_000);
+
+    let manager = all_visible(&app, &cookie_for(&app, "manager1").await).await;
+    let east = scalar(&app, "SELECT COUNT(*) AS n FROM customers c JOIN regions r ON r.id = c.region_id WHERE r.code = $1", "east").await;
+    assert_eq!(manager.len() as i64, east);
+    assert!(manager.iter().all(|c| c["region"] == "east"), "manager1 manages East China only");
+
+    let supervisor_id = user_id(&app, "supervisor1").await;
+    let team_customers = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM customers c JOIN users o ON o.id = c.owner_id \
+         WHERE o.team_id = (SELECT team_id FROM users WHERE id = $1)",
+        &supervisor_id,
+    )
+    .await;
+    let supervisor = all_visible(&app, &cookie_for(&app, "supervisor1").await).await;
+    assert_eq!(supervisor.len() as i64, team_customers);
+    assert!(team_customers > 0 && (supervisor.len() as i64) < east, "a team is part of a region");
+
+    let rep1 = user_id(&app, "rep1").await;
+    let owned = scalar(&app, "SELECT COUNT(*) AS n FROM customers WHERE owner_id = $1", &rep1).await;
+    let rep = all_visible(&app, &cookie_for(&app, "rep1").await).await;
+    assert_eq!(rep.len() as i64, owned);
+    assert!(rep.iter().all(|c| c["owner_id"] == rep1.as_str()));
+}
+
+#[tokio::test]
+async fn a_rep_gets_own_phones_in_full_and_others_masked_and_cannot_open_others_by_id() {
+    let app = demo_app().await;
+    let rep1 = user_id(&app, "rep1").await;
+    let rep2 = user_id(&app, "rep2").await;
+    let cookie = cookie_for(&app, "rep1").await;
+
+    // Own customer: the real phone, also for its contacts.
+    let own: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 AND phone IS NOT NULL ORDER BY id LIMIT 1")
+        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+    let detail = app.get(&format!("/api/customers/{own}"), &[("cookie", &cookie)]).await.json();
+    let real: String = sqlx::query("SELECT phone FROM customers WHERE id = $1").bind(&own).fetch_one(app.db.pool()).await.unwrap().try_get("phone").unwrap();
+    assert_eq!(detail["customer"]["phone"], real.as_str());
+    assert!(detail["contacts"].as_array().unwrap().iter().all(|c| !is_masked(c["phone"].as_str().unwrap())));
+
+    // A colleague's customer: not found, and nothing of it in the answer.
+    let theirs: (String, String) = sqlx::query("SELECT id, name FROM customers WHERE owner_id = $1 AND phone IS NOT NULL ORDER BY id LIMIT 1")
+        .bind(&rep2).fetch_one(app.db.pool()).await.map(|r| (r.try_get("id").unwrap(), r.try_get("name").unwrap())).unwrap();
+    let denied = app.get(&format!("/api/customers/{}", theirs.0), &[("cookie", &cookie)]).await;
+    assert_eq!(denied.status, 404);
+    assert_eq!(denied.json(), json!({"error": "not_found"}));
+    assert!(!denied.text().contains(&theirs.1));
+
+    // Shared with rep1: visible, with masked phones everywhere in the body.
+    sqlx::query("INSERT INTO customer_shares (customer_id, user_id, shared_by, shared_at) VALUES ($1, $2, $3, 0)")
+        .bind(&theirs.0).bind(&rep1).bind(&rep2).execute(app.db.pool()).await.unwrap();
+    let shared = app.get(&format!("/api/customers/{}", theirs.0), &[("cookie", &cookie)]).await;
+    assert_eq!(shared.status, 200);
+    let body = shared.json();
+    assert!(is_masked(body["customer"]["phone"].as_str().unwrap()));
+    let contact_phones: Vec<String> = sqlx::query("SELECT phone FROM contacts WHERE customer_id = $1")
+        .bind(&theirs.0).fetch_all(app.db.pool()).await.unwrap().iter().map(|r| r.try_get("phone").unwrap()).collect();
+    for phone in &contact_phones {
+        assert!(!shared.text().contains(phone.as_str()), "a colleague's contact phone never leaves the server");
+    }
+    let listed = all_visible(&app, &cookie).await;
+    let owned = scalar(&app, "SELECT COUNT(*) AS n FROM customers WHERE owner_id = $1", &rep1).await;
+    assert_eq!(listed.len() as i64, owned + 1);
+    for c in &listed {
+        let phone = c["phone"].as_str().unwrap_or("");
+        if c["owner_id"] != rep1.as_str() && !phone.is_empty() {
+            assert!(is_masked(phone), "{phone}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn reassigning_a_customer_moves_its_visibility() {
+    let app = demo_app().await;
+    let rep1 = user_id(&app, "rep1").await;
+    let rep2 = user_id(&app, "rep2").await;
+    let (c1, c2) = (cookie_for(&app, "rep1").await, cookie_for(&app, "rep2").await);
+    let moved: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 ORDER BY id LIMIT 1")
+        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+    assert_eq!(app.get(&format!("/api/customers/{moved}"), &[("cookie", &c2)]).await.status, 404);
+
+    sqlx::query("UPDATE customers SET owner_id = $1 WHERE id = $2").bind(&rep2).bind(&moved).execute(app.db.pool()).await.unwrap();
+
+    assert_eq!(app.get(&format!("/api/customers/{moved}"), &[("cookie", &c1)]).await.status, 404);
+    assert_eq!(app.get(&format!("/api/customers/{moved}"), &[("cookie", &c2)]).await.status, 200);
+}
+
+#[tokio::test]
+async fn costs_reach_managers_and_above_only() {
+    let app = demo_app().await;
+    for (user, sees) in [("director", true), ("manager1", true), ("admin", true), ("supervisor1", false), ("rep1", false), ("finance1", false)] {
+        let res = app.get("/api/products", &[("cookie", &cookie_for(&app, user).await)]).await;
+        assert_eq!(res.status, 200);
+        let products = res.json();
+        let products = products.as_array().unwrap();
+        assert_eq!(products.len(), 26);
+        assert!(products.iter().all(|p| p.get("unit_cost_fen").is_some() == sees), "{user}");
+        assert_eq!(res.text().contains("cost"), sees, "{user}");
+    }
+}
+
+#[tokio::test]
+async fn customer_reads_refuse_the_unsigned_and_bad_queries() {
+    let app = demo_app().await;
+    assert_eq!(app.get("/api/customers", &[]).await.status, 401);
+    assert_eq!(app.get("/api/products", &[]).await.status, 401);
+    let cookie = cookie_for(&app, "director").await;
+    for query in ["limit=0", "limit=abc", "offset=-1", "limit=100000"] {
+        let res = app.get(&format!("/api/customers?{query}"), &[("cookie", &cookie)]).await;
+        assert_eq!(res.status, 400, "{query}");
+        assert_eq!(res.json()["error"], "invalid_query");
+    }
+    assert_eq!(app.get(&format!("/api/customers/{}", "x".repeat(500)), &[("cookie", &cookie)]).await.status, 404);
+}

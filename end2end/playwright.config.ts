@@ -5,7 +5,10 @@ import { join } from 'node:path';
 
 // The release server, started fresh for the run on its own SQLite file with demo data.
 const port = Number(process.env.KEDAO_E2E_PORT ?? 3100);
-const dbDir = mkdtempSync(join(tmpdir(), 'kedao-e2e-'));
+// Workers load this file again; they inherit the environment, so the directory is made once.
+const dbDir = (process.env.KEDAO_E2E_DB_DIR ??= mkdtempSync(join(tmpdir(), 'kedao-e2e-')));
+// Tests that prepare data with the kedao binary use the server's database.
+process.env.KEDAO_E2E_DATABASE_URL = `sqlite://${join(dbDir, 'e2e.db')}`;
 
 // Debian's Chromium (Playwright's own browser download is not reachable here).
 const launchOptions = {
@@ -58,7 +61,7 @@ export default defineConfig({
     command: `../target/release/kedao serve --demo --listen 127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}/healthz`,
     env: {
-      DATABASE_URL: `sqlite://${join(dbDir, 'e2e.db')}`,
+      DATABASE_URL: process.env.KEDAO_E2E_DATABASE_URL,
       KEDAO_SITE_ROOT: '../target/site',
       RUST_LOG: 'warn',
     },

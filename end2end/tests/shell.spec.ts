@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 
 const isPhone = (page: Page) => (page.viewportSize()?.width ?? 0) < 768;
 
@@ -123,4 +124,37 @@ test('signing in with a demo login opens the workbench; a wrong password says so
   const session = cookies.find((c) => c.name === 'kedao_session');
   expect(session?.httpOnly).toBe(true);
   expect(session?.sameSite).toBe('Lax');
+});
+
+test('a created user must choose a password at first sign-in', async ({ page }, testInfo) => {
+  const username = `newbie-${testInfo.project.name}`;
+  execFileSync('../target/release/kedao', ['create-user', '--username', username, '--display-name', '新同事', '--role', 'rep'], {
+    env: { ...process.env, DATABASE_URL: process.env.KEDAO_E2E_DATABASE_URL, KEDAO_NEW_PASSWORD: 'one-time-1', RUST_LOG: 'off' },
+  });
+  await page.goto('/signin');
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill('one-time-1');
+  await page.getByRole('button', { name: '登录' }).click();
+
+  const form = page.getByTestId('password-change');
+  await expect(form.getByRole('heading')).toHaveText('设置您的密码');
+  await form.getByLabel('新密码（至少 10 个字符）').fill('short');
+  await form.getByLabel('再次输入新密码').fill('short');
+  await form.getByRole('button', { name: '保存并继续' }).click();
+  await expect(page.getByTestId('signin-error')).toHaveText('新密码至少需要 10 个字符。');
+  await form.getByLabel('新密码（至少 10 个字符）').fill('a-better-password');
+  await form.getByLabel('再次输入新密码').fill('a-better-passw0rd');
+  await form.getByRole('button', { name: '保存并继续' }).click();
+  await expect(page.getByTestId('signin-error')).toHaveText('两次输入的新密码不一致。');
+  await form.getByLabel('再次输入新密码').fill('a-better-password');
+  await form.getByRole('button', { name: '保存并继续' }).click();
+  await expect(page).toHaveURL('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('工作台');
+
+  // The one-time password is spent; the chosen one works.
+  const old = await page.request.post('/api/auth/login', { data: { username, password: 'one-time-1' } });
+  expect(old.status()).toBe(401);
+  const chosen = await page.request.post('/api/auth/login', { data: { username, password: 'a-better-password' } });
+  expect(chosen.status()).toBe(200);
+  expect((await chosen.json()).must_change_password).toBe(false);
 });

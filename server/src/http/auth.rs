@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kedao_app::ui::signin::{LoginRequest, LoginResponse};
+use kedao_app::ui::signin::{LoginRequest, LoginResponse, PasswordChangeRequest, SignInError, MIN_PASSWORD_CHARS};
 use serde::{Deserialize, Serialize};
 
 const MAX_USERNAME: usize = 64;
@@ -96,31 +96,24 @@ async fn me(viewer: PendingViewer) -> Json<Me> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct PasswordChange {
-    current_password: String,
-    new_password: String,
-}
-
-/// The shortest password a user may choose.
-const MIN_PASSWORD: usize = 10;
 
 /// `POST /api/auth/password`: also the forced change after the first sign-in. Ends the user's
 /// other sessions.
 async fn change_password(
     State(state): State<AppState>,
     viewer: PendingViewer,
-    AppJson(req): AppJson<PasswordChange>,
+    AppJson(req): AppJson<PasswordChangeRequest>,
 ) -> Result<StatusCode, AppError> {
-    let new_len = req.new_password.chars().count();
-    if new_len > MAX_PASSWORD || req.current_password.chars().count() > MAX_PASSWORD {
+    if req.new_password.chars().count() > MAX_PASSWORD || req.current_password.chars().count() > MAX_PASSWORD {
         return Err(AppError::BadRequest { code: "too_long", message: "password too long".into() });
     }
-    if new_len < MIN_PASSWORD {
-        return Err(AppError::BadRequest { code: "password_too_short", message: format!("at least {MIN_PASSWORD} characters") });
-    }
-    if req.new_password == req.current_password {
-        return Err(AppError::BadRequest { code: "password_unchanged", message: "choose a new password".into() });
+    // The same rule the sign-in screen checks before sending.
+    match req.validate(&req.new_password) {
+        Ok(()) => {}
+        Err(SignInError::PasswordTooShort) => {
+            return Err(AppError::BadRequest { code: "password_too_short", message: format!("at least {MIN_PASSWORD_CHARS} characters") })
+        }
+        Err(_) => return Err(AppError::BadRequest { code: "password_unchanged", message: "choose a new password".into() }),
     }
     if !auth::verify_user_password(&state.db, &viewer.user.user_id, &req.current_password).await? {
         return Err(AppError::InvalidCredentials);

@@ -152,6 +152,10 @@ pub async fn change_password(db: &Db, user_id: &str, new_password: &str, keep_to
         .execute(&mut *tx)
         .await
         .context("ending other sessions")?;
+    // The password itself never goes into the log, only the fact.
+    let actor = crate::audit::Actor { user_id, device: None };
+    let change = crate::audit::Change { entity: "user", entity_id: user_id, field: "password", old: None, new: None };
+    crate::audit::record(&mut tx, &actor, change).await?;
     tx.commit().await?;
     Ok(())
 }

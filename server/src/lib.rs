@@ -7,6 +7,7 @@
 //! - [`auth`]: password hashing and sessions; [`seed`]: the deterministic demo dataset.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

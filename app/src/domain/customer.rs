@@ -59,3 +59,22 @@ pub struct ProductView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_cost_fen: Option<i64>,
 }
+
+/// `POST /api/customers/{id}/owner`: hand a customer to another rep. `version` is the version
+/// the client last saw; a stale one is refused with 409 so no newer change is overwritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reassign {
+    pub owner: String,
+    pub version: i64,
+}
+
+/// One entry of a record's history, `GET /api/customers/{id}/history`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at_ms: i64,
+    pub actor: String,
+    pub device: Option<String>,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}

@@ -1,15 +1,21 @@
-//! Customer reads: `GET /api/customers`, `GET /api/customers/{id}` and `GET /api/products`.
+//! Customers: `GET /api/customers`, `GET /api/customers/{id}`, its history, handing it to another
+//! rep (`POST /api/customers/{id}/owner`), and `GET /api/products`.
 //! Every query is limited by the viewer's [`CustomerScope`]; a customer outside it is "not
 //! found" (its existence is not revealed). Phones of customers the viewer does not own are masked
 //! here, before they leave the server; costs only reach those who may see them.
 
 use super::session::Viewer;
-use super::{AppError, AppState};
+use super::{AppError, AppJson, AppState};
 use crate::access::CustomerScope;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
+use axum::http::header::USER_AGENT;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use kedao_app::domain::customer::{ContactView, CustomerDetail, CustomerPage, CustomerView, ProductView};
+use crate::audit::{self, Actor, Change};
+use crate::db::now_ms;
+use kedao_app::domain::customer::{ContactView, CustomerDetail, CustomerPage, CustomerView, HistoryEntry, ProductView, Reassign};
+use kedao_app::domain::org::Role;
 use kedao_app::domain::privacy::{mask_phone, sees_costs};
 use serde::Deserialize;
 use sqlx::any::AnyRow;
@@ -19,6 +25,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/customers", get(list))
         .route("/api/customers/{id}", get(detail))
+        .route("/api/customers/{id}/owner", post(reassign))
+        .route("/api/customers/{id}/history", get(history))
         .route("/api/products", get(products))
 }
 
@@ -150,4 +158,125 @@ async fn products(State(state): State<AppState>, viewer: Viewer) -> Result<Json<
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(anyhow::Error::from)?;
     Ok(Json(products))
+}
+
+/// The owner and version of a customer the viewer may see; `NotFound` otherwise.
+async fn visible_customer(state: &AppState, viewer: &Viewer, id: &str) -> Result<(String, String, i64), AppError> {
+    if id.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    let scope = CustomerScope::of(&state.db, viewer).await?;
+    let (condition, binds) = scope.sql(2);
+    let sql = format!("SELECT c.owner_id, c.region_id, c.version FROM customers c WHERE c.id = $1 AND {condition}");
+    let mut query = sqlx::query(&sql).bind(id);
+    for b in &binds {
+        query = query.bind(b.as_str());
+    }
+    let row = query.fetch_optional(state.db.pool()).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let get = |c: &str| row.try_get::<String, _>(c).map_err(anyhow::Error::from);
+    Ok((get("owner_id")?, get("region_id")?, row.try_get("version").map_err(anyhow::Error::from)?))
+}
+
+/// `POST /api/customers/{id}/owner`: managers (within their regions), supervisors (within their
+/// team), the director and admins hand a customer to another rep or supervisor. Visibility moves
+/// with it. Recorded in the audit log.
+async fn reassign(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<Reassign>,
+) -> Result<Json<CustomerView>, AppError> {
+    let (old_owner, _region, version) = visible_customer(&state, &viewer, &id).await?;
+    if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor) {
+        return Err(AppError::Forbidden);
+    }
+    let invalid_owner = || AppError::BadRequest { code: "invalid_owner", message: "the new owner cannot take this customer".into() };
+    let target = sqlx::query(
+        "SELECT u.id, u.role, u.team_id, t.region_id FROM users u LEFT JOIN teams t ON t.id = u.team_id \
+         WHERE u.username = $1 AND u.active = TRUE",
+    )
+    .bind(&req.owner)
+    .fetch_optional(state.db.pool())
+    .await
+    .map_err(anyhow::Error::from)?
+    .ok_or_else(invalid_owner)?;
+    let target_id: String = target.try_get("id").map_err(anyhow::Error::from)?;
+    let target_role: String = target.try_get("role").map_err(anyhow::Error::from)?;
+    let target_team: Option<String> = target.try_get("team_id").map_err(anyhow::Error::from)?;
+    let target_region: Option<String> = target.try_get("region_id").map_err(anyhow::Error::from)?;
+    if !matches!(Role::from_code(&target_role), Some(Role::Rep | Role::Supervisor)) {
+        return Err(invalid_owner());
+    }
+    // The new owner must be inside the area the actor answers for.
+    let allowed = match CustomerScope::of(&state.db, &viewer).await? {
+        CustomerScope::All => true,
+        CustomerScope::Regions(regions) => target_region.is_some_and(|r| regions.contains(&r)),
+        CustomerScope::Team { team_id, .. } => target_team.as_deref() == Some(team_id.as_str()),
+        CustomerScope::Own { .. } => false,
+    };
+    if !allowed {
+        return Err(invalid_owner());
+    }
+    if req.version != version {
+        return Err(AppError::Conflict);
+    }
+    if target_id != old_owner {
+        let mut tx = state.db.pool().begin().await.map_err(anyhow::Error::from)?;
+        let done = sqlx::query("UPDATE customers SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+            .bind(&target_id)
+            .bind(now_ms())
+            .bind(&id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(anyhow::Error::from)?;
+        if done.rows_affected() != 1 {
+            return Err(AppError::Conflict);
+        }
+        let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+        let actor = Actor { user_id: &viewer.user.user_id, device };
+        let change = Change { entity: "customer", entity_id: &id, field: "owner_id", old: Some(&old_owner), new: Some(&target_id) };
+        audit::record(&mut tx, &actor, change).await?;
+        tx.commit().await.map_err(anyhow::Error::from)?;
+    }
+    let row = sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE c.id = $1"))
+        .bind(&id)
+        .fetch_one(state.db.pool())
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(Json(customer_view(&row, &viewer).map_err(anyhow::Error::from)?))
+}
+
+/// `GET /api/customers/{id}/history`: the audit trail of a customer the viewer can see; managers
+/// and above only. Read-only: there is no way to change history.
+async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<(StatusCode, Json<Vec<HistoryEntry>>), AppError> {
+    visible_customer(&state, &viewer, &id).await?;
+    if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager) {
+        return Err(AppError::Forbidden);
+    }
+    let rows = sqlx::query(
+        "SELECT a.at, u.display_name AS actor, a.device, a.field, a.old_value, a.new_value \
+         FROM audit_log a JOIN users u ON u.id = a.actor_id \
+         WHERE a.entity = 'customer' AND a.entity_id = $1 ORDER BY a.at, a.id",
+    )
+    .bind(&id)
+    .fetch_all(state.db.pool())
+    .await
+    .map_err(anyhow::Error::from)?;
+    let entries = rows
+        .iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                at_ms: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                device: r.try_get("device")?,
+                field: r.try_get("field")?,
+                old_value: r.try_get("old_value")?,
+                new_value: r.try_get("new_value")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(anyhow::Error::from)?;
+    Ok((StatusCode::OK, Json(entries)))
 }

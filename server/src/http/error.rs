@@ -29,6 +29,9 @@ pub enum AppError {
     Throttled,
     #[error("cross-origin request refused")]
     CrossOrigin,
+    /// The record changed since the client read it.
+    #[error("conflict")]
+    Conflict,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -45,6 +48,7 @@ impl IntoResponse for AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, json!({ "error": "not_found" })),
             AppError::Throttled => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "throttled" })),
             AppError::CrossOrigin => (StatusCode::FORBIDDEN, json!({ "error": "cross_origin" })),
+            AppError::Conflict => (StatusCode::CONFLICT, json!({ "error": "conflict" })),
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal_error" }))

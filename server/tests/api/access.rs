@@ -168,3 +168,75 @@ async fn customer_reads_refuse_the_unsigned_and_bad_queries() {
     }
     assert_eq!(app.get(&format!("/api/customers/{}", "x".repeat(500)), &[("cookie", &cookie)]).await.status, 404);
 }
+
+async fn reassign(app: &TestApp, cookie: &str, customer: &str, owner: &str, version: i64) -> crate::helpers::Reply {
+    let body = json!({"owner": owner, "version": version}).to_string();
+    app.post(&format!("/api/customers/{customer}/owner"), &[("cookie", cookie), ("content-type", "application/json"), ("user-agent", "KedaoTest/1 (tablet)")], body).await
+}
+
+async fn owner_and_version(app: &TestApp, customer: &str) -> (String, i64) {
+    let r = sqlx::query("SELECT owner_id, version FROM customers WHERE id = $1").bind(customer).fetch_one(app.db.pool()).await.unwrap();
+    (r.try_get("owner_id").unwrap(), r.try_get("version").unwrap())
+}
+
+#[tokio::test]
+async fn a_manager_reassigns_within_the_region_and_the_history_records_it() {
+    let app = demo_app().await;
+    let (rep1, rep2) = (user_id(&app, "rep1").await, user_id(&app, "rep2").await);
+    let manager = cookie_for(&app, "manager1").await;
+    let customer: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 ORDER BY id LIMIT 1")
+        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+
+    let res = reassign(&app, &manager, &customer, "rep2", 1).await;
+
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["owner_id"], rep2.as_str());
+    assert_eq!(res.json()["version"], 2);
+    assert_eq!(owner_and_version(&app, &customer).await, (rep2.clone(), 2));
+    let history = app.get(&format!("/api/customers/{customer}/history"), &[("cookie", &manager)]).await;
+    assert_eq!(history.status, 200);
+    let entries = history.json();
+    let entries = entries.as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["actor"], "李明");
+    assert_eq!(entries[0]["field"], "owner_id");
+    assert_eq!(entries[0]["old_value"], rep1.as_str());
+    assert_eq!(entries[0]["new_value"], rep2.as_str());
+    assert_eq!(entries[0]["device"], "KedaoTest/1 (tablet)");
+
+    // A client that saw version 1 is too late now: refused, nothing changes.
+    let stale = reassign(&app, &manager, &customer, "rep3", 1).await;
+    assert_eq!(stale.status, 409);
+    assert_eq!(stale.json()["error"], "conflict");
+    assert_eq!(owner_and_version(&app, &customer).await, (rep2, 2));
+}
+
+#[tokio::test]
+async fn reassignments_outside_ones_authority_are_refused_and_change_nothing() {
+    let app = demo_app().await;
+    let rep1 = user_id(&app, "rep1").await;
+    let customer: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 ORDER BY id LIMIT 1")
+        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+    let before = owner_and_version(&app, &customer).await;
+
+    // A rep cannot hand customers around, not even their own.
+    let by_rep = reassign(&app, &cookie_for(&app, "rep1").await, &customer, "rep2", 1).await;
+    assert_eq!(by_rep.status, 403);
+    // manager1 (East China) cannot give it to a rep of the Shenzhen team.
+    let cross_region = reassign(&app, &cookie_for(&app, "manager1").await, &customer, "rep9", 1).await;
+    assert_eq!(cross_region.status, 400);
+    assert_eq!(cross_region.json()["error"], "invalid_owner");
+    // manager2 (South and Southwest) does not even see it.
+    let other_manager = cookie_for(&app, "manager2").await;
+    assert_eq!(reassign(&app, &other_manager, &customer, "rep9", 1).await.status, 404);
+    assert_eq!(app.get(&format!("/api/customers/{customer}/history"), &[("cookie", &other_manager)]).await.status, 404);
+    // Nor can anyone make a director or an unknown user the owner.
+    let manager = cookie_for(&app, "manager1").await;
+    assert_eq!(reassign(&app, &manager, &customer, "director", 1).await.status, 400);
+    assert_eq!(reassign(&app, &manager, &customer, "nobody", 1).await.status, 400);
+    // History is for managers and above.
+    assert_eq!(app.get(&format!("/api/customers/{customer}/history"), &[("cookie", &cookie_for(&app, "rep1").await)]).await.status, 403);
+
+    assert_eq!(owner_and_version(&app, &customer).await, before);
+    assert_eq!(app.count("audit_log").await, 0);
+}

@@ -1,0 +1,45 @@
+//! The audit log: every write records who, when, from which device, which entity and field, and
+//! the old and new value, in the same transaction as the write itself (no write without its
+//! record, no record without its write). There is deliberately no function to change or delete
+//! an entry.
+
+use crate::db::now_ms;
+use anyhow::Context;
+use sqlx::{Any, Transaction};
+
+/// Who made a change and from where.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    pub user_id: &'a str,
+    /// The client's device description (its user agent), as far as the server knows it.
+    pub device: Option<&'a str>,
+}
+
+/// One changed field.
+pub struct Change<'a> {
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub field: &'a str,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+}
+
+pub async fn record(tx: &mut Transaction<'static, Any>, actor: &Actor<'_>, change: Change<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_id, device, entity, entity_id, field, old_value, new_value) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(now_ms())
+    .bind(actor.user_id)
+    .bind(actor.device.map(|d| d.chars().take(200).collect::<String>()))
+    .bind(change.entity)
+    .bind(change.entity_id)
+    .bind(change.field)
+    .bind(change.old)
+    .bind(change.new)
+    .execute(&mut **tx)
+    .await
+    .context("writing the audit log")?;
+    Ok(())
+}

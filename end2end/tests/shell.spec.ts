@@ -3,13 +3,13 @@ import { execFileSync } from 'node:child_process';
 
 const isPhone = (page: Page) => (page.viewportSize()?.width ?? 0) < 768;
 
-/** Waits until the wasm has hydrated the page: the workbench date is filled in only by the client. */
+/** Opens a page and waits until the wasm has hydrated it (the entry point marks the body). */
 async function openHydrated(page: Page, path = '/') {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.goto(path);
-  if (path === '/') await expect(page.getByTestId('today')).not.toBeEmpty();
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
   return errors;
 }
 
@@ -23,6 +23,8 @@ const sections = [
 
 test('the app loads, hydrates without errors and shows a localised date', async ({ page }) => {
   const errors = await openHydrated(page);
+  // The date is filled in by the client only: proof the wasm runs, not just the server render.
+  await expect(page.getByTestId('today')).not.toBeEmpty();
   await expect(page).toHaveTitle('客道');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('工作台');
   await expect(page.getByTestId('today')).toHaveText(/^今天是\d{4}年\d{1,2}月\d{1,2}日 星期[一二三四五六日]$/);
@@ -74,7 +76,7 @@ test('navigation reaches every section without reloading the page', async ({ pag
 });
 
 test('the customer screen has two panes side by side on a tablet and one column on a phone', async ({ page }) => {
-  await page.goto('/customers');
+  await openHydrated(page, '/customers');
   if (isPhone(page)) {
     // One column: the list takes the screen; the empty detail pane waits for a selection.
     await expect(page.locator('.pane-detail')).toBeHidden();
@@ -108,7 +110,7 @@ test('every visible control is at least 44 px for a thumb', async ({ page }) => 
 });
 
 test('signing in with a demo login opens the workbench; a wrong password says so', async ({ page }) => {
-  await page.goto('/signin');
+  await openHydrated(page, '/signin');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('登录');
   await page.getByLabel('用户名').fill('rep1');
   await page.getByLabel('密码').fill('wrong password');
@@ -124,6 +126,13 @@ test('signing in with a demo login opens the workbench; a wrong password says so
   const session = cookies.find((c) => c.name === 'kedao_session');
   expect(session?.httpOnly).toBe(true);
   expect(session?.sameSite).toBe('Lax');
+  expect((await page.request.get('/api/me')).status()).toBe(200);
+
+  // Signing out from Settings ends the session on the server too.
+  await openHydrated(page, '/settings');
+  await page.getByTestId('sign-out').click();
+  await expect(page).toHaveURL('/signin');
+  expect((await page.request.get('/api/me')).status()).toBe(401);
 });
 
 test('a created user must choose a password at first sign-in', async ({ page }, testInfo) => {
@@ -131,7 +140,7 @@ test('a created user must choose a password at first sign-in', async ({ page }, 
   execFileSync('../target/release/kedao', ['create-user', '--username', username, '--display-name', '新同事', '--role', 'rep'], {
     env: { ...process.env, DATABASE_URL: process.env.KEDAO_E2E_DATABASE_URL, KEDAO_NEW_PASSWORD: 'one-time-1', RUST_LOG: 'off' },
   });
-  await page.goto('/signin');
+  await openHydrated(page, '/signin');
   await page.getByLabel('用户名').fill(username);
   await page.getByLabel('密码').fill('one-time-1');
   await page.getByRole('button', { name: '登录' }).click();

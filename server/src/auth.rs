@@ -172,13 +172,19 @@ pub async fn verify_user_password(db: &Db, user_id: &str, password: &str) -> any
     tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.context("verifying password")
 }
 
-/// Ends every session of a user: "sign out on every device". Returns how many ended.
-pub async fn delete_user_sessions(db: &Db, user_id: &str) -> anyhow::Result<u64> {
+/// Ends every session of a user: "sign out on every device", recorded in the audit log as done
+/// by `actor`. Returns how many sessions ended.
+pub async fn delete_user_sessions(db: &Db, actor: &crate::audit::Actor<'_>, user_id: &str) -> anyhow::Result<u64> {
+    let mut tx = db.pool().begin().await?;
     let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await
         .context("ending sessions")?;
+    let ended = done.rows_affected().to_string();
+    let change = crate::audit::Change { entity: "user", entity_id: user_id, field: "sessions", old: Some(&ended), new: Some("0") };
+    crate::audit::record(&mut tx, actor, change).await?;
+    tx.commit().await?;
     Ok(done.rows_affected())
 }
 

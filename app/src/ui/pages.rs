@@ -91,10 +91,35 @@ pub fn Settings() -> impl IntoView {
                 <p class="hint">{t!(i18n, settings.language_hint)}</p>
             </div>
             <div class="card">
+                <SignOutButton />
+            </div>
+            <div class="card">
                 <h2 class="card-title">{t!(i18n, settings.about)}</h2>
                 <p>{t!(i18n, settings.version, version = env!("CARGO_PKG_VERSION"))}</p>
             </div>
         </section>
+    }
+}
+
+/// Ends this device's session and returns to the sign-in screen.
+#[component]
+fn SignOutButton() -> impl IntoView {
+    let i18n = use_i18n();
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let navigate = leptos_router::hooks::use_navigate();
+            leptos::task::spawn_local(async move {
+                // Signed out locally whatever the network says; the cookie is HttpOnly, so only
+                // the server can clear it, and an unreachable server keeps the session until it
+                // expires or an admin ends it.
+                let _ = gloo_net::http::Request::post("/api/auth/logout").send().await;
+                navigate("/signin", Default::default());
+            });
+        }
+    };
+    view! {
+        <button type="button" class="button" data-testid="sign-out" on:click=on_click>{t!(i18n, signin.sign_out)}</button>
     }
 }
 

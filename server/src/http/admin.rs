@@ -31,6 +31,7 @@ impl Admin {
 async fn sign_out_everywhere(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: axum::http::HeaderMap,
     Path(username): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let Admin(admin) = Admin::check(viewer)?;
@@ -41,7 +42,9 @@ async fn sign_out_everywhere(
         .map_err(anyhow::Error::from)?
         .ok_or(AppError::NotFound)?;
     let user_id: String = row.try_get("id").map_err(anyhow::Error::from)?;
-    let ended = delete_user_sessions(&state.db, &user_id).await?;
+    let device = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let actor = crate::audit::Actor { user_id: &admin.user.user_id, device };
+    let ended = delete_user_sessions(&state.db, &actor, &user_id).await?;
     tracing::info!(admin = %admin.user.username, user = %username, ended, "signed out everywhere");
     Ok(Json(json!({ "sessions_ended": ended })))
 }

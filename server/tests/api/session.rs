@@ -143,4 +143,5 @@ async fn an_admin_signs_a_user_out_on_every_device_and_nobody_else_can() {
     assert_eq!(app.get("/api/me", &[("cookie", &phone)]).await.status, 401);
     assert_eq!(app.get("/api/me", &[("cookie", &laptop)]).await.status, 401);
     assert_eq!(app.get("/api/me", &[("cookie", &admin)]).await.status, 200);
+    assert_eq!(app.count("audit_log WHERE entity = 'user' AND field = 'sessions' AND old_value = '2'").await, 1, "recorded");
 }

@@ -33,7 +33,8 @@ ensure_build_tools() {
     echo "error: cargo (Rust) is required: https://rustup.rs" >&2
     exit 1
   fi
-  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  # (grep without -q reads all input: with pipefail, an early exit would fail the producer.)
+  if ! rustup target list --installed 2>/dev/null | grep -x wasm32-unknown-unknown >/dev/null; then
     step "installing the wasm32 target"
     rustup target add wasm32-unknown-unknown
   fi
@@ -64,7 +65,7 @@ ensure_test_tools() {
     apt_install chromium chromium-driver
   fi
   # Chinese glyphs for screenshots and layout checks (phones have them; a bare server does not).
-  if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then
+  if ! fc-list 2>/dev/null | grep "Noto Sans CJK" >/dev/null; then
     step "installing CJK fonts"
     apt_install fonts-noto-cjk fontconfig
   fi

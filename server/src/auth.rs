@@ -44,39 +44,41 @@ pub struct SignedIn {
     pub role: Role,
 }
 
-/// A successful credential check: the user, and whether they must change their password.
+/// A user found by credentials or by session, and whether they must change their password.
 #[derive(Debug, Clone)]
-pub struct Checked {
+pub struct Account {
     pub user: SignedIn,
     pub must_change_password: bool,
+}
+
+/// The columns [`Account::from_row`] reads, from `users u`. (The `Any` driver cannot decode
+/// SQLite's BOOLEAN, hence the CASE.)
+const ACCOUNT_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, \
+    CASE WHEN u.must_change_password THEN 1 ELSE 0 END AS must_change_password";
+
+impl Account {
+    fn from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<Account> {
+        let role: String = r.try_get("role")?;
+        Ok(Account {
+            user: SignedIn {
+                user_id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                display_name: r.try_get("display_name")?,
+                role: Role::from_code(&role).with_context(|| format!("unknown role {role:?} in database"))?,
+            },
+            must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
+        })
+    }
 }
 
 /// Checks a username and password. `None` for an unknown user, an inactive one or a wrong
 /// password alike.
 #[tracing::instrument(skip(db, password))]
-pub async fn check_credentials(db: &Db, username: &str, password: &str) -> anyhow::Result<Option<Checked>> {
-    let row = sqlx::query(
-        "SELECT id, username, display_name, role, password_hash, CASE WHEN must_change_password THEN 1 ELSE 0 END AS must_change_password FROM users \
-         WHERE username = $1 AND active = TRUE",
-    )
-    .bind(username)
-    .fetch_optional(db.pool())
-    .await
-    .context("looking up user")?;
+pub async fn check_credentials(db: &Db, username: &str, password: &str) -> anyhow::Result<Option<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1 AND u.active = TRUE");
+    let row = sqlx::query(&sql).bind(username).fetch_optional(db.pool()).await.context("looking up user")?;
     let (user, phc) = match &row {
-        Some(r) => {
-            let role: String = r.try_get("role")?;
-            let user = Checked {
-                user: SignedIn {
-                    user_id: r.try_get("id")?,
-                    username: r.try_get("username")?,
-                    display_name: r.try_get("display_name")?,
-                    role: Role::from_code(&role).with_context(|| format!("unknown role {role:?} in database"))?,
-                },
-                must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
-            };
-            (Some(user), r.try_get::<String, _>("password_hash")?)
-        }
+        Some(r) => (Some(Account::from_row(r)?), r.try_get::<String, _>("password_hash")?),
         None => (None, dummy_hash().to_string()),
     };
     // argon2 is deliberately slow: keep it off the async workers.
@@ -105,35 +107,19 @@ pub async fn create_session(db: &Db, user_id: &str, ttl_hours: i64, user_agent: 
 }
 
 /// The user behind a session token, if the session is unexpired and the user active.
-#[derive(Debug, Clone)]
-pub struct SessionUser {
-    pub user: SignedIn,
-    pub must_change_password: bool,
-}
-
 #[tracing::instrument(skip_all)]
-pub async fn session_user(db: &Db, token: &str) -> anyhow::Result<Option<SessionUser>> {
-    let row = sqlx::query(
-        "SELECT u.id, u.username, u.display_name, u.role, CASE WHEN u.must_change_password THEN 1 ELSE 0 END AS must_change_password \
-         FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE",
-    )
-    .bind(token_hash(token))
-    .bind(now_ms())
-    .fetch_optional(db.pool())
-    .await
-    .context("looking up session")?;
-    let Some(r) = row else { return Ok(None) };
-    let role: String = r.try_get("role")?;
-    Ok(Some(SessionUser {
-        user: SignedIn {
-            user_id: r.try_get("id")?,
-            username: r.try_get("username")?,
-            display_name: r.try_get("display_name")?,
-            role: Role::from_code(&role).with_context(|| format!("unknown role {role:?} in database"))?,
-        },
-        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
-    }))
+pub async fn session_user(db: &Db, token: &str) -> anyhow::Result<Option<Account>> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE"
+    );
+    let row = sqlx::query(&sql)
+        .bind(token_hash(token))
+        .bind(now_ms())
+        .fetch_optional(db.pool())
+        .await
+        .context("looking up session")?;
+    row.as_ref().map(Account::from_row).transpose()
 }
 
 /// Replaces a user's password, clears the forced change and ends their other sessions.

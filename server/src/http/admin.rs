@@ -39,9 +39,9 @@ async fn sign_out_everywhere(
         .bind(&username)
         .fetch_optional(state.db.pool())
         .await
-        .map_err(anyhow::Error::from)?
+        ?
         .ok_or(AppError::NotFound)?;
-    let user_id: String = row.try_get("id").map_err(anyhow::Error::from)?;
+    let user_id: String = row.try_get("id")?;
     let device = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
     let actor = crate::audit::Actor { user_id: &admin.user.user_id, device };
     let ended = delete_user_sessions(&state.db, &actor, &user_id).await?;

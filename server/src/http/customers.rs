@@ -9,7 +9,7 @@ use super::{AppError, AppJson, AppState};
 use crate::access::CustomerScope;
 use axum::extract::{Path, Query, State};
 use axum::http::header::USER_AGENT;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use crate::audit::{self, Actor, Change};
@@ -84,15 +84,15 @@ async fn list(
     for b in &binds {
         count = count.bind(b.as_str());
     }
-    let total: i64 = count.fetch_one(state.db.pool()).await.map_err(anyhow::Error::from)?.try_get("n").map_err(anyhow::Error::from)?;
+    let total: i64 = count.fetch_one(state.db.pool()).await?.try_get("n")?;
     let n = binds.len();
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE {condition} ORDER BY c.name, c.id LIMIT ${} OFFSET ${}", n + 1, n + 2);
     let mut query = sqlx::query(&sql);
     for b in &binds {
         query = query.bind(b.as_str());
     }
-    let rows = query.bind(params.limit).bind(params.offset).fetch_all(state.db.pool()).await.map_err(anyhow::Error::from)?;
-    let customers = rows.iter().map(|r| customer_view(r, &viewer)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::from)?;
+    let rows = query.bind(params.limit).bind(params.offset).fetch_all(state.db.pool()).await?;
+    let customers = rows.iter().map(|r| customer_view(r, &viewer)).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(CustomerPage { total, customers }))
 }
 
@@ -107,8 +107,8 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
     for b in &binds {
         query = query.bind(b.as_str());
     }
-    let row = query.fetch_optional(state.db.pool()).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
-    let customer = customer_view(&row, &viewer).map_err(anyhow::Error::from)?;
+    let row = query.fetch_optional(state.db.pool()).await?.ok_or(AppError::NotFound)?;
+    let customer = customer_view(&row, &viewer)?;
     let owns = customer.owner_id == viewer.user.user_id;
     let rows = sqlx::query(
         "SELECT id, name, title, phone, email, CASE WHEN is_decision_maker THEN 1 ELSE 0 END AS decides \
@@ -117,7 +117,7 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
     .bind(id.as_str())
     .fetch_all(state.db.pool())
     .await
-    .map_err(anyhow::Error::from)?;
+    ?;
     let contacts = rows
         .iter()
         .map(|r| {
@@ -132,7 +132,7 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(anyhow::Error::from)?;
+        ?;
     Ok(Json(CustomerDetail { customer, contacts }))
 }
 
@@ -141,7 +141,7 @@ async fn products(State(state): State<AppState>, viewer: Viewer) -> Result<Json<
     let rows = sqlx::query("SELECT id, sku, name_zh, name_en, unit, unit_price_fen, unit_cost_fen FROM products ORDER BY sku")
         .fetch_all(state.db.pool())
         .await
-        .map_err(anyhow::Error::from)?;
+        ?;
     let products = rows
         .iter()
         .map(|r| {
@@ -156,25 +156,30 @@ async fn products(State(state): State<AppState>, viewer: Viewer) -> Result<Json<
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(anyhow::Error::from)?;
+        ?;
     Ok(Json(products))
 }
 
-/// The owner and version of a customer the viewer may see; `NotFound` otherwise.
-async fn visible_customer(state: &AppState, viewer: &Viewer, id: &str) -> Result<(String, String, i64), AppError> {
+/// A customer the viewer may see, with the viewer's scope; `NotFound` otherwise.
+struct Visible {
+    scope: CustomerScope,
+    owner_id: String,
+    version: i64,
+}
+
+async fn visible_customer(state: &AppState, viewer: &Viewer, id: &str) -> Result<Visible, AppError> {
     if id.len() > 64 {
         return Err(AppError::NotFound);
     }
     let scope = CustomerScope::of(&state.db, viewer).await?;
     let (condition, binds) = scope.sql(2);
-    let sql = format!("SELECT c.owner_id, c.region_id, c.version FROM customers c WHERE c.id = $1 AND {condition}");
+    let sql = format!("SELECT c.owner_id, c.version FROM customers c WHERE c.id = $1 AND {condition}");
     let mut query = sqlx::query(&sql).bind(id);
     for b in &binds {
         query = query.bind(b.as_str());
     }
-    let row = query.fetch_optional(state.db.pool()).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
-    let get = |c: &str| row.try_get::<String, _>(c).map_err(anyhow::Error::from);
-    Ok((get("owner_id")?, get("region_id")?, row.try_get("version").map_err(anyhow::Error::from)?))
+    let row = query.fetch_optional(state.db.pool()).await?.ok_or(AppError::NotFound)?;
+    Ok(Visible { scope, owner_id: row.try_get("owner_id")?, version: row.try_get("version")? })
 }
 
 /// `POST /api/customers/{id}/owner`: managers (within their regions), supervisors (within their
@@ -187,7 +192,7 @@ async fn reassign(
     Path(id): Path<String>,
     AppJson(req): AppJson<Reassign>,
 ) -> Result<Json<CustomerView>, AppError> {
-    let (old_owner, _region, version) = visible_customer(&state, &viewer, &id).await?;
+    let Visible { scope, owner_id: old_owner, version } = visible_customer(&state, &viewer, &id).await?;
     if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor) {
         return Err(AppError::Forbidden);
     }
@@ -199,17 +204,17 @@ async fn reassign(
     .bind(&req.owner)
     .fetch_optional(state.db.pool())
     .await
-    .map_err(anyhow::Error::from)?
+    ?
     .ok_or_else(invalid_owner)?;
-    let target_id: String = target.try_get("id").map_err(anyhow::Error::from)?;
-    let target_role: String = target.try_get("role").map_err(anyhow::Error::from)?;
-    let target_team: Option<String> = target.try_get("team_id").map_err(anyhow::Error::from)?;
-    let target_region: Option<String> = target.try_get("region_id").map_err(anyhow::Error::from)?;
+    let target_id: String = target.try_get("id")?;
+    let target_role: String = target.try_get("role")?;
+    let target_team: Option<String> = target.try_get("team_id")?;
+    let target_region: Option<String> = target.try_get("region_id")?;
     if !matches!(Role::from_code(&target_role), Some(Role::Rep | Role::Supervisor)) {
         return Err(invalid_owner());
     }
     // The new owner must be inside the area the actor answers for.
-    let allowed = match CustomerScope::of(&state.db, &viewer).await? {
+    let allowed = match scope {
         CustomerScope::All => true,
         CustomerScope::Regions(regions) => target_region.is_some_and(|r| regions.contains(&r)),
         CustomerScope::Team { team_id, .. } => target_team.as_deref() == Some(team_id.as_str()),
@@ -222,7 +227,7 @@ async fn reassign(
         return Err(AppError::Conflict);
     }
     if target_id != old_owner {
-        let mut tx = state.db.pool().begin().await.map_err(anyhow::Error::from)?;
+        let mut tx = state.db.pool().begin().await?;
         let done = sqlx::query("UPDATE customers SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
             .bind(&target_id)
             .bind(now_ms())
@@ -230,7 +235,7 @@ async fn reassign(
             .bind(version)
             .execute(&mut *tx)
             .await
-            .map_err(anyhow::Error::from)?;
+            ?;
         if done.rows_affected() != 1 {
             return Err(AppError::Conflict);
         }
@@ -238,19 +243,19 @@ async fn reassign(
         let actor = Actor { user_id: &viewer.user.user_id, device };
         let change = Change { entity: "customer", entity_id: &id, field: "owner_id", old: Some(&old_owner), new: Some(&target_id) };
         audit::record(&mut tx, &actor, change).await?;
-        tx.commit().await.map_err(anyhow::Error::from)?;
+        tx.commit().await?;
     }
     let row = sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE c.id = $1"))
         .bind(&id)
         .fetch_one(state.db.pool())
         .await
-        .map_err(anyhow::Error::from)?;
-    Ok(Json(customer_view(&row, &viewer).map_err(anyhow::Error::from)?))
+        ?;
+    Ok(Json(customer_view(&row, &viewer)?))
 }
 
 /// `GET /api/customers/{id}/history`: the audit trail of a customer the viewer can see; managers
 /// and above only. Read-only: there is no way to change history.
-async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<(StatusCode, Json<Vec<HistoryEntry>>), AppError> {
+async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Json<Vec<HistoryEntry>>, AppError> {
     visible_customer(&state, &viewer, &id).await?;
     if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager) {
         return Err(AppError::Forbidden);
@@ -263,7 +268,7 @@ async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<S
     .bind(&id)
     .fetch_all(state.db.pool())
     .await
-    .map_err(anyhow::Error::from)?;
+    ?;
     let entries = rows
         .iter()
         .map(|r| {
@@ -277,6 +282,6 @@ async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<S
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(anyhow::Error::from)?;
-    Ok((StatusCode::OK, Json(entries)))
+        ?;
+    Ok(Json(entries))
 }

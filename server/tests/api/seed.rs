@@ -1,5 +1,5 @@
 use crate::helpers::{backend, count, fresh_db, TempDir};
-use kedao::db::{Backend, Db};
+use kedao::db::Db;
 use kedao::seed::{seed, SeedOptions, DEFAULT_SEED};
 use sqlx::Row;
 use time::macros::date;
@@ -104,5 +104,4 @@ async fn seeding_a_database_that_has_data_is_refused_and_changes_nothing() {
     assert!(err.contains("already holds 2000 customers"), "{err}");
     assert_eq!(count(&db, "opportunities").await, before);
     assert_eq!(count(&db, "users").await, 37);
-    let _ = Backend::Sqlite;
 }

@@ -55,6 +55,20 @@ pub enum Command {
     },
     /// Write a consistent copy of the SQLite database to FILE, also while the server runs.
     Backup { file: PathBuf },
+    /// Print a new random encryption key (for KEDAO_ENCRYPTION_KEY / encryption_key).
+    GenKey {
+        /// The key's id, stored with every value it seals (letters, digits, '-', '_').
+        #[arg(long, default_value_t = default_key_id())]
+        id: String,
+    },
+    /// Re-seal every phone, ID and bank number under the current encryption_key (after moving the
+    /// old key to previous_encryption_keys). Safe to run again if interrupted.
+    RotateKey,
+}
+
+fn default_key_id() -> String {
+    let today = time::OffsetDateTime::now_utc().date();
+    format!("k{:04}{:02}{:02}", today.year(), u8::from(today.month()), today.day())
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -86,10 +100,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     .with_context(|| format!("--today {s:?} is not a date like 2026-11-22"))?,
                 None => time::OffsetDateTime::now_utc().date(),
             };
+            // Demo data may use the public demo key when none is configured.
+            let vault = crate::crypto::Vault::from_settings(
+                config.encryption_key.expose(),
+                config.previous_encryption_keys.expose(),
+                true,
+            )?;
             let db = Db::connect(&config.database_url, 4).await?;
             db.migrate().await?;
+            crate::crypto::prepare(&db, &vault).await?;
             let started = std::time::Instant::now();
-            let counts = crate::seed::seed(&db, crate::seed::SeedOptions { scale, seed, today }).await?;
+            let counts = crate::seed::seed(&db, &vault, crate::seed::SeedOptions { scale, seed, today }).await?;
             println!("demo data loaded in {:.1}s: {counts}", started.elapsed().as_secs_f64());
             Ok(())
         }
@@ -109,6 +130,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("created {username}");
             }
+            Ok(())
+        }
+        Command::GenKey { id } => {
+            let key = crate::crypto::Vault::generate_key(&id);
+            crate::crypto::Vault::new(&key, "")?;
+            println!("{key}");
+            Ok(())
+        }
+        Command::RotateKey => {
+            let vault = crate::startup::vault_for(&config)?;
+            let db = Db::connect(&config.database_url, 2).await?;
+            db.migrate().await?;
+            crate::crypto::prepare(&db, &vault).await?;
+            let written = crate::crypto::reseal(&db, &vault, true).await?;
+            println!("re-sealed {written} values under key {:?}; previous keys are no longer needed", vault.current_key_id());
             Ok(())
         }
         Command::Backup { file } => {

@@ -31,6 +31,28 @@ pub struct Config {
     pub log_format: String,
     /// Largest number of pooled database connections per process.
     pub max_connections: u32,
+    /// `ID:BASE64` (32 bytes): the AES-256-GCM key that encrypts phone, ID and bank numbers at rest.
+    /// `kedao gen-key` makes one. Required unless `demo` (which falls back to a public demo key).
+    pub encryption_key: Secret,
+    /// Older keys, comma-separated `ID:BASE64`, still accepted for reading during a rotation.
+    pub previous_encryption_keys: Secret,
+}
+
+/// A setting that must not appear in logs or debug output.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "(unset)" } else { "(secret)" })
+    }
 }
 
 impl Default for Config {
@@ -46,13 +68,15 @@ impl Default for Config {
             secure_cookies: false,
             log_format: "text".into(),
             max_connections: 16,
+            encryption_key: Secret::default(),
+            previous_encryption_keys: Secret::default(),
         }
     }
 }
 
 impl Config {
     /// Every setting's name, as in the TOML file and (upper-cased, after `KEDAO_`) the environment.
-    pub const FIELDS: [&'static str; 10] = [
+    pub const FIELDS: [&'static str; 12] = [
         "database_url",
         "listen",
         "site_root",
@@ -63,6 +87,8 @@ impl Config {
         "secure_cookies",
         "log_format",
         "max_connections",
+        "encryption_key",
+        "previous_encryption_keys",
     ];
 
     /// Reads the settings. A config file named explicitly must exist.

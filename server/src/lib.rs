@@ -4,13 +4,14 @@
 //! - [`db`]: the connection pool (SQLite or PostgreSQL), migrations and backup;
 //! - [`startup`]: [`startup::Application`], the bound, running HTTP server;
 //! - [`http`]: the router: health, sign-in, the Leptos pages and static files;
-//! - [`auth`]: password hashing and sessions; [`seed`]: the deterministic demo dataset.
+//! - [`auth`]: password hashing and sessions; [`crypto`]: encryption at rest of sensitive fields; [`seed`]: the deterministic demo dataset.
 
 pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod http;
 pub mod seed;

@@ -2,6 +2,7 @@
 //! the very same thing; tests bind port 0 and read the port back.
 
 use crate::config::Config;
+use crate::crypto::Vault;
 use crate::db::Db;
 use crate::http::{leptos_options, router, AppState};
 use anyhow::Context;
@@ -16,19 +17,22 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, applies migrations, loads the demo data in demo mode when the
-    /// database has none, and binds the listening socket.
+    /// Checks the encryption key, connects to the database, applies migrations, proves the key
+    /// reads the data, loads the demo data in demo mode when the database has none, and binds the
+    /// listening socket.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let vault = vault_for(&config)?;
         let db = Db::connect(&config.database_url, config.max_connections).await?;
         db.migrate().await?;
+        crate::crypto::prepare(&db, &vault).await?;
         if config.demo {
-            crate::seed::seed_if_empty(&db).await?;
+            crate::seed::seed_if_empty(&db, &vault).await?;
         }
-        Self::build_with_db(config, db).await
+        Self::build_with_db(config, db, vault).await
     }
 
     /// Like [`Application::build`] with an already prepared database.
-    pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+    pub async fn build_with_db(config: Config, db: Db, vault: Vault) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.listen).await.map_err(|e| {
             let reason = match e.kind() {
                 std::io::ErrorKind::AddrInUse => "address already in use".to_string(),
@@ -39,7 +43,7 @@ impl Application {
         let port = listener.local_addr().context("reading the bound address")?.port();
         let mut leptos = leptos_options(&config);
         leptos.site_addr.set_port(port);
-        let state = AppState { db: db.clone(), config: Arc::new(config), leptos };
+        let state = AppState { db: db.clone(), vault: Arc::new(vault), config: Arc::new(config), leptos };
         Ok(Application { port, listener, router: router(state), db })
     }
 
@@ -80,4 +84,9 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// The vault the settings describe: the configured key, or in demo mode the public demo key.
+pub fn vault_for(config: &Config) -> anyhow::Result<Vault> {
+    Vault::from_settings(config.encryption_key.expose(), config.previous_encryption_keys.expose(), config.demo)
 }

@@ -19,6 +19,10 @@ pub struct CustomerView {
     pub owner_name: String,
     /// Masked (`138****5678`) unless the viewer owns the customer.
     pub phone: Option<String>,
+    /// Resident ID number (individual customers), masked like the phone.
+    pub id_number: Option<String>,
+    /// Bank account for invoicing and payments (companies), masked like the phone.
+    pub bank_account: Option<String>,
     pub version: i64,
 }
 

@@ -16,7 +16,8 @@ use crate::audit::{self, Actor, Change};
 use crate::db::now_ms;
 use kedao_app::domain::customer::{ContactView, CustomerDetail, CustomerPage, CustomerView, HistoryEntry, ProductView, Reassign};
 use kedao_app::domain::org::Role;
-use kedao_app::domain::privacy::{mask_phone, sees_costs};
+use kedao_app::domain::privacy::{mask_bank_account, mask_id_number, mask_phone, sees_costs};
+use crate::crypto::{Place, Vault};
 use serde::Deserialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -31,7 +32,7 @@ pub fn router() -> Router<AppState> {
 }
 
 const COLUMNS: &str = "c.id, c.name, c.name_en, c.kind, r.code AS region, c.city, c.industry, c.size, \
-    c.business_type, c.grade, c.owner_id, u.display_name AS owner_name, c.phone, c.version";
+    c.business_type, c.grade, c.owner_id, u.display_name AS owner_name, c.phone, c.id_number, c.bank_account, c.version";
 const FROM: &str = "FROM customers c JOIN users u ON u.id = c.owner_id JOIN regions r ON r.id = c.region_id";
 
 #[derive(Debug, Deserialize)]
@@ -46,12 +47,21 @@ fn default_limit() -> i64 {
     100
 }
 
-fn customer_view(row: &AnyRow, viewer: &Viewer) -> Result<CustomerView, sqlx::Error> {
+/// A customer row as `viewer` may see it: sensitive fields opened, then masked unless the viewer
+/// owns the customer.
+fn customer_view(row: &AnyRow, viewer: &Viewer, vault: &Vault) -> Result<CustomerView, AppError> {
+    let id: String = row.try_get("id")?;
     let owner_id: String = row.try_get("owner_id")?;
-    let phone: Option<String> = row.try_get("phone")?;
     let owns = owner_id == viewer.user.user_id;
+    let open = |column: &'static str, mask: fn(&str) -> String| -> Result<Option<String>, AppError> {
+        let stored: Option<String> = row.try_get(column)?;
+        let plain = vault.open_opt(Place { table: "customers", column, id: &id }, stored.as_deref())?;
+        Ok(plain.map(|p| if owns { p } else { mask(&p) }))
+    };
+    let (phone, id_number, bank_account) =
+        (open("phone", mask_phone)?, open("id_number", mask_id_number)?, open("bank_account", mask_bank_account)?);
     Ok(CustomerView {
-        id: row.try_get("id")?,
+        id,
         name: row.try_get("name")?,
         name_en: row.try_get("name_en")?,
         kind: row.try_get("kind")?,
@@ -62,7 +72,9 @@ fn customer_view(row: &AnyRow, viewer: &Viewer) -> Result<CustomerView, sqlx::Er
         business_type: row.try_get("business_type")?,
         grade: row.try_get("grade")?,
         owner_name: row.try_get("owner_name")?,
-        phone: phone.map(|p| if owns { p } else { mask_phone(&p) }),
+        phone,
+        id_number,
+        bank_account,
         owner_id,
         version: row.try_get("version")?,
     })
@@ -92,7 +104,7 @@ async fn list(
         query = query.bind(b.as_str());
     }
     let rows = query.bind(params.limit).bind(params.offset).fetch_all(state.db.pool()).await?;
-    let customers = rows.iter().map(|r| customer_view(r, &viewer)).collect::<Result<Vec<_>, _>>()?;
+    let customers = rows.iter().map(|r| customer_view(r, &viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(CustomerPage { total, customers }))
 }
 
@@ -108,7 +120,7 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
         query = query.bind(b.as_str());
     }
     let row = query.fetch_optional(state.db.pool()).await?.ok_or(AppError::NotFound)?;
-    let customer = customer_view(&row, &viewer)?;
+    let customer = customer_view(&row, &viewer, &state.vault)?;
     let owns = customer.owner_id == viewer.user.user_id;
     let rows = sqlx::query(
         "SELECT id, name, title, phone, email, CASE WHEN is_decision_maker THEN 1 ELSE 0 END AS decides \
@@ -121,9 +133,11 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
     let contacts = rows
         .iter()
         .map(|r| {
-            let phone: Option<String> = r.try_get("phone")?;
+            let contact_id: String = r.try_get("id")?;
+            let stored: Option<String> = r.try_get("phone")?;
+            let phone = state.vault.open_opt(Place { table: "contacts", column: "phone", id: &contact_id }, stored.as_deref())?;
             Ok(ContactView {
-                id: r.try_get("id")?,
+                id: contact_id,
                 name: r.try_get("name")?,
                 title: r.try_get("title")?,
                 phone: phone.map(|p| if owns { p } else { mask_phone(&p) }),
@@ -131,8 +145,7 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
                 is_decision_maker: r.try_get::<i64, _>("decides")? != 0,
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        ?;
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(Json(CustomerDetail { customer, contacts }))
 }
 
@@ -250,7 +263,7 @@ async fn reassign(
         .fetch_one(state.db.pool())
         .await
         ?;
-    Ok(Json(customer_view(&row, &viewer)?))
+    Ok(Json(customer_view(&row, &viewer, &state.vault)?))
 }
 
 /// `GET /api/customers/{id}/history`: the audit trail of a customer the viewer can see; managers

@@ -85,3 +85,11 @@ impl From<JsonRejection> for AppError {
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(AppError))]
 pub struct AppJson<T>(pub T);
+
+/// A sensitive value that does not open is a server fault (wrong key, damaged data): logged with
+/// its reason, never shown.
+impl From<crate::crypto::OpenError> for AppError {
+    fn from(e: crate::crypto::OpenError) -> Self {
+        AppError::Internal(anyhow::anyhow!("a sealed value {e}"))
+    }
+}

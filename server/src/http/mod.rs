@@ -17,6 +17,7 @@ pub mod session;
 pub use error::{AppError, AppJson};
 
 use crate::config::Config;
+use crate::crypto::Vault;
 use crate::db::Db;
 use axum::extract::FromRef;
 use axum::Router;
@@ -35,6 +36,8 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Seals and opens the sensitive fields ([`crate::crypto`]).
+    pub vault: Arc<Vault>,
     pub config: Arc<Config>,
     pub leptos: LeptosOptions,
 }

@@ -9,6 +9,7 @@ mod insert;
 mod names;
 
 use crate::auth::hash_password;
+use crate::crypto::{Place, Vault};
 use crate::db::{now_ms, Backend, Db};
 use anyhow::{bail, Context};
 use insert::Batch;
@@ -63,13 +64,13 @@ impl fmt::Display for SeedCounts {
 }
 
 /// In demo mode: loads the dataset (scale 1, today) into a database that has no users yet.
-pub async fn seed_if_empty(db: &Db) -> anyhow::Result<()> {
+pub async fn seed_if_empty(db: &Db, vault: &Vault) -> anyhow::Result<()> {
     let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(db.pool()).await?.try_get("n")?;
     if users > 0 {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let counts = seed(db, SeedOptions { scale: 1, seed: DEFAULT_SEED, today: time::OffsetDateTime::now_utc().date() }).await?;
+    let counts = seed(db, vault, SeedOptions { scale: 1, seed: DEFAULT_SEED, today: time::OffsetDateTime::now_utc().date() }).await?;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), %counts, "demo data loaded");
     Ok(())
 }
@@ -114,7 +115,7 @@ pub fn random_password() -> String {
 }
 
 /// Loads the demo dataset into a database without customers.
-pub async fn seed(db: &Db, opts: SeedOptions) -> anyhow::Result<SeedCounts> {
+pub async fn seed(db: &Db, vault: &Vault, opts: SeedOptions) -> anyhow::Result<SeedCounts> {
     let existing: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM customers").fetch_one(db.pool()).await?.try_get("n")?;
     if existing > 0 {
@@ -123,7 +124,7 @@ pub async fn seed(db: &Db, opts: SeedOptions) -> anyhow::Result<SeedCounts> {
     // One hash for every demo login: demo mode only, and it keeps seeding fast.
     let demo_hash = hash_password(DEMO_PASSWORD)?;
     let mut tx = db.pool().begin().await.context("starting the seed transaction")?;
-    let mut gen = Generator::new(opts, demo_hash, db.backend());
+    let mut gen = Generator::new(opts, demo_hash, db.backend(), vault);
     let counts = gen.run(&mut tx).await?;
     tx.commit().await.context("committing the demo data")?;
     Ok(counts)
@@ -134,8 +135,9 @@ struct Staff {
     region: Region,
 }
 
-struct Generator {
+struct Generator<'v> {
     backend: Backend,
+    vault: &'v Vault,
     rng: ChaCha8Rng,
     opts: SeedOptions,
     demo_hash: String,
@@ -169,10 +171,11 @@ fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-impl Generator {
-    fn new(opts: SeedOptions, demo_hash: String, backend: Backend) -> Self {
+impl<'v> Generator<'v> {
+    fn new(opts: SeedOptions, demo_hash: String, backend: Backend, vault: &'v Vault) -> Self {
         Generator {
             backend,
+            vault,
             rng: ChaCha8Rng::seed_from_u64(opts.seed),
             opts,
             demo_hash,
@@ -188,11 +191,11 @@ impl Generator {
             products: Batch::new("products", &["id", "sku", "name_zh", "name_en", "unit", "unit_price_fen", "unit_cost_fen"]),
             customers: Batch::new(
                 "customers",
-                &["id", "name", "name_en", "kind", "region_id", "city", "industry", "size", "business_type", "grade", "owner_id", "phone", "created_at", "updated_at", "version"],
+                &["id", "name", "name_en", "kind", "region_id", "city", "industry", "size", "business_type", "grade", "owner_id", "phone", "phone_bidx", "id_number", "bank_account", "created_at", "updated_at", "version"],
             ),
             contacts: Batch::new(
                 "contacts",
-                &["id", "customer_id", "name", "title", "phone", "email", "is_decision_maker", "created_at", "updated_at", "version"],
+                &["id", "customer_id", "name", "title", "phone", "phone_bidx", "email", "is_decision_maker", "created_at", "updated_at", "version"],
             ),
             opportunities: Batch::new(
                 "opportunities",
@@ -223,6 +226,22 @@ impl Generator {
         let prefixes = ["138", "139", "137", "136", "135", "150", "151", "158", "186", "188", "177", "199"];
         let p = *self.pick(&prefixes);
         format!("{p}{:08}", self.rng.gen_range(0..100_000_000u32))
+    }
+
+    /// A resident ID number (GB 11643) with a valid check character.
+    fn id_number(&mut self) -> String {
+        let area = *self.pick(&["110105", "310104", "440305", "510107", "330106", "420106", "320102"]);
+        let born = format!("{}{:02}{:02}", self.rng.gen_range(1960..2002), self.rng.gen_range(1..=12), self.rng.gen_range(1..=28));
+        let body = format!("{area}{born}{:03}", self.rng.gen_range(0..1000));
+        const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        let sum: u32 = body.chars().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
+        let check = b"10X98765432"[(sum % 11) as usize] as char;
+        format!("{body}{check}")
+    }
+
+    /// A 19-digit bank card / account number.
+    fn bank_account(&mut self) -> String {
+        format!("6222{:015}", self.rng.gen_range(0..1_000_000_000_000_000u64))
     }
 
     fn person(&mut self) -> (String, String) {
@@ -446,12 +465,15 @@ impl Generator {
             let id = self.id();
             let phone = self.phone();
             let email = (!individual).then(|| format!("{email_local}@example.cn"));
+            let phone_bidx = self.vault.phone_index(&phone);
+            let phone = self.vault.seal(Place { table: "contacts", column: "phone", id: &id }, &phone);
             self.contacts.push(vec![
                 id.into(),
                 customer_id.clone().into(),
                 cname.clone().into(),
                 (!individual).then(|| title.to_string()).into(),
                 Some(phone).into(),
+                phone_bidx.into(),
                 email.into(),
                 (decides && !individual).into(),
                 created.into(),
@@ -492,6 +514,14 @@ impl Generator {
 
         let grade = grade_for_revenue(revenue);
         let phone = (!individual || self.rng.gen_bool(0.5)).then(|| self.phone());
+        let id_number = individual.then(|| self.id_number());
+        let bank_account = (!individual).then(|| self.bank_account());
+        let phone_bidx = phone.as_deref().and_then(|p| self.vault.phone_index(p));
+        let seal = |column, value: Option<String>| {
+            self.vault.seal_opt(Place { table: "customers", column, id: &customer_id }, value.as_deref())
+        };
+        let (phone, id_number, bank_account) =
+            (seal("phone", phone), seal("id_number", id_number), seal("bank_account", bank_account));
         self.customers.push(vec![
             customer_id.into(),
             name.into(),
@@ -505,6 +535,9 @@ impl Generator {
             grade.code().into(),
             owner.into(),
             phone.into(),
+            phone_bidx.into(),
+            id_number.into(),
+            bank_account.into(),
             created.into(),
             last_touch.into(),
             1i64.into(),

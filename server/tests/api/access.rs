@@ -1,7 +1,8 @@
 //! Record- and field-level access on the real demo organisation: who sees which customers, what
 //! arrives masked, and that visibility follows re-assignment.
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, test_vault, TestApp};
+use kedao::crypto::Place;
 use kedao::seed::{seed, SeedOptions, DEFAULT_SEED, DEMO_PASSWORD};
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -9,7 +10,7 @@ use time::macros::date;
 
 async fn demo_app() -> TestApp {
     let app = spawn_app().await;
-    seed(&app.db, SeedOptions { scale: 1, seed: DEFAULT_SEED, today: date!(2026 - 11 - 22) }).await.unwrap();
+    seed(&app.db, &test_vault(), SeedOptions { scale: 1, seed: DEFAULT_SEED, today: date!(2026 - 11 - 22) }).await.unwrap();
     app
 }
 
@@ -90,8 +91,11 @@ async fn a_rep_gets_own_phones_in_full_and_others_masked_and_cannot_open_others_
     let own: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 AND phone IS NOT NULL ORDER BY id LIMIT 1")
         .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
     let detail = app.get(&format!("/api/customers/{own}"), &[("cookie", &cookie)]).await.json();
-    let real: String = sqlx::query("SELECT phone FROM customers WHERE id = $1").bind(&own).fetch_one(app.db.pool()).await.unwrap().try_get("phone").unwrap();
+    let sealed: String = sqlx::query("SELECT phone FROM customers WHERE id = $1").bind(&own).fetch_one(app.db.pool()).await.unwrap().try_get("phone").unwrap();
+    assert!(sealed.starts_with("enc:v1:test:"), "stored encrypted: {sealed}");
+    let real = test_vault().open(Place { table: "customers", column: "phone", id: &own }, &sealed).unwrap();
     assert_eq!(detail["customer"]["phone"], real.as_str());
+    assert!(!is_masked(&real) && real.len() == 11);
     assert!(detail["contacts"].as_array().unwrap().iter().all(|c| !is_masked(c["phone"].as_str().unwrap())));
 
     // A colleague's customer: not found, and nothing of it in the answer.
@@ -109,8 +113,18 @@ async fn a_rep_gets_own_phones_in_full_and_others_masked_and_cannot_open_others_
     assert_eq!(shared.status, 200);
     let body = shared.json();
     assert!(is_masked(body["customer"]["phone"].as_str().unwrap()));
-    let contact_phones: Vec<String> = sqlx::query("SELECT phone FROM contacts WHERE customer_id = $1")
-        .bind(&theirs.0).fetch_all(app.db.pool()).await.unwrap().iter().map(|r| r.try_get("phone").unwrap()).collect();
+    let contact_phones: Vec<String> = sqlx::query("SELECT id, phone FROM contacts WHERE customer_id = $1")
+        .bind(&theirs.0)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let id: String = r.try_get("id").unwrap();
+            test_vault().open(Place { table: "contacts", column: "phone", id: &id }, &r.try_get::<String, _>("phone").unwrap()).unwrap()
+        })
+        .collect();
+    assert!(!contact_phones.is_empty());
     for phone in &contact_phones {
         assert!(!shared.text().contains(phone.as_str()), "a colleague's contact phone never leaves the server");
     }
@@ -239,4 +253,40 @@ async fn reassignments_outside_ones_authority_are_refused_and_change_nothing() {
 
     assert_eq!(owner_and_version(&app, &customer).await, before);
     assert_eq!(app.count("audit_log").await, 0);
+}
+
+#[tokio::test]
+async fn sensitive_fields_are_encrypted_at_rest_and_masked_for_non_owners() {
+    let app = demo_app().await;
+    // Nothing sensitive is stored in plaintext.
+    for (table, column) in [("customers", "phone"), ("customers", "id_number"), ("customers", "bank_account"), ("contacts", "phone")] {
+        let plain = scalar(&app, &format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} IS NOT NULL AND {column} NOT LIKE $1"), "enc:v1:test:%").await;
+        assert_eq!(plain, 0, "{table}.{column} has plaintext values");
+        let sealed = scalar(&app, &format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} LIKE $1"), "enc:v1:test:%").await;
+        assert!(sealed > 0, "{table}.{column} has values");
+    }
+    // A manager sees the region's customers with ID and bank numbers masked (they own none)…
+    let cookie = cookie_for(&app, "manager1").await;
+    let listed = all_visible(&app, &cookie).await;
+    let ids: Vec<&str> = listed.iter().filter_map(|c| c["id_number"].as_str()).collect();
+    let banks: Vec<&str> = listed.iter().filter_map(|c| c["bank_account"].as_str()).collect();
+    assert!(!ids.is_empty() && !banks.is_empty());
+    assert!(ids.iter().all(|s| s.len() == 18 && s.contains("***********")), "{ids:?}");
+    assert!(banks.iter().all(|s| s.starts_with("**** **** **** ")), "{banks:?}");
+    // …while the owner gets them whole, with a valid check character.
+    let rep1 = user_id(&app, "rep1").await;
+    let own: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 AND id_number IS NOT NULL ORDER BY id LIMIT 1")
+        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+    let detail = app.get(&format!("/api/customers/{own}"), &[("cookie", &cookie_for(&app, "rep1").await)]).await.json();
+    let id_number = detail["customer"]["id_number"].as_str().unwrap();
+    assert_eq!(id_number.len(), 18);
+    assert!(!id_number.contains('*'));
+    // A value sealed for one row does not open in another: moving ciphertexts is caught.
+    let other: String = sqlx::query("SELECT id FROM customers WHERE id <> $1 AND owner_id = $2 ORDER BY id LIMIT 1")
+        .bind(&own).bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+    sqlx::query("UPDATE customers SET id_number = (SELECT id_number FROM customers WHERE id = $1) WHERE id = $2")
+        .bind(&own).bind(&other).execute(app.db.pool()).await.unwrap();
+    let moved = app.get(&format!("/api/customers/{other}"), &[("cookie", &cookie_for(&app, "rep1").await)]).await;
+    assert_eq!(moved.status, 500);
+    assert!(!moved.text().contains(id_number));
 }

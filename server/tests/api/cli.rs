@@ -57,9 +57,55 @@ fn a_config_file_with_an_unknown_setting_is_named() {
 fn a_port_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let (code, _, err) = kedao(&["serve", "--listen", &addr], &[]);
+    let (code, _, err) = kedao(&["serve", "--listen", &addr], &[("KEDAO_ENCRYPTION_KEY", crate::helpers::TEST_KEY)]);
     assert_eq!(code, 1);
     assert_one_line_error(&err, &format!("cannot listen on {addr}: address already in use"));
+}
+
+#[test]
+fn serving_real_data_without_an_encryption_key_is_refused() {
+    let (code, _, err) = kedao(&["serve", "--listen", "127.0.0.1:0"], &[]);
+    assert_eq!(code, 1);
+    assert_one_line_error(&err, "encryption_key is not set");
+    assert!(err.contains("kedao gen-key"));
+    let (code, _, err) = kedao(&["serve", "--listen", "127.0.0.1:0"], &[("KEDAO_ENCRYPTION_KEY", "k1:c2hvcnQ=")]);
+    assert_eq!(code, 1);
+    assert_one_line_error(&err, "has 5 bytes; AES-256 needs 32");
+}
+
+/// Rotation as the README describes it: new key current, old key previous, `rotate-key`, then the
+/// old key can go. A database never opens with a key it was not sealed with.
+#[test]
+fn keys_rotate_and_a_wrong_key_is_named() {
+    let dir = TempDir::new();
+    let db = format!("sqlite://{}", dir.0.join("k.db").display());
+    let key = |id: &str| {
+        let (code, out, err) = kedao(&["gen-key", "--id", id], &[]);
+        assert_eq!(code, 0, "{err}");
+        out.trim().to_string()
+    };
+    let (k1, k2) = (key("k1"), key("k2"));
+    assert!(k1.starts_with("k1:") && k2.starts_with("k2:") && k1 != k2);
+    let (code, out, err) = kedao(&["seed-demo", "--today", "2026-11-22"], &[("DATABASE_URL", &db), ("KEDAO_ENCRYPTION_KEY", &k1)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2000 customers"), "{out}");
+
+    let (code, _, err) = kedao(&["rotate-key"], &[("DATABASE_URL", &db), ("KEDAO_ENCRYPTION_KEY", &k2)]);
+    assert_eq!(code, 1);
+    assert_one_line_error(&err, "cannot read this database: data sealed with key \"k1\", which is not configured");
+
+    let both = [("DATABASE_URL", db.as_str()), ("KEDAO_ENCRYPTION_KEY", k2.as_str()), ("KEDAO_PREVIOUS_ENCRYPTION_KEYS", k1.as_str())];
+    let (code, out, err) = kedao(&["rotate-key"], &both);
+    assert_eq!(code, 0, "{err}");
+    let resealed: u64 = out.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(resealed > 6_000, "every phone, ID and bank number: {out}");
+
+    let (code, out, err) = kedao(&["rotate-key"], &[("DATABASE_URL", &db), ("KEDAO_ENCRYPTION_KEY", &k2)]);
+    assert_eq!(code, 0, "the new key alone reads everything: {err}");
+    assert!(out.starts_with("re-sealed 0 values"), "{out}");
+    let (code, _, err) = kedao(&["rotate-key"], &[("DATABASE_URL", &db), ("KEDAO_ENCRYPTION_KEY", &k1)]);
+    assert_eq!(code, 1);
+    assert_one_line_error(&err, "key \"k2\", which is not configured");
 }
 
 #[test]

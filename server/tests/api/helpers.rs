@@ -9,7 +9,8 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use kedao::config::Config;
+use kedao::config::{Config, Secret};
+use kedao::crypto::Vault;
 use kedao::db::{Backend, Db};
 use kedao::http::{leptos_options, router, AppState};
 use std::path::PathBuf;
@@ -95,10 +96,18 @@ pub async fn fresh_db() -> (Db, String, Option<TempDir>) {
     }
 }
 
+/// The tests' encryption key (fixed, so seeded blind indexes compare across runs).
+pub const TEST_KEY: &str = "test:a2VkYW8taW50ZWdyYXRpb24tdGVzdHMta2V5LTMyYnk=";
+
+pub fn test_vault() -> Vault {
+    Vault::new(TEST_KEY, "").unwrap()
+}
+
 pub fn test_config(database_url: &str) -> Config {
     Config {
         database_url: database_url.to_string(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        encryption_key: Secret(TEST_KEY.into()),
         ..Config::default()
     }
 }
@@ -111,7 +120,9 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(db: Db, config: Config, dir: Option<TempDir>) -> TestApp {
     // Server errors appear in a failing test's output.
     kedao::telemetry::init("text");
-    let state = AppState { db: db.clone(), leptos: leptos_options(&config), config: Arc::new(config) };
+    let vault = kedao::startup::vault_for(&config).expect("test encryption key");
+    kedao::crypto::prepare(&db, &vault).await.expect("preparing the vault");
+    let state = AppState { db: db.clone(), vault: Arc::new(vault), leptos: leptos_options(&config), config: Arc::new(config) };
     TestApp { router: router(state), db, _dir: dir }
 }
 

@@ -1,4 +1,4 @@
-use crate::helpers::{backend, count, fresh_db, TempDir};
+use crate::helpers::{backend, count, fresh_db, test_vault, TempDir};
 use kedao::db::Db;
 use kedao::seed::{seed, SeedOptions, DEFAULT_SEED};
 use sqlx::Row;
@@ -10,7 +10,7 @@ const OPTS: SeedOptions = SeedOptions { scale: 1, seed: DEFAULT_SEED, today: dat
 async fn fingerprint(db: &Db) -> Vec<String> {
     let mut out = Vec::new();
     for sql in [
-        "SELECT id || '|' || name || '|' || grade || '|' || owner_id || '|' || COALESCE(phone, '') AS r FROM customers ORDER BY id",
+        "SELECT id || '|' || name || '|' || grade || '|' || owner_id || '|' || COALESCE(phone_bidx, '') AS r FROM customers ORDER BY id",
         "SELECT id || '|' || stage || '|' || CAST(amount_fen AS TEXT) || '|' || expected_close AS r FROM opportunities ORDER BY id",
         "SELECT CAST(COUNT(*) AS TEXT) || '|' || CAST(SUM(total_fen) AS TEXT) || '|' || CAST(SUM(cost_fen) AS TEXT) AS r FROM orders",
         "SELECT CAST(SUM(paid_fen) AS TEXT) || '|' || CAST(COUNT(paid_date) AS TEXT) AS r FROM payments",
@@ -26,7 +26,7 @@ async fn fingerprint(db: &Db) -> Vec<String> {
 #[tokio::test]
 async fn the_demo_dataset_has_the_promised_shape() {
     let (db, _url, _dir) = fresh_db().await;
-    let counts = seed(&db, OPTS).await.unwrap();
+    let counts = seed(&db, &test_vault(), OPTS).await.unwrap();
 
     assert_eq!(counts.customers, 2_000);
     assert_eq!(count(&db, "customers").await, 2_000);
@@ -71,7 +71,7 @@ async fn the_demo_dataset_has_the_promised_shape() {
 #[tokio::test]
 async fn the_same_seed_and_day_give_the_same_data_on_every_backend() {
     let (db, _url, _dir) = fresh_db().await;
-    seed(&db, OPTS).await.unwrap();
+    seed(&db, &test_vault(), OPTS).await.unwrap();
     let here = fingerprint(&db).await;
 
     // Always compare with an SQLite copy: on the PostgreSQL run this proves both backends hold
@@ -79,7 +79,7 @@ async fn the_same_seed_and_day_give_the_same_data_on_every_backend() {
     let dir = TempDir::new();
     let sqlite = Db::connect(&format!("sqlite://{}", dir.0.join("again.db").display()), 4).await.unwrap();
     sqlite.migrate().await.unwrap();
-    seed(&sqlite, OPTS).await.unwrap();
+    seed(&sqlite, &test_vault(), OPTS).await.unwrap();
     let there = fingerprint(&sqlite).await;
 
     assert_eq!(here.len(), there.len());
@@ -89,17 +89,17 @@ async fn the_same_seed_and_day_give_the_same_data_on_every_backend() {
     let dir2 = TempDir::new();
     let different = Db::connect(&format!("sqlite://{}", dir2.0.join("other.db").display()), 4).await.unwrap();
     different.migrate().await.unwrap();
-    seed(&different, other).await.unwrap();
+    seed(&different, &test_vault(), other).await.unwrap();
     assert!(fingerprint(&different).await != here, "another seed gives other data");
 }
 
 #[tokio::test]
 async fn seeding_a_database_that_has_data_is_refused_and_changes_nothing() {
     let (db, _url, _dir) = fresh_db().await;
-    seed(&db, SeedOptions { scale: 1, ..OPTS }).await.unwrap();
+    seed(&db, &test_vault(), SeedOptions { scale: 1, ..OPTS }).await.unwrap();
     let before = count(&db, "opportunities").await;
 
-    let err = seed(&db, OPTS).await.unwrap_err().to_string();
+    let err = seed(&db, &test_vault(), OPTS).await.unwrap_err().to_string();
 
     assert!(err.contains("already holds 2000 customers"), "{err}");
     assert_eq!(count(&db, "opportunities").await, before);

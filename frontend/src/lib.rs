@@ -1,6 +1,9 @@
 //! The wasm entry point: `hydrate()` is called by the script the server puts in the page and
 //! brings the server-rendered shell to life.
 
+// Leptos view types nest deeply; the default limit is too low for the bigger screens.
+#![recursion_limit = "256"]
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

@@ -6,6 +6,9 @@
 //! - [`http`]: the router: health, sign-in, the Leptos pages and static files;
 //! - [`auth`]: password hashing and sessions; [`crypto`]: encryption at rest of sensitive fields; [`seed`]: the deterministic demo dataset.
 
+// Leptos view types nest deeply; the default limit is too low for the bigger screens.
+#![recursion_limit = "256"]
+
 pub mod access;
 pub mod audit;
 pub mod auth;

@@ -1,5 +1,6 @@
 //! Domain types and rules shared by client and server. No I/O, no framework types.
 
+pub mod admin;
 pub mod catalog;
 pub mod customer;
 pub mod money;

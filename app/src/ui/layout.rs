@@ -93,6 +93,7 @@ fn NavLink(section: Section) -> impl IntoView {
 #[component]
 pub fn Layout() -> impl IntoView {
     let i18n = use_i18n();
+    super::session::load_current_user();
     let settings_label = section_label(Section::Settings);
     view! {
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>

@@ -1,9 +1,12 @@
 //! The Leptos UI: the document shell rendered by the server, the app layout (side navigation on
 //! tablets, bottom navigation on phones) and one module per screen.
 
+mod admin;
+pub mod api;
 mod icons;
 mod layout;
 mod pages;
+pub mod session;
 pub mod signin;
 
 use crate::i18n::I18nContextProvider;
@@ -38,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(session::CurrentUser(RwSignal::new(None)));
     // Remember the language for a year on this device (the cookie is also what lets the server
     // render the right language before the wasm loads).
     let cookie_options = leptos_i18n::context::CookieOptions::default()
@@ -58,6 +62,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("segments") view=pages::Segments />
                         <Route path=path!("promotions") view=pages::Promotions />
                         <Route path=path!("settings") view=pages::Settings />
+                        <Route path=path!("admin") view=admin::Admin />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -23,6 +23,9 @@ pub struct LoginResponse {
     pub must_change_password: bool,
 }
 
+/// `GET /api/me`: the signed-in user, the same fields as a sign-in answer.
+pub type Me = LoginResponse;
+
 /// The body of `POST /api/auth/password`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PasswordChangeRequest {

@@ -11,8 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kedao_app::ui::signin::{LoginRequest, LoginResponse, PasswordChangeRequest, SignInError, MIN_PASSWORD_CHARS};
-use serde::{Deserialize, Serialize};
+use kedao_app::ui::signin::{LoginRequest, LoginResponse, Me, PasswordChangeRequest, SignInError, MIN_PASSWORD_CHARS};
 
 const MAX_USERNAME: usize = 64;
 const MAX_PASSWORD: usize = 256;
@@ -79,14 +78,6 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<imp
 }
 
 /// `GET /api/me`: who is signed in, and whether they must change their password first.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Me {
-    pub username: String,
-    pub display_name: String,
-    pub role: kedao_app::domain::org::Role,
-    pub must_change_password: bool,
-}
-
 async fn me(viewer: PendingViewer) -> Json<Me> {
     Json(Me {
         username: viewer.user.username,

@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/customers/{id}", get(detail))
         .route("/api/customers/{id}/owner", post(reassign))
         .route("/api/customers/{id}/history", get(history))
+        .route("/api/customers/{id}/shares", post(share))
+        .route("/api/customers/{id}/shares/{username}", axum::routing::delete(unshare))
         .route("/api/products", get(products))
 }
 
@@ -297,4 +299,96 @@ async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<S
         .collect::<Result<Vec<_>, sqlx::Error>>()
         ?;
     Ok(Json(entries))
+}
+
+/// The body of `POST /api/customers/{id}/shares`.
+#[derive(Debug, Deserialize)]
+struct ShareRequest {
+    username: String,
+}
+
+/// May `viewer` change who a visible customer is shared with? Its owner, and those who answer for
+/// it (a supervisor, manager, the director, admins).
+fn may_share(viewer: &Viewer, visible: &Visible) -> bool {
+    visible.owner_id == viewer.user.user_id
+        || matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor)
+}
+
+/// `POST /api/customers/{id}/shares` `{"username"}`: lets a colleague see (not own) the customer;
+/// their view keeps sensitive fields masked. Audited.
+async fn share(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<ShareRequest>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let visible = visible_customer(&state, &viewer, &id).await?;
+    if !may_share(&viewer, &visible) {
+        return Err(AppError::Forbidden);
+    }
+    let invalid = || AppError::BadRequest { code: "invalid_user", message: "no active colleague by that name".into() };
+    let target: String = sqlx::query("SELECT id FROM users WHERE username = $1 AND active = TRUE")
+        .bind(&req.username)
+        .fetch_optional(state.db.pool())
+        .await?
+        .ok_or_else(invalid)?
+        .try_get("id")?;
+    if target == visible.owner_id {
+        return Err(invalid());
+    }
+    let mut tx = state.db.pool().begin().await?;
+    let added = sqlx::query(
+        "INSERT INTO customer_shares (customer_id, user_id, shared_by, shared_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (customer_id, user_id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(&target)
+    .bind(&viewer.user.user_id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if added > 0 {
+        let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+        let actor = Actor { user_id: &viewer.user.user_id, device };
+        audit::record(&mut tx, &actor, Change { entity: "customer", entity_id: &id, field: "shared_with", old: None, new: Some(&target) }).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(serde_json::json!({ "shared_with": req.username })))
+}
+
+/// `DELETE /api/customers/{id}/shares/{username}`: ends a share. Audited.
+async fn unshare(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path((id, username)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let visible = visible_customer(&state, &viewer, &id).await?;
+    if !may_share(&viewer, &visible) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.pool().begin().await?;
+    let target: Option<String> = sqlx::query("SELECT id FROM users WHERE username = $1")
+        .bind(&username)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()?;
+    let target = target.ok_or(AppError::NotFound)?;
+    let removed = sqlx::query("DELETE FROM customer_shares WHERE customer_id = $1 AND user_id = $2")
+        .bind(&id)
+        .bind(&target)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(AppError::NotFound);
+    }
+    let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+    let actor = Actor { user_id: &viewer.user.user_id, device };
+    audit::record(&mut tx, &actor, Change { entity: "customer", entity_id: &id, field: "shared_with", old: Some(&target), new: None }).await?;
+    tx.commit().await?;
+    Ok(Json(serde_json::json!({ "unshared": username })))
 }

@@ -32,6 +32,10 @@ pub enum AppError {
     /// The record changed since the client read it.
     #[error("conflict")]
     Conflict,
+    /// A form the shared validation or the organisation's data refuses; `taken` and `in_use` are
+    /// 409, the rest 400.
+    #[error("invalid form: {0:?}")]
+    Form(kedao_app::domain::admin::FormError),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -49,6 +53,11 @@ impl IntoResponse for AppError {
             AppError::Throttled => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "throttled" })),
             AppError::CrossOrigin => (StatusCode::FORBIDDEN, json!({ "error": "cross_origin" })),
             AppError::Conflict => (StatusCode::CONFLICT, json!({ "error": "conflict" })),
+            AppError::Form(e) => {
+                use kedao_app::domain::admin::FormError::{InUse, Taken};
+                let status = if matches!(e, Taken | InUse) { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
+                (status, json!({ "error": e.code() }))
+            }
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal_error" }))

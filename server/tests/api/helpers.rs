@@ -157,6 +157,16 @@ impl TestApp {
         self.post(path, &[("content-type", "application/json")], body.to_string()).await
     }
 
+    /// Any method, signed in with `cookie`, with an optional JSON body.
+    pub async fn call(&self, method: &str, path: &str, cookie: &str, body: Option<&serde_json::Value>) -> Reply {
+        let request = Request::builder().method(method).uri(path).header("cookie", cookie);
+        let request = match body {
+            Some(b) => request.header("content-type", "application/json").body(Body::from(b.to_string())),
+            None => request.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         count(&self.db, table).await
     }

@@ -3,6 +3,8 @@
 //! starts one). One test binary; helpers in `helpers.rs`.
 
 mod access;
+mod admin;
+mod matrix;
 mod backup;
 mod cli;
 mod health_and_pages;

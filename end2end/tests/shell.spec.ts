@@ -13,6 +13,12 @@ async function openHydrated(page: Page, path = '/') {
   return errors;
 }
 
+/** Signs in through the API: the session cookie lands in the page's browser context. */
+async function signInAs(page: Page, username: string) {
+  const res = await page.request.post('/api/auth/login', { data: { username, password: 'kedao-demo' } });
+  expect(res.status()).toBe(200);
+}
+
 const sections = [
   { key: 'workbench', path: '/', zh: '工作台', en: 'Workbench' },
   { key: 'customers', path: '/customers', zh: '客户', en: 'Customers' },
@@ -22,6 +28,7 @@ const sections = [
 ];
 
 test('the app loads, hydrates without errors and shows a localised date', async ({ page }) => {
+  await signInAs(page, 'director');
   const errors = await openHydrated(page);
   // The date is filled in by the client only: proof the wasm runs, not just the server render.
   await expect(page.getByTestId('today')).not.toBeEmpty();
@@ -32,6 +39,7 @@ test('the app loads, hydrates without errors and shows a localised date', async 
 });
 
 test('the language switch changes every label and is remembered', async ({ page }) => {
+  await signInAs(page, 'director');
   await openHydrated(page);
   await page.locator('.topbar [data-locale="en"]').click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
@@ -52,6 +60,7 @@ test('the language switch changes every label and is remembered', async ({ page 
 });
 
 test('navigation reaches every section without reloading the page', async ({ page }) => {
+  await signInAs(page, 'director');
   await openHydrated(page);
   const phone = isPhone(page);
   const nav = page.locator(phone ? '.bottomnav' : '.sidenav');
@@ -76,6 +85,7 @@ test('navigation reaches every section without reloading the page', async ({ pag
 });
 
 test('the customer screen has two panes side by side on a tablet and one column on a phone', async ({ page }) => {
+  await signInAs(page, 'director');
   await openHydrated(page, '/customers');
   if (isPhone(page)) {
     // One column: the list takes the screen; the empty detail pane waits for a selection.
@@ -95,6 +105,7 @@ test('the customer screen has two panes side by side on a tablet and one column 
 });
 
 test('every visible control is at least 44 px for a thumb', async ({ page }) => {
+  await signInAs(page, 'director');
   await openHydrated(page);
   const controls = page.locator('a:visible, button:visible, input:visible');
   const n = await controls.count();
@@ -107,6 +118,13 @@ test('every visible control is at least 44 px for a thumb', async ({ page }) => 
     expect.soft(box!.height, await c.evaluate((e) => e.outerHTML.slice(0, 80))).toBeGreaterThanOrEqual(44);
     expect.soft(box!.width, await c.evaluate((e) => e.outerHTML.slice(0, 80))).toBeGreaterThanOrEqual(44);
   }
+});
+
+test('a visitor without a session is sent to sign in', async ({ page }) => {
+  await openHydrated(page, '/customers');
+  await expect(page).toHaveURL('/signin');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('登录');
+  expect((await page.request.get('/api/customers')).status()).toBe(401);
 });
 
 test('signing in with a demo login opens the workbench; a wrong password says so', async ({ page }) => {

@@ -141,6 +141,9 @@ pub fn Admin() -> impl IntoView {
 fn Users(org: RwSignal<Option<OrgSnapshot>>, reload: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let i18n = use_i18n();
     let editing = RwSignal::new(None::<Editing>);
+    // Kept here, not in the editor: the editor is rebuilt when the organisation reloads after a
+    // save, and a one-time password must stay on screen until the admin moves on.
+    let notice = RwSignal::new(None::<Notice>);
     let query = RwSignal::new(String::new());
     let users = move || {
         let q = query.get().trim().to_lowercase();
@@ -167,7 +170,10 @@ fn Users(org: RwSignal<Option<OrgSnapshot>>, reload: impl Fn() + Copy + Send + S
                         aria-label=move || t_string!(i18n, admin.search_users).to_string()
                         bind:value=query />
                     <button type="button" class="button button-primary" data-testid="new-user"
-                        on:click=move |_| editing.set(Some(Editing::New))>{t!(i18n, admin.new_user)}</button>
+                        on:click=move |_| {
+                            notice.set(None);
+                            editing.set(Some(Editing::New));
+                        }>{t!(i18n, admin.new_user)}</button>
                 </div>
                 <ul class="list" data-testid="user-list">
                     <For each=users key=|u| (u.username.clone(), u.display_name.clone(), u.role, u.active, u.team_id.clone(), u.sessions) let:user>
@@ -182,7 +188,10 @@ fn Users(org: RwSignal<Option<OrgSnapshot>>, reload: impl Fn() + Copy + Send + S
                                 <li>
                                     <button type="button" class="list-item" data-user=username.clone()
                                         aria-current=move || if selected() { "true" } else { "false" }
-                                        on:click=move |_| editing.set(Some(Editing::User(username.clone())))>
+                                        on:click=move |_| {
+                                            notice.set(None);
+                                            editing.set(Some(Editing::User(username.clone())));
+                                        }>
                                         <span class="list-item-main">
                                             <span class="list-item-title">{user.display_name.clone()}</span>
                                             <span class="list-item-sub">{user.username.clone()} " · " {team}</span>
@@ -202,11 +211,12 @@ fn Users(org: RwSignal<Option<OrgSnapshot>>, reload: impl Fn() + Copy + Send + S
                 {move || match editing.get() {
                     None => Either::Left(view! { <div class="empty-state"><p>{t!(i18n, admin.pick_user)}</p></div> }),
                     Some(which) => {
+                        // Tracks the organisation: after a save the editor shows the stored user.
                         let user = match &which {
-                            Editing::User(name) => org.get_untracked().and_then(|o| o.users.into_iter().find(|u| &u.username == name)),
+                            Editing::User(name) => org.get().and_then(|o| o.users.into_iter().find(|u| &u.username == name)),
                             Editing::New => None,
                         };
-                        Either::Right(view! { <UserEditor org user editing reload /> })
+                        Either::Right(view! { <UserEditor org user editing notice reload /> })
                     }
                 }}
             </div>
@@ -219,6 +229,7 @@ fn UserEditor(
     org: RwSignal<Option<OrgSnapshot>>,
     user: Option<UserAdminView>,
     editing: RwSignal<Option<Editing>>,
+    notice: RwSignal<Option<Notice>>,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -231,7 +242,6 @@ fn UserEditor(
     let manager = RwSignal::new(user.as_ref().and_then(|u| u.manager_id.clone()).unwrap_or_default());
     let regions = RwSignal::new(user.as_ref().map(|u| u.region_ids.clone()).unwrap_or_default());
     let active = RwSignal::new(user.as_ref().is_none_or(|u| u.active));
-    let notice = RwSignal::new(None::<Notice>);
     let pending = RwSignal::new(false);
 
     let form = move || UserForm {

@@ -36,6 +36,13 @@ pub struct Config {
     pub encryption_key: Secret,
     /// Older keys, comma-separated `ID:BASE64`, still accepted for reading during a rotation.
     pub previous_encryption_keys: Secret,
+    /// Load balancers / reverse proxies in front of Kedao (comma-separated IPs or CIDRs). A request
+    /// from one of them is attributed to the client named in `X-Forwarded-For` (for sign-in
+    /// throttling); from anyone else that header is ignored, so it cannot be forged.
+    pub trusted_proxies: String,
+    /// The address users type, e.g. `https://crm.example.com`, when a proxy changes the `Host`
+    /// header: state-changing requests from this origin are accepted.
+    pub public_origin: String,
 }
 
 /// A setting that must not appear in logs or debug output.
@@ -70,13 +77,15 @@ impl Default for Config {
             max_connections: 16,
             encryption_key: Secret::default(),
             previous_encryption_keys: Secret::default(),
+            trusted_proxies: String::new(),
+            public_origin: String::new(),
         }
     }
 }
 
 impl Config {
     /// Every setting's name, as in the TOML file and (upper-cased, after `KEDAO_`) the environment.
-    pub const FIELDS: [&'static str; 12] = [
+    pub const FIELDS: [&'static str; 14] = [
         "database_url",
         "listen",
         "site_root",
@@ -89,6 +98,8 @@ impl Config {
         "max_connections",
         "encryption_key",
         "previous_encryption_keys",
+        "trusted_proxies",
+        "public_origin",
     ];
 
     /// Reads the settings. A config file named explicitly must exist.
@@ -108,13 +119,54 @@ impl Config {
         let figment = figment
             .merge(Env::prefixed("KEDAO_").only(&Config::FIELDS))
             .merge(Env::raw().only(&["DATABASE_URL"]));
-        figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}")).context("reading settings")
+        let config: Config =
+            figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}")).context("reading settings")?;
+        config.proxies()?;
+        config.origin()?;
+        Ok(config)
+    }
+
+    /// `trusted_proxies` parsed; a bare address is a single-host network.
+    pub fn proxies(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| anyhow::anyhow!("trusted_proxies: {s:?} is not an IP address or CIDR like 10.0.0.0/8"))
+            })
+            .collect()
+    }
+
+    /// `public_origin` as `scheme://host[:port]`, without a trailing slash; `None` when unset.
+    pub fn origin(&self) -> anyhow::Result<Option<String>> {
+        let origin = self.public_origin.trim().trim_end_matches('/');
+        if origin.is_empty() {
+            return Ok(None);
+        }
+        match origin.split_once("://") {
+            Some(("http" | "https", host)) if !host.is_empty() && !host.contains('/') => Ok(Some(origin.to_string())),
+            _ => bail!("public_origin {origin:?} must look like https://crm.example.com"),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxies_and_origin_are_checked() {
+        let c = Config { trusted_proxies: "10.0.0.0/8, 192.168.1.7,::1".into(), ..Config::default() };
+        let nets = c.proxies().unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().unwrap()));
+        assert!(Config { trusted_proxies: "10.0.0.300".into(), ..Config::default() }.proxies().is_err());
+        assert_eq!(Config { public_origin: "https://crm.example.com/".into(), ..Config::default() }.origin().unwrap().as_deref(), Some("https://crm.example.com"));
+        assert!(Config { public_origin: "crm.example.com".into(), ..Config::default() }.origin().is_err());
+    }
 
     #[test]
     fn fields_list_every_setting() {

@@ -43,7 +43,8 @@ impl Application {
         let port = listener.local_addr().context("reading the bound address")?.port();
         let mut leptos = leptos_options(&config);
         leptos.site_addr.set_port(port);
-        let state = AppState { db: db.clone(), vault: Arc::new(vault), config: Arc::new(config), leptos };
+        let edge = Arc::new(crate::http::Edge::from_config(&config)?);
+        let state = AppState { db: db.clone(), vault: Arc::new(vault), config: Arc::new(config), leptos, edge };
         Ok(Application { port, listener, router: router(state), db })
     }
 

@@ -2,16 +2,18 @@
 //! `SameSite=Lax` session cookie, a request whose `Origin` (or, without one, `Referer`) names
 //! another site than the `Host` it was sent to is refused with 403 before any handler runs.
 //! Requests with neither header (command-line clients) carry no browser's cookies by accident,
-//! so they pass.
+//! so they pass. Behind a proxy that rewrites `Host`, the `public_origin` setting names the one
+//! other origin accepted.
 
-use super::AppError;
+use super::{AppError, AppState};
+use axum::extract::State;
 use axum::extract::Request;
 use axum::http::header::{HOST, ORIGIN, REFERER};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-pub async fn same_origin_only(request: Request, next: Next) -> Response {
+pub async fn same_origin_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
@@ -19,7 +21,8 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
     let host = headers.get(HOST).and_then(|v| v.to_str().ok());
     let claimed = headers.get(ORIGIN).or_else(|| headers.get(REFERER)).and_then(|v| v.to_str().ok());
     if let Some(claimed) = claimed {
-        if host.is_none() || authority(claimed) != host {
+        let public = state.edge.public_origin.as_deref().is_some_and(|o| claimed == o || claimed.starts_with(&format!("{o}/")));
+        if !public && (host.is_none() || authority(claimed) != host) {
             return AppError::CrossOrigin.into_response();
         }
     }

@@ -40,6 +40,21 @@ pub struct AppState {
     pub vault: Arc<Vault>,
     pub config: Arc<Config>,
     pub leptos: LeptosOptions,
+    /// `trusted_proxies` and `public_origin`, parsed once.
+    pub edge: Arc<Edge>,
+}
+
+/// What the server knows about the network in front of it.
+#[derive(Debug, Default)]
+pub struct Edge {
+    pub proxies: Vec<ipnet::IpNet>,
+    pub public_origin: Option<String>,
+}
+
+impl Edge {
+    pub fn from_config(config: &Config) -> anyhow::Result<Edge> {
+        Ok(Edge { proxies: config.proxies()?, public_origin: config.origin()? })
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -72,7 +87,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(csrf::same_origin_only))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::same_origin_only))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -53,14 +53,51 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-/// The client's address as seen by this process (`None` when served without one, as in tests).
+/// The client's address (`None` when served without one, as in tests): the socket peer, or, when
+/// the peer is a trusted proxy, the nearest untrusted address in `X-Forwarded-For` (read from the
+/// right: only what our own proxies appended can be trusted).
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientAddr(peer.map(|peer| client_behind(peer, &parts.headers, &state.edge.proxies))))
+    }
+}
+
+pub fn client_behind(peer: IpAddr, headers: &HeaderMap, proxies: &[ipnet::IpNet]) -> IpAddr {
+    let trusted = |ip: &IpAddr| proxies.iter().any(|n| n.contains(ip));
+    if !trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|s| s.trim().parse::<IpAddr>().ok())
+        .collect();
+    forwarded.into_iter().rev().find(|ip| !trusted(ip)).unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_nearest_untrusted_forwarded_address() {
+        let proxies: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "6.6.6.6, 203.0.113.9, 10.0.0.2".parse().unwrap());
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Through our proxies: the address our outermost proxy saw (not what the client claimed).
+        assert_eq!(client_behind(ip("10.0.0.1"), &h, &proxies), ip("203.0.113.9"));
+        // Straight from the internet: the header is ignored.
+        assert_eq!(client_behind(ip("198.51.100.4"), &h, &proxies), ip("198.51.100.4"));
+        // A trusted peer without the header is itself the client.
+        assert_eq!(client_behind(ip("10.0.0.1"), &HeaderMap::new(), &proxies), ip("10.0.0.1"));
     }
 }
 

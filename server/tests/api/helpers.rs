@@ -122,7 +122,8 @@ pub async fn spawn_app_with(db: Db, config: Config, dir: Option<TempDir>) -> Tes
     kedao::telemetry::init("text");
     let vault = kedao::startup::vault_for(&config).expect("test encryption key");
     kedao::crypto::prepare(&db, &vault).await.expect("preparing the vault");
-    let state = AppState { db: db.clone(), vault: Arc::new(vault), leptos: leptos_options(&config), config: Arc::new(config) };
+    let edge = Arc::new(kedao::http::Edge::from_config(&config).expect("test network settings"));
+    let state = AppState { db: db.clone(), vault: Arc::new(vault), leptos: leptos_options(&config), config: Arc::new(config), edge };
     TestApp { router: router(state), db, _dir: dir }
 }
 

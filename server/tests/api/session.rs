@@ -94,6 +94,58 @@ async fn repeated_failures_throttle_the_account_whether_or_not_it_exists() {
     sign_in(&app, "rep10", "correct horse").await;
 }
 
+/// Behind a load balancer every request comes from the balancer's address: with
+/// `trusted_proxies` the throttle counts the client named in `X-Forwarded-For` instead, and a
+/// client cannot dodge it by sending that header itself.
+#[tokio::test]
+async fn behind_a_trusted_proxy_throttling_counts_the_forwarded_client() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    let (db, url, dir) = crate::helpers::fresh_db().await;
+    let config = kedao::config::Config { trusted_proxies: "10.0.0.0/8".into(), ..crate::helpers::test_config(&url) };
+    let app = crate::helpers::spawn_app_with(db, config, dir).await;
+    let attempt = |peer: &str, forwarded: &str, n: usize| {
+        let body = json!({"username": format!("nobody{n}"), "password": "wrong guess"}).to_string();
+        let mut req = Request::post(LOGIN).header("content-type", "application/json");
+        if !forwarded.is_empty() {
+            req = req.header("x-forwarded-for", forwarded);
+        }
+        let mut req = req.body(Body::from(body)).unwrap();
+        req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap(), 40000)));
+        req
+    };
+    // 30 failures of one client through the balancer (different accounts each time)…
+    for n in 0..kedao::auth::MAX_FAILURES_PER_ADDRESS as usize {
+        assert_eq!(app.send(attempt("10.0.0.5", "203.0.113.9", n)).await.status, 401);
+    }
+    // …throttle that client, through any balancer node, even if it claims another address first…
+    assert_eq!(app.send(attempt("10.0.0.6", "203.0.113.9", 100)).await.status, 429);
+    assert_eq!(app.send(attempt("10.0.0.6", "1.2.3.4, 203.0.113.9", 101)).await.status, 429);
+    // …but not everybody else behind the same balancer.
+    assert_eq!(app.send(attempt("10.0.0.5", "198.51.100.7", 102)).await.status, 401);
+    // A direct client's own X-Forwarded-For is ignored: it is throttled by its real address.
+    for n in 0..kedao::auth::MAX_FAILURES_PER_ADDRESS as usize {
+        app.send(attempt("198.51.100.20", &format!("192.0.2.{n}"), 200 + n)).await;
+    }
+    assert_eq!(app.send(attempt("198.51.100.20", "192.0.2.250", 300)).await.status, 429);
+}
+
+#[tokio::test]
+async fn behind_a_proxy_that_rewrites_host_the_public_origin_is_accepted() {
+    let (db, url, dir) = crate::helpers::fresh_db().await;
+    let config = kedao::config::Config { public_origin: "https://crm.example.com".into(), ..crate::helpers::test_config(&url) };
+    let app = crate::helpers::spawn_app_with(db, config, dir).await;
+    user(&app, "rep9", Role::Rep, "correct horse").await;
+    let body = json!({"username": "rep9", "password": "correct horse"}).to_string();
+    let json_type = ("content-type", "application/json");
+    let internal_host = ("host", "10.0.0.12:3000");
+    let ok = app.post(LOGIN, &[json_type, internal_host, ("origin", "https://crm.example.com")], body.clone()).await;
+    assert_eq!(ok.status, 200);
+    let evil = app.post(LOGIN, &[json_type, internal_host, ("origin", "https://crm.example.com.evil.example")], body).await;
+    assert_eq!(evil.status, 403);
+}
+
 #[tokio::test]
 async fn a_cross_site_request_is_refused_before_it_does_anything() {
     let app = spawn_app().await;

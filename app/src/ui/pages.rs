@@ -3,8 +3,8 @@
 
 use super::api;
 use super::layout::LanguageSwitch;
-use crate::domain::customer::{CustomerDetail, CustomerPage, CustomerView};
-use crate::i18n::{format_date_long, t, t_string, use_i18n};
+use crate::domain::customer::{CustomerDetail, CustomerPage, CustomerView, HistoryEntry};
+use crate::i18n::{format_date, format_date_long, t, t_string, use_i18n};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -153,6 +153,12 @@ pub fn Customers() -> impl IntoView {
 #[component]
 fn CustomerCard(id: String, selected: RwSignal<Option<String>>) -> impl IntoView {
     let i18n = use_i18n();
+    let me = expect_context::<super::session::CurrentUser>();
+    // The audit trail is for managers and above (the server enforces the same).
+    let sees_history = me.0.get_untracked().is_some_and(|m| {
+        use crate::domain::org::Role;
+        matches!(m.role, Role::Admin | Role::Director | Role::Manager)
+    });
     let detail = RwSignal::new(None::<Result<CustomerDetail, String>>);
     leptos::task::spawn_local(async move {
         let got = api::get::<CustomerDetail>(&format!("/api/customers/{id}")).await;
@@ -185,6 +191,9 @@ fn CustomerCard(id: String, selected: RwSignal<Option<String>>) -> impl IntoView
                                 <dt>{t!(i18n, customers.bank_account)}</dt><dd data-testid="bank-account">{c.bank_account.clone()}</dd>
                             </Show>
                         </dl>
+                        <Show when=move || sees_history>
+                            <History id=c.id.clone() />
+                        </Show>
                         <h3 class="card-title">{t!(i18n, customers.contacts)}</h3>
                         <ul class="list contacts">
                             {d.contacts.into_iter().map(|k| view! {
@@ -201,6 +210,54 @@ fn CustomerCard(id: String, selected: RwSignal<Option<String>>) -> impl IntoView
                 }),
             }}
         </div>
+    }
+}
+
+/// 历史记录: who changed what and when, one tap away; read-only.
+#[component]
+fn History(id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let open = RwSignal::new(false);
+    let entries = RwSignal::new(None::<Vec<HistoryEntry>>);
+    let toggle = move |_| {
+        open.update(|o| *o = !*o);
+        if entries.get_untracked().is_none() {
+            let url = format!("/api/customers/{id}/history");
+            leptos::task::spawn_local(async move {
+                entries.set(Some(api::get::<Vec<HistoryEntry>>(&url).await.unwrap_or_default()));
+            });
+        }
+    };
+    let field_label = move |field: &str| match field {
+        "owner_id" => t_string!(i18n, customers.owner).to_string(),
+        "shared_with" => t_string!(i18n, customers.shared_with).to_string(),
+        other => other.to_string(),
+    };
+    view! {
+        <button type="button" class="button button-small history-toggle" data-testid="history-toggle"
+            aria-expanded=move || open.get().to_string() on:click=toggle>
+            {t!(i18n, customers.history)}
+        </button>
+        <Show when=move || open.get()>
+            <ol class="history" data-testid="history">
+                {move || match entries.get() {
+                    None => EitherOf3::A(view! { <li class="hint">{t!(i18n, customers.loading)}</li> }),
+                    Some(list) if list.is_empty() => EitherOf3::B(view! { <li class="hint">{t!(i18n, customers.no_history)}</li> }),
+                    Some(list) => EitherOf3::C(list.into_iter().rev().map(|e| {
+                        let when = time::OffsetDateTime::from_unix_timestamp(e.at_ms / 1000)
+                            .map(|t| format_date(i18n.get_locale(), t.date()))
+                            .unwrap_or_default();
+                        let change = format!("{}: {} → {}", field_label(&e.field), e.old_value.unwrap_or_else(|| "—".into()), e.new_value.unwrap_or_else(|| "—".into()));
+                        view! {
+                            <li>
+                                <span class="list-item-title">{change}</span>
+                                <span class="list-item-sub">{format!("{when} · {}", e.actor)}</span>
+                            </li>
+                        }
+                    }).collect_view()),
+                }}
+            </ol>
+        </Show>
     }
 }
 

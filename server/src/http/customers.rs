@@ -284,20 +284,31 @@ async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<S
     .fetch_all(state.db.pool())
     .await
     ?;
+    // Fields that hold a user id are shown with the user's name.
+    let names: std::collections::HashMap<String, String> = sqlx::query("SELECT id, display_name FROM users")
+        .fetch_all(state.db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
     let entries = rows
         .iter()
         .map(|r| {
+            let field: String = r.try_get("field")?;
+            let readable = |v: Option<String>| match field.as_str() {
+                "owner_id" | "shared_with" => v.map(|id| names.get(&id).cloned().unwrap_or(id)),
+                _ => v,
+            };
             Ok(HistoryEntry {
                 at_ms: r.try_get("at")?,
                 actor: r.try_get("actor")?,
                 device: r.try_get("device")?,
-                field: r.try_get("field")?,
-                old_value: r.try_get("old_value")?,
-                new_value: r.try_get("new_value")?,
+                old_value: readable(r.try_get("old_value")?),
+                new_value: readable(r.try_get("new_value")?),
+                field,
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        ?;
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(entries))
 }
 

@@ -75,9 +75,11 @@ ensure_test_tools() {
   fi
 }
 
+# --split: routes marked lazy (e.g. the admin screen) become separate wasm chunks loaded on demand,
+# so the first download stays small.
 build_release() {
-  step "building Kedao (release: server + wasm + CSS)"
-  cargo leptos build --release --precompress
+  step "building Kedao (release: server + wasm split into lazy chunks + CSS)"
+  cargo leptos build --release --precompress --split
 }
 
 # Starts a throw-away PostgreSQL on a loopback port; sets PG_URL. Stopped by stop_postgres.

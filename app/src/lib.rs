@@ -4,7 +4,7 @@
 //!   the very same function decides on both sides;
 //! - [`i18n`]: the one translation mechanism (leptos_i18n, zh-CN and en) and locale-aware formatting;
 //! - [`ui`]: the Leptos components: the app shell and its pages.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod domain;
 pub mod i18n;

@@ -2,7 +2,7 @@
 //! brings the server-rendered shell to life.
 
 // Leptos view types nest deeply; the default limit is too low for the bigger screens.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -7,7 +7,7 @@
 //! - [`auth`]: password hashing and sessions; [`crypto`]: encryption at rest of sensitive fields; [`seed`]: the deterministic demo dataset.
 
 // Leptos view types nest deeply; the default limit is too low for the bigger screens.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod access;
 pub mod audit;

@@ -11,6 +11,7 @@ use crate::domain::org::Role;
 use crate::i18n::{t, t_string, use_i18n, Locale};
 use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
 
 /// What the editor shows: a user being changed, or a new one.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +81,22 @@ fn api_error(i18n: leptos_i18n::I18nContext<Locale>, e: &ApiError) -> Notice {
 
 fn local_name(locale: Locale, zh: &str, en: &str) -> String {
     if locale == Locale::zh_CN { zh.to_string() } else { en.to_string() }
+}
+
+/// The admin screen is loaded on demand: only admins open it, so its code stays out of the first
+/// download (built with `cargo leptos build --split`).
+#[derive(Clone, Copy)]
+pub struct AdminRoute;
+
+#[lazy_route]
+impl LazyRoute for AdminRoute {
+    fn data() -> Self {
+        AdminRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <Admin /> }.into_any()
+    }
 }
 
 #[component]

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, Lazy,
 };
 
 /// The HTML document the server renders around the app.
@@ -62,7 +62,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("segments") view=pages::Segments />
                         <Route path=path!("promotions") view=pages::Promotions />
                         <Route path=path!("settings") view=pages::Settings />
-                        <Route path=path!("admin") view=admin::Admin />
+                        <Route path=path!("admin") view={Lazy::<admin::AdminRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </Router>

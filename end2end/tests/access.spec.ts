@@ -193,3 +193,24 @@ test('the admin creates a user, signs a lost phone out everywhere and renames a 
   await expect(page.locator('[data-team="Wuhan 1"]')).toBeVisible();
   await page.locator('.topbar [data-locale="zh-CN"]').click();
 });
+
+test('the admin screen opens directly by its address, and only for admins', async ({ page }, info) => {
+  test.skip(info.project.name === 'phone', 'administration is a tablet screen');
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  expect((await page.request.post('/api/auth/login', { data: { username: 'admin', password: PASSWORD } })).status()).toBe(200);
+  // A fresh load of a lazy route: its wasm chunk arrives, then the page hydrates and works.
+  await page.goto('/admin');
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await page.locator('[data-user="director"]').click();
+  await expect(page.getByTestId('user-editor').getByLabel('用户名')).toHaveValue('director');
+  expect(errors).toEqual([]);
+
+  // Anyone else gets the screen's refusal, and the API refuses them too.
+  expect((await page.request.post('/api/auth/login', { data: { username: 'director', password: PASSWORD } })).status()).toBe(200);
+  await page.goto('/admin');
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await expect(page.locator('[data-page="admin"] .empty-state')).toHaveText('您没有此操作的权限。');
+  expect((await page.request.get('/api/admin/org')).status()).toBe(403);
+});

@@ -7,9 +7,12 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(kedao_app::App);
-    // A marker that the page is live (tests wait for it before they tap anything).
-    if let Some(body) = leptos::prelude::document().body() {
+    // Asynchronous hydration: a page opened directly on a lazy route (e.g. /admin) first loads its
+    // wasm chunk, then hydrates (`hydrate_body` cannot do that).
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document().body().expect("the page has a body");
+        leptos::mount::hydrate_from_async(body.clone(), kedao_app::App).await.forget();
+        // A marker that the page is live (tests wait for it before they tap anything).
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }

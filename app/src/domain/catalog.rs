@@ -1,6 +1,6 @@
 //! The fixed vocabularies a customer and an opportunity are classified by: region, industry,
 //! size, business type, grade and funnel stage. Each value has a stable code (stored in the
-//! database, sent over the wire); its label comes from the i18n files, keyed by that code.
+//! database, and the form serde uses on the wire); its label comes from the i18n files, keyed by that code.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +8,7 @@ macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $(#[serde(rename = $code)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

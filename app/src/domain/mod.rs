@@ -6,5 +6,6 @@ pub mod customer;
 pub mod money;
 pub mod org;
 pub mod privacy;
+pub mod sync;
 
 pub use money::{Money, MoneyError};

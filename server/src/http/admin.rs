@@ -263,6 +263,10 @@ async fn update_user(
     if !form.active {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(&before.id).execute(&mut *tx).await?;
     }
+    // What this user may see changed wholesale: their devices (and others') re-sync.
+    if before.role != form.role || before.team_id != form.team_id || before.region_ids != form.region_ids {
+        crate::changes::bump_epoch(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(Json(user_in(&snapshot(&state).await?, &username)?))
 }

@@ -33,9 +33,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/products", get(products))
 }
 
-const COLUMNS: &str = "c.id, c.name, c.name_en, c.kind, r.code AS region, c.city, c.industry, c.size, \
+pub(super) const COLUMNS: &str = "c.id, c.name, c.name_en, c.kind, r.code AS region, c.city, c.industry, c.size, \
     c.business_type, c.grade, c.owner_id, u.display_name AS owner_name, c.phone, c.id_number, c.bank_account, c.version";
-const FROM: &str = "FROM customers c JOIN users u ON u.id = c.owner_id JOIN regions r ON r.id = c.region_id";
+pub(super) const FROM: &str = "FROM customers c JOIN users u ON u.id = c.owner_id JOIN regions r ON r.id = c.region_id";
 
 #[derive(Debug, Deserialize)]
 struct ListParams {
@@ -51,7 +51,7 @@ fn default_limit() -> i64 {
 
 /// A customer row as `viewer` may see it: sensitive fields opened, then masked unless the viewer
 /// owns the customer.
-fn customer_view(row: &AnyRow, viewer: &Viewer, vault: &Vault) -> Result<CustomerView, AppError> {
+pub(super) fn customer_view(row: &AnyRow, viewer: &Viewer, vault: &Vault) -> Result<CustomerView, AppError> {
     let id: String = row.try_get("id")?;
     let owner_id: String = row.try_get("owner_id")?;
     let owns = owner_id == viewer.user.user_id;
@@ -258,6 +258,7 @@ async fn reassign(
         let actor = Actor { user_id: &viewer.user.user_id, device };
         let change = Change { entity: "customer", entity_id: &id, field: "owner_id", old: Some(&old_owner), new: Some(&target_id) };
         audit::record(&mut tx, &actor, change).await?;
+        crate::changes::log_change(&mut tx, "customer", &id).await?;
         tx.commit().await?;
     }
     let row = sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE c.id = $1"))
@@ -364,6 +365,7 @@ async fn share(
         let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
         let actor = Actor { user_id: &viewer.user.user_id, device };
         audit::record(&mut tx, &actor, Change { entity: "customer", entity_id: &id, field: "shared_with", old: None, new: Some(&target) }).await?;
+        crate::changes::log_change(&mut tx, "customer", &id).await?;
     }
     tx.commit().await?;
     Ok(Json(serde_json::json!({ "shared_with": req.username })))
@@ -400,6 +402,7 @@ async fn unshare(
     let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
     let actor = Actor { user_id: &viewer.user.user_id, device };
     audit::record(&mut tx, &actor, Change { entity: "customer", entity_id: &id, field: "shared_with", old: Some(&target), new: None }).await?;
+    crate::changes::log_change(&mut tx, "customer", &id).await?;
     tx.commit().await?;
     Ok(Json(serde_json::json!({ "unshared": username })))
 }

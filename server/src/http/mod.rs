@@ -3,6 +3,7 @@
 //! - `GET /healthz` ([`health`]);
 //! - `/api/auth/*`, `/api/me` ([`auth`]); `/api/admin/*` ([`admin`]);
 //! - `/api/customers`, `/api/products` ([`customers`]), limited by [`crate::access`];
+//! - `/api/sync/*` ([`sync`]): push mutations, pull changes, conflicts;
 //! - every state-changing request passes the same-origin check ([`csrf`]);
 //! - everything else: the Leptos pages (server-rendered, then hydrated) and static files.
 
@@ -13,6 +14,7 @@ mod customers;
 mod error;
 mod health;
 pub mod session;
+mod sync;
 
 pub use error::{AppError, AppJson};
 
@@ -79,7 +81,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(admin::router())
-        .merge(customers::router());
+        .merge(customers::router())
+        .merge(sync::router());
     Router::new()
         .merge(api)
         .leptos_routes(&state, routes, {

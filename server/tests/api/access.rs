@@ -214,8 +214,9 @@ async fn a_manager_reassigns_within_the_region_and_the_history_records_it() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["actor"], "李明");
     assert_eq!(entries[0]["field"], "owner_id");
-    assert_eq!(entries[0]["old_value"], rep1.as_str());
-    assert_eq!(entries[0]["new_value"], rep2.as_str());
+    // Users appear by name, not by id.
+    assert_eq!(entries[0]["old_value"], "王磊");
+    assert_eq!(entries[0]["new_value"], res.json()["owner_name"]);
     assert_eq!(entries[0]["device"], "KedaoTest/1 (tablet)");
 
     // A client that saw version 1 is too late now: refused, nothing changes.

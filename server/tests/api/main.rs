@@ -12,3 +12,4 @@ mod helpers;
 mod login;
 mod seed;
 mod session;
+mod sync;

@@ -1,0 +1,46 @@
+//! The change feed behind `GET /api/sync/pull`: every write to a synced record (customers,
+//! opportunities) appends `(seq, entity, id)` to `change_log` in the same transaction, with `seq`
+//! from [`next_seq`]. A change that alters what many users may see (the organisation) bumps the
+//! epoch instead, and clients re-sync from scratch.
+
+use crate::db::now_ms;
+use sqlx::{Any, Row, Transaction};
+
+const SEQUENCE: i64 = 1;
+const EPOCH: i64 = 2;
+
+/// The next number of a counter. The `UPDATE` locks the counter's row until the transaction ends,
+/// so numbers are handed out in commit order (no pull can read seq 10 while seq 9 is still open).
+async fn bump(tx: &mut Transaction<'static, Any>, counter: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1 RETURNING value")
+        .bind(counter)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("value")
+}
+
+/// Records that `entity`/`id` changed.
+pub async fn log_change(tx: &mut Transaction<'static, Any>, entity: &str, id: &str) -> Result<i64, sqlx::Error> {
+    let seq = bump(tx, SEQUENCE).await?;
+    sqlx::query("INSERT INTO change_log (seq, entity, entity_id, at) VALUES ($1, $2, $3, $4)")
+        .bind(seq)
+        .bind(entity)
+        .bind(id)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+/// Visibility changed for many records at once (a user's role, team or regions): every client
+/// starts over at its next pull.
+pub async fn bump_epoch(tx: &mut Transaction<'static, Any>) -> Result<i64, sqlx::Error> {
+    bump(tx, EPOCH).await
+}
+
+/// The current sequence number and epoch.
+pub async fn position(db: &crate::db::Db) -> Result<(i64, i64), sqlx::Error> {
+    let rows = sqlx::query("SELECT id, value FROM sync_counter ORDER BY id").fetch_all(db.pool()).await?;
+    let get = |id: i64| rows.iter().find(|r| r.try_get::<i64, _>("id").ok() == Some(id)).map(|r| r.try_get::<i64, _>("value")).transpose();
+    Ok((get(SEQUENCE)?.unwrap_or(0), get(EPOCH)?.unwrap_or(0)))
+}

@@ -1,0 +1,621 @@
+//! The thin sync API (`kedao_app::domain::sync` describes the protocol):
+//! - `POST /api/sync/push`: a device's queued mutations, each applied in its own transaction
+//!   after the session, the permissions ([`crate::access`]) and the shared validation, and
+//!   remembered by (user, client id, seq) so a replay changes nothing and answers the same;
+//! - `GET /api/sync/pull?cursor=…`: what changed since the cursor as the user may see it, and
+//!   what left their view; without a usable cursor, a fresh snapshot;
+//! - `GET /api/sync/conflicts`, `POST /api/sync/conflicts/{id}/dismiss`: values of the user's that
+//!   a later push overwrote.
+
+use super::session::Viewer;
+use super::{AppError, AppJson, AppState};
+use crate::access::CustomerScope;
+use crate::audit::{self, Actor, Change};
+use crate::changes::log_change;
+use crate::crypto::{Place, Vault};
+use crate::db::now_ms;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::header::USER_AGENT;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use kedao_app::domain::catalog::Stage;
+use kedao_app::domain::customer::CustomerView;
+use kedao_app::domain::org::Role;
+use kedao_app::domain::privacy::mask_phone;
+use super::customers::{customer_view, COLUMNS as CUSTOMER_COLUMNS, FROM as CUSTOMER_FROM};
+use kedao_app::domain::sync::{
+    Mutation, Op, OpportunityView, Outcome, PullPage, Rejection, Removed, KNOWN_TYPES, MAX_BATCH,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use std::collections::BTreeSet;
+
+/// Largest push body accepted.
+pub const PUSH_LIMIT_BYTES: usize = 1024 * 1024;
+/// Records per pull page.
+const PAGE: i64 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/sync/push", post(push).layer(DefaultBodyLimit::max(PUSH_LIMIT_BYTES)))
+        .route("/api/sync/pull", get(pull))
+        .route("/api/sync/conflicts", get(conflicts))
+        .route("/api/sync/conflicts/{id}/dismiss", post(dismiss))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Push
+
+#[derive(Debug, Deserialize)]
+struct PushRequest {
+    client_id: String,
+    /// Decoded one by one: a mutation this server does not know must not spoil the batch.
+    mutations: Vec<Value>,
+}
+
+#[derive(Debug, Serialize)]
+struct PushResponse {
+    results: Vec<kedao_app::domain::sync::MutationResult>,
+}
+
+async fn push(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    AppJson(req): AppJson<PushRequest>,
+) -> Result<Json<PushResponse>, AppError> {
+    let bad = |message: &str| AppError::BadRequest { code: "invalid_push", message: message.into() };
+    if req.client_id.len() != 36 || !req.client_id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(bad("client_id must be a UUID"));
+    }
+    if req.mutations.len() > MAX_BATCH {
+        return Err(bad("too many mutations in one push"));
+    }
+    // Every mutation must at least carry its number, or nothing is applied.
+    let seqs = req.mutations.iter().map(|m| m.get("seq").and_then(Value::as_u64)).collect::<Option<Vec<u64>>>();
+    let seqs = seqs.filter(|s| s.iter().all(|&n| n > 0 && n < i64::MAX as u64)).ok_or_else(|| bad("every mutation needs a positive seq"))?;
+
+    let scope = CustomerScope::of(&state.db, &viewer).await?;
+    let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let mut results = Vec::with_capacity(seqs.len());
+    for (raw, seq) in req.mutations.into_iter().zip(seqs) {
+        let outcome = apply_one(&state, &viewer, &scope, device.as_deref(), &req.client_id, seq, raw).await?;
+        results.push(kedao_app::domain::sync::MutationResult { seq, outcome });
+    }
+    Ok(Json(PushResponse { results }))
+}
+
+/// One mutation: the remembered result of a replay, or a fresh decision.
+async fn apply_one(
+    state: &AppState,
+    viewer: &Viewer,
+    scope: &CustomerScope,
+    device: Option<&str>,
+    client_id: &str,
+    seq: u64,
+    raw: Value,
+) -> Result<Outcome, AppError> {
+    let user = viewer.user.user_id.as_str();
+    let seq_i = seq as i64;
+    let remembered = sqlx::query("SELECT result FROM sync_applied WHERE user_id = $1 AND client_id = $2 AND seq = $3")
+        .bind(user)
+        .bind(client_id)
+        .bind(seq_i)
+        .fetch_optional(state.db.pool())
+        .await?;
+    if let Some(row) = remembered {
+        let text: String = row.try_get("result")?;
+        return Ok(serde_json::from_str(&text).map_err(anyhow::Error::from)?);
+    }
+    let decoded = match raw.get("op").and_then(|op| op.get("type")).and_then(Value::as_str) {
+        Some(t) if KNOWN_TYPES.contains(&t) => {
+            serde_json::from_value::<Mutation>(raw).map_err(|_| Rejection::Invalid { code: "malformed".into() })
+        }
+        Some(_) => Err(Rejection::ClientMustUpdate),
+        None => Err(Rejection::Invalid { code: "malformed".into() }),
+    };
+    let mutation = decoded.and_then(|m| m.op.validate().map(|()| m));
+    let mut tx = state.db.pool().begin().await?;
+    let outcome = match mutation {
+        Err(rejection) => Outcome::Rejected(rejection),
+        Ok(m) => {
+            let actor = Actor { user_id: user, device };
+            match apply(&mut tx, state, viewer, scope, &actor, &m.op).await? {
+                Ok(version) => Outcome::Applied { version },
+                Err(rejection) => {
+                    // Nothing of a refused mutation stays.
+                    tx.rollback().await?;
+                    tx = state.db.pool().begin().await?;
+                    Outcome::Rejected(rejection)
+                }
+            }
+        }
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO sync_applied (user_id, client_id, seq, result, at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id, client_id, seq) DO NOTHING",
+    )
+    .bind(user)
+    .bind(client_id)
+    .bind(seq_i)
+    .bind(serde_json::to_string(&outcome).map_err(anyhow::Error::from)?)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        // The same mutation was applied concurrently (a retry racing its original): keep that one.
+        tx.rollback().await?;
+        return Box::pin(apply_one(state, viewer, scope, device, client_id, seq, Value::Null)).await;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// May `viewer` change a customer they can see? Its owner, and those who answer for it. (Reps and
+/// supervisors see shared customers read-only; finance and service read everything.)
+fn may_edit(viewer: &Viewer, owner_id: &str) -> bool {
+    owner_id == viewer.user.user_id || matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor)
+}
+
+/// Applies one validated mutation inside `tx`; `Ok(Err(_))` is a refusal (the caller rolls back).
+async fn apply(
+    tx: &mut Transaction<'static, Any>,
+    state: &AppState,
+    viewer: &Viewer,
+    scope: &CustomerScope,
+    actor: &Actor<'_>,
+    op: &Op,
+) -> Result<Result<i64, Rejection>, AppError> {
+    match op {
+        Op::CreateCustomer(c) => {
+            if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor | Role::Rep) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let region: Option<String> = sqlx::query("SELECT id FROM regions WHERE code = $1")
+                .bind(c.region.code())
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| r.try_get("id"))
+                .transpose()?;
+            let Some(region_id) = region else { return Ok(Err(Rejection::Invalid { code: "unknown_code".into() })) };
+            // A manager creates only inside the regions they answer for (or would lose sight of it).
+            if let CustomerScope::Regions(regions) = scope {
+                if !regions.contains(&region_id) {
+                    return Ok(Err(Rejection::Forbidden));
+                }
+            }
+            let exists = sqlx::query("SELECT 1 AS one FROM customers WHERE id = $1").bind(&c.id).fetch_optional(&mut **tx).await?;
+            if exists.is_some() {
+                return Ok(Err(Rejection::AlreadyExists));
+            }
+            let place = Place { table: "customers", column: "phone", id: &c.id };
+            let now = now_ms();
+            sqlx::query(
+                "INSERT INTO customers (id, name, kind, region_id, city, industry, size, business_type, grade, owner_id, phone, phone_bidx, \
+                 created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'D', $9, $10, $11, $12, $12, 1)",
+            )
+            .bind(&c.id)
+            .bind(c.name.trim())
+            .bind(&c.kind)
+            .bind(&region_id)
+            .bind(c.city.trim())
+            .bind(c.industry.code())
+            .bind(c.size.code())
+            .bind(c.business_type.code())
+            .bind(&viewer.user.user_id)
+            .bind(state.vault.seal_opt(place, c.phone.as_deref()))
+            .bind(c.phone.as_deref().and_then(|p| state.vault.phone_index(p)))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            audit::record(tx, actor, Change { entity: "customer", entity_id: &c.id, field: "created", old: None, new: Some(c.name.trim()) }).await?;
+            log_change(tx, "customer", &c.id).await?;
+            Ok(Ok(1))
+        }
+        Op::UpdateCustomer { id, edits } => {
+            let Some(row) = visible_customer(tx, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            let owner: String = row.try_get("owner_id")?;
+            if !may_edit(viewer, &owner) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let mut changed = false;
+            for edit in edits {
+                let column = edit.field.column();
+                let stored: Option<String> = row.try_get(column)?;
+                let current = if column == "phone" {
+                    state.vault.open_opt(Place { table: "customers", column, id }, stored.as_deref())?
+                } else {
+                    stored
+                };
+                if current == edit.value {
+                    continue;
+                }
+                if current != edit.original {
+                    // Someone else changed this field since the user read it: the later push wins,
+                    // and whoever set the overwritten value finds it in their conflicts list.
+                    record_conflict(tx, &state.vault, id, column, current.as_deref(), edit.value.as_deref(), edit.original.as_deref(), &viewer.user.user_id).await?;
+                }
+                if column == "phone" {
+                    let sealed = state.vault.seal_opt(Place { table: "customers", column, id }, edit.value.as_deref());
+                    let index = edit.value.as_deref().and_then(|p| state.vault.phone_index(p));
+                    sqlx::query("UPDATE customers SET phone = $1, phone_bidx = $2 WHERE id = $3")
+                        .bind(sealed)
+                        .bind(index)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                } else {
+                    // `column` comes from the closed list of editable fields, never from input.
+                    let sql = format!("UPDATE customers SET {column} = $1 WHERE id = $2");
+                    sqlx::query(&sql).bind(edit.value.as_ref().map(|v| v.trim().to_string())).bind(id).execute(&mut **tx).await?;
+                }
+                // Phones are not written to the audit log in clear.
+                let shown = |v: Option<&str>| if column == "phone" { v.map(mask_phone) } else { v.map(str::to_string) };
+                let (old, new) = (shown(current.as_deref()), shown(edit.value.as_deref()));
+                audit::record(tx, actor, Change { entity: "customer", entity_id: id, field: column, old: old.as_deref(), new: new.as_deref() }).await?;
+                changed = true;
+            }
+            let version: i64 = row.try_get("version")?;
+            if !changed {
+                return Ok(Ok(version));
+            }
+            sqlx::query("UPDATE customers SET version = version + 1, updated_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&mut **tx).await?;
+            log_change(tx, "customer", id).await?;
+            Ok(Ok(version + 1))
+        }
+        Op::MoveOpportunity { id, to, .. } => {
+            let (condition, binds) = scope.sql(2);
+            let sql = format!(
+                "SELECT o.stage, o.version, o.owner_id, c.owner_id AS customer_owner FROM opportunities o \
+                 JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND {condition}"
+            );
+            let mut query = sqlx::query(&sql).bind(id);
+            for b in &binds {
+                query = query.bind(b.as_str());
+            }
+            let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(Err(Rejection::NotFound)) };
+            let (owner, customer_owner): (String, String) = (row.try_get("owner_id")?, row.try_get("customer_owner")?);
+            if !(may_edit(viewer, &owner) || may_edit(viewer, &customer_owner)) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            // The later move wins whatever the device thought the stage was; the history keeps
+            // every move with the stage it really left.
+            let current: String = row.try_get("stage")?;
+            let version: i64 = row.try_get("version")?;
+            if current == to.code() {
+                return Ok(Ok(version));
+            }
+            let now = now_ms();
+            let closed_on = to.is_closed().then(|| {
+                let d = time::OffsetDateTime::from_unix_timestamp(now / 1000).map(|t| t.date()).unwrap_or(time::Date::MIN);
+                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            });
+            sqlx::query("UPDATE opportunities SET stage = $1, stage_entered_at = $2, closed_on = $3, updated_at = $2, version = version + 1 WHERE id = $4")
+                .bind(to.code())
+                .bind(now)
+                .bind(closed_on)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO opportunity_stage_history (id, opportunity_id, from_stage, to_stage, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(id)
+            .bind(&current)
+            .bind(to.code())
+            .bind(&viewer.user.user_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            audit::record(tx, actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&current), new: Some(to.code()) }).await?;
+            log_change(tx, "opportunity", id).await?;
+            Ok(Ok(version + 1))
+        }
+    }
+}
+
+async fn visible_customer(tx: &mut Transaction<'static, Any>, scope: &CustomerScope, id: &str) -> Result<Option<AnyRow>, AppError> {
+    let (condition, binds) = scope.sql(2);
+    let sql = format!(
+        "SELECT c.owner_id, c.version, c.name, c.city, c.industry, c.size, c.business_type, c.phone FROM customers c WHERE c.id = $1 AND {condition}"
+    );
+    let mut query = sqlx::query(&sql).bind(id);
+    for b in &binds {
+        query = query.bind(b.as_str());
+    }
+    Ok(query.fetch_optional(&mut **tx).await?)
+}
+
+/// Files the overwritten value for whoever last set it (from the audit log), unless that is the
+/// user overwriting it. Phone values are kept sealed.
+#[allow(clippy::too_many_arguments)]
+async fn record_conflict(
+    tx: &mut Transaction<'static, Any>,
+    vault: &Vault,
+    id: &str,
+    column: &'static str,
+    theirs: Option<&str>,
+    winning: Option<&str>,
+    original: Option<&str>,
+    pusher: &str,
+) -> Result<(), AppError> {
+    let author: Option<String> = sqlx::query(
+        "SELECT actor_id FROM audit_log WHERE entity = 'customer' AND entity_id = $1 AND field = $2 ORDER BY at DESC, id DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(column)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| r.try_get("actor_id"))
+    .transpose()?;
+    let Some(author) = author.filter(|a| a != pusher) else { return Ok(()) };
+    let conflict_id = uuid::Uuid::new_v4().to_string();
+    let keep = |col: &'static str, v: Option<&str>| {
+        if column == "phone" {
+            vault.seal_opt(Place { table: "sync_conflicts", column: col, id: &conflict_id }, v)
+        } else {
+            v.map(str::to_string)
+        }
+    };
+    sqlx::query(
+        "INSERT INTO sync_conflicts (id, user_id, entity, entity_id, field, their_value, current_value, original_value, at, resolved) \
+         VALUES ($1, $2, 'customer', $3, $4, $5, $6, $7, $8, FALSE)",
+    )
+    .bind(&conflict_id)
+    .bind(&author)
+    .bind(id)
+    .bind(column)
+    .bind(keep("their_value", theirs))
+    .bind(keep("current_value", winning))
+    .bind(keep("original_value", original))
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pull
+
+#[derive(Debug, Deserialize)]
+struct PullParams {
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+/// Where a client stands: in a snapshot (after a customer id) or caught up to a sequence number,
+/// both within one organisation epoch. Written as `s.SEQ.EPOCH.AFTER` or `c.SEQ.EPOCH`.
+enum Cursor {
+    Snapshot { seq: i64, epoch: i64, after: String },
+    Caught { seq: i64, epoch: i64 },
+}
+
+impl Cursor {
+    fn parse(s: &str) -> Option<Cursor> {
+        let parts: Vec<&str> = s.splitn(4, '.').collect();
+        match parts.as_slice() {
+            ["c", seq, epoch] => Some(Cursor::Caught { seq: seq.parse().ok()?, epoch: epoch.parse().ok()? }),
+            ["s", seq, epoch, after] if after.len() <= 64 => {
+                Some(Cursor::Snapshot { seq: seq.parse().ok()?, epoch: epoch.parse().ok()?, after: after.to_string() })
+            }
+            _ => None,
+        }
+    }
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    params: Result<Query<PullParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullPage>, AppError> {
+    let cursor = params.ok().and_then(|Query(p)| p.cursor).and_then(|c| Cursor::parse(&c));
+    let (now_seq, epoch) = crate::changes::position(&state.db).await?;
+    let scope = CustomerScope::of(&state.db, &viewer).await?;
+    // A cursor from another epoch, from the future or unreadable starts a fresh snapshot.
+    let cursor = match cursor {
+        Some(Cursor::Caught { seq, epoch: e }) if e == epoch && seq <= now_seq => Cursor::Caught { seq, epoch },
+        Some(Cursor::Snapshot { seq, epoch: e, after }) if e == epoch && seq <= now_seq => Cursor::Snapshot { seq, epoch, after },
+        _ => return snapshot(&state, &viewer, &scope, now_seq, epoch, "", true).await.map(Json),
+    };
+    let page = match cursor {
+        Cursor::Snapshot { seq, epoch, after } => snapshot(&state, &viewer, &scope, seq, epoch, &after, false).await?,
+        Cursor::Caught { seq, epoch } => changes_since(&state, &viewer, &scope, seq, epoch).await?,
+    };
+    Ok(Json(page))
+}
+
+/// One page of every customer (and its opportunities) the viewer may see, by id.
+async fn snapshot(state: &AppState, viewer: &Viewer, scope: &CustomerScope, seq: i64, epoch: i64, after: &str, reset: bool) -> Result<PullPage, AppError> {
+    let (condition, binds) = scope.sql(2);
+    let sql = format!("SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} WHERE c.id > $1 AND {condition} ORDER BY c.id LIMIT {PAGE}");
+    let mut query = sqlx::query(&sql).bind(after);
+    for b in &binds {
+        query = query.bind(b.as_str());
+    }
+    let rows = query.fetch_all(state.db.pool()).await?;
+    let customers = rows.iter().map(|r| customer_view(r, viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
+    let opportunities = opportunities_of(state, &ids).await?;
+    let more = customers.len() as i64 == PAGE;
+    let cursor = match customers.last() {
+        Some(last) if more => format!("s.{seq}.{epoch}.{}", last.id),
+        _ => format!("c.{seq}.{epoch}"),
+    };
+    Ok(PullPage { cursor, reset, more, customers, opportunities, removed: Vec::new() })
+}
+
+/// The records changed after `seq`, as the viewer may see them now; the others are removals.
+async fn changes_since(state: &AppState, viewer: &Viewer, scope: &CustomerScope, seq: i64, epoch: i64) -> Result<PullPage, AppError> {
+    // Each record once, at its latest change; a page ends at a change number, so a record whose
+    // latest change is after it comes (with its latest state) on the next page.
+    let rows = sqlx::query(&format!(
+        "SELECT entity, entity_id, MAX(seq) AS last FROM change_log WHERE seq > $1 GROUP BY entity, entity_id ORDER BY last LIMIT {PAGE}"
+    ))
+    .bind(seq)
+    .fetch_all(state.db.pool())
+    .await?;
+    let more = rows.len() as i64 == PAGE;
+    let mut last = seq;
+    let mut customer_ids = BTreeSet::new();
+    let mut opportunity_ids = BTreeSet::new();
+    for r in &rows {
+        last = last.max(r.try_get("last")?);
+        let entity: String = r.try_get("entity")?;
+        let id: String = r.try_get("entity_id")?;
+        match entity.as_str() {
+            "customer" => customer_ids.insert(id),
+            _ => opportunity_ids.insert(id),
+        };
+    }
+    let mut page = PullPage { cursor: format!("c.{last}.{epoch}"), more, ..Default::default() };
+    if !customer_ids.is_empty() {
+        let ids: Vec<String> = customer_ids.iter().cloned().collect();
+        let visible = customers_in_scope(state, viewer, scope, &ids).await?;
+        let seen: BTreeSet<String> = visible.iter().map(|c| c.id.clone()).collect();
+        let shown: Vec<String> = seen.iter().cloned().collect();
+        // A customer that came into view brings its deals; one that left takes them along.
+        page.opportunities.extend(opportunities_of(state, &shown).await?);
+        for gone in customer_ids.difference(&seen) {
+            for o in opportunities_of(state, std::slice::from_ref(gone)).await? {
+                page.removed.push(Removed { entity: "opportunity".into(), id: o.id });
+            }
+            page.removed.push(Removed { entity: "customer".into(), id: gone.clone() });
+        }
+        page.customers = visible;
+    }
+    for id in opportunity_ids {
+        if page.opportunities.iter().any(|o| o.id == id) {
+            continue;
+        }
+        let (condition, binds) = scope.sql(2);
+        let sql = format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND {condition}");
+        let mut query = sqlx::query(&sql).bind(&id);
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        match query.fetch_optional(state.db.pool()).await? {
+            Some(row) => page.opportunities.push(opportunity_view(&row)?),
+            None => page.removed.push(Removed { entity: "opportunity".into(), id }),
+        }
+    }
+    Ok(page)
+}
+
+const OPPORTUNITY_COLUMNS: &str = "o.id, o.customer_id, o.owner_id, o.title, o.stage, o.amount_fen, o.expected_close, o.version";
+
+async fn customers_in_scope(state: &AppState, viewer: &Viewer, scope: &CustomerScope, ids: &[String]) -> Result<Vec<CustomerView>, AppError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let (condition, binds) = scope.sql(chunk.len() + 1);
+        let sql = format!("SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} WHERE c.id IN ({}) AND {condition}", list.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
+            out.push(customer_view(&row, viewer, &state.vault)?);
+        }
+    }
+    Ok(out)
+}
+
+async fn opportunities_of(state: &AppState, customer_ids: &[String]) -> Result<Vec<OpportunityView>, AppError> {
+    let mut out = Vec::new();
+    for chunk in customer_ids.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.customer_id IN ({}) ORDER BY o.id", list.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
+            out.push(opportunity_view(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+fn opportunity_view(row: &AnyRow) -> Result<OpportunityView, AppError> {
+    let stage: String = row.try_get("stage")?;
+    Ok(OpportunityView {
+        id: row.try_get("id")?,
+        customer_id: row.try_get("customer_id")?,
+        owner_id: row.try_get("owner_id")?,
+        title: row.try_get("title")?,
+        stage: Stage::from_code(&stage).ok_or_else(|| anyhow::anyhow!("unknown stage {stage:?}"))?,
+        amount_fen: row.try_get("amount_fen")?,
+        expected_close: row.try_get("expected_close")?,
+        version: row.try_get("version")?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conflicts
+
+/// A value of the user's that a later push overwrote.
+#[derive(Debug, Serialize)]
+struct ConflictView {
+    id: String,
+    entity: String,
+    entity_id: String,
+    field: String,
+    their_value: Option<String>,
+    current_value: Option<String>,
+    original_value: Option<String>,
+    at_ms: i64,
+}
+
+async fn conflicts(State(state): State<AppState>, viewer: Viewer) -> Result<Json<Vec<ConflictView>>, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, entity, entity_id, field, their_value, current_value, original_value, at FROM sync_conflicts \
+         WHERE user_id = $1 AND resolved = FALSE ORDER BY at DESC LIMIT 200",
+    )
+    .bind(&viewer.user.user_id)
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: String = r.try_get("id")?;
+        let field: String = r.try_get("field")?;
+        let open = |col: &'static str| -> Result<Option<String>, AppError> {
+            let v: Option<String> = r.try_get(col)?;
+            if field == "phone" {
+                Ok(state.vault.open_opt(Place { table: "sync_conflicts", column: col, id: &id }, v.as_deref())?)
+            } else {
+                Ok(v)
+            }
+        };
+        out.push(ConflictView {
+            their_value: open("their_value")?,
+            current_value: open("current_value")?,
+            original_value: open("original_value")?,
+            entity: r.try_get("entity")?,
+            entity_id: r.try_get("entity_id")?,
+            at_ms: r.try_get("at")?,
+            field,
+            id,
+        });
+    }
+    Ok(Json(out))
+}
+
+async fn dismiss(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    let done = sqlx::query("UPDATE sync_conflicts SET resolved = TRUE WHERE id = $1 AND user_id = $2")
+        .bind(&id)
+        .bind(&viewer.user.user_id)
+        .execute(state.db.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(serde_json::json!({ "dismissed": id })))
+}

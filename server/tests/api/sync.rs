@@ -1,0 +1,278 @@
+//! The sync API: pushes are validated, permission-checked and idempotent; pulls follow one change
+//! sequence, show what the user may see and remove what left their view; conflicts lose nothing.
+
+use crate::helpers::{spawn_app, test_vault, TestApp};
+use kedao::seed::{seed, SeedOptions, DEFAULT_SEED, DEMO_PASSWORD};
+use serde_json::{json, Value};
+use sqlx::Row;
+use time::macros::date;
+
+const DEVICE_A: &str = "0b6c1f3e-8a3d-4b1e-9a55-3a1f6a2b7c90";
+const DEVICE_B: &str = "5f0e2d1c-3b4a-4c5d-8e6f-7a8b9c0d1e2f";
+
+async fn demo() -> TestApp {
+    let app = spawn_app().await;
+    seed(&app.db, &test_vault(), SeedOptions { scale: 1, seed: DEFAULT_SEED, today: date!(2026 - 11 - 22) }).await.unwrap();
+    app
+}
+
+async fn login(app: &TestApp, user: &str) -> String {
+    let res = app.post_json("/api/auth/login", &json!({"username": user, "password": DEMO_PASSWORD})).await;
+    assert_eq!(res.status, 200);
+    res.header("set-cookie").unwrap().split(';').next().unwrap().to_string()
+}
+
+async fn push(app: &TestApp, cookie: &str, device: &str, mutations: Value) -> Value {
+    let res = app.call("POST", "/api/sync/push", cookie, Some(&json!({"client_id": device, "mutations": mutations}))).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+/// Pulls until caught up from `cursor` (None = from scratch); returns the pages.
+async fn pull_all(app: &TestApp, cookie: &str, cursor: Option<&str>) -> Vec<Value> {
+    let mut pages = Vec::new();
+    let mut cursor = cursor.map(str::to_string);
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("/api/sync/pull?cursor={c}"),
+            None => "/api/sync/pull".to_string(),
+        };
+        let page = app.call("GET", &url, cookie, None).await.json();
+        cursor = Some(page["cursor"].as_str().unwrap().to_string());
+        let more = page["more"] == true;
+        pages.push(page);
+        if !more {
+            return pages;
+        }
+    }
+}
+
+fn ids(pages: &[Value], key: &str) -> Vec<String> {
+    pages.iter().flat_map(|p| p[key].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()).collect()
+}
+
+fn new_customer(id: &str, name: &str) -> Value {
+    json!({"type": "create_customer", "id": id, "name": name, "kind": "company", "region": "east", "city": "杭州",
+        "industry": "electronics", "size": "small", "business_type": "end_user", "phone": "138 0000 1111"})
+}
+
+async fn scalar(app: &TestApp, sql: &str, bind: &str) -> i64 {
+    sqlx::query(sql).bind(bind).fetch_one(app.db.pool()).await.unwrap().try_get::<i64, _>(0).unwrap()
+}
+
+#[tokio::test]
+async fn the_first_pull_is_everything_the_user_may_see_and_later_pulls_only_the_changes() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let pages = pull_all(&app, &rep1, None).await;
+    assert_eq!(pages[0]["reset"], true);
+    let customers = ids(&pages, "customers");
+    let listed = app.call("GET", "/api/customers?limit=1000", &rep1, None).await.json();
+    assert_eq!(customers.len() as i64, listed["total"].as_i64().unwrap(), "the replica holds exactly what the API shows");
+    let opportunities: Vec<Value> = pages.iter().flat_map(|p| p["opportunities"].as_array().unwrap().clone()).collect();
+    assert!(opportunities.iter().all(|o| customers.contains(&o["customer_id"].as_str().unwrap().to_string())));
+    assert!(!opportunities.is_empty());
+    // Colleagues' phones arrive masked here too.
+    let cursor = pages.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    assert!(cursor.starts_with("c."));
+
+    // Nothing changed: an empty page. Then a change by the manager shows up.
+    let nothing = pull_all(&app, &rep1, Some(&cursor)).await;
+    assert_eq!((nothing.len(), nothing[0]["customers"].as_array().unwrap().len(), nothing[0]["reset"].clone()), (1, 0, json!(false)));
+    let manager = login(&app, "manager1").await;
+    let id = &customers[0];
+    let res = push(&app, &manager, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_customer", "id": id,
+        "edits": [{"field": "city", "original": null, "value": "宁波"}]}}])).await;
+    assert_eq!(res["results"][0]["outcome"]["status"], "applied", "{res}");
+    let later = pull_all(&app, &rep1, Some(&cursor)).await;
+    let changed = &later[0]["customers"][0];
+    assert_eq!((changed["id"].as_str(), changed["city"].as_str()), (Some(id.as_str()), Some("宁波")));
+}
+
+#[tokio::test]
+async fn a_replayed_push_changes_nothing_and_answers_the_same() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let id = "7d2f9a1e-1111-4a2b-8c3d-000000000001";
+    let batch = json!([
+        {"seq": 1, "at_ms": 1, "op": new_customer(id, "宁波海天机械有限公司")},
+        {"seq": 2, "at_ms": 2, "op": {"type": "update_customer", "id": id, "edits": [{"field": "size", "original": "small", "value": "medium"}]}},
+    ]);
+    let first = push(&app, &rep1, DEVICE_A, batch.clone()).await;
+    assert_eq!(first["results"][0]["outcome"], json!({"status": "applied", "version": 1}));
+    assert_eq!(first["results"][1]["outcome"], json!({"status": "applied", "version": 2}));
+    let audit = app.count("audit_log").await;
+    let changes = app.count("change_log").await;
+    // The response was lost; the device sends the same batch again.
+    let again = push(&app, &rep1, DEVICE_A, batch).await;
+    assert_eq!(again, first);
+    assert_eq!((app.count("audit_log").await, app.count("change_log").await), (audit, changes));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM customers WHERE id = $1", id).await, 1);
+    // The phone is stored sealed and searchable by its blind index.
+    let stored: String = sqlx::query("SELECT phone FROM customers WHERE id = $1").bind(id).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    assert!(stored.starts_with("enc:v1:"));
+    let bidx = test_vault().phone_index("13800001111").unwrap();
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM customers WHERE phone_bidx = $1", &bidx).await, 1);
+    // Another device creating the same id is told it exists.
+    let dup = push(&app, &rep1, DEVICE_B, json!([{"seq": 1, "at_ms": 3, "op": new_customer(id, "重复")}])).await;
+    assert_eq!(dup["results"][0]["outcome"], json!({"status": "rejected", "reason": "already_exists"}));
+}
+
+#[tokio::test]
+async fn bad_mutations_are_rejected_with_a_reason_and_change_nothing() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let rep9_customer: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep9' ORDER BY c.id LIMIT 1")
+        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let rep9_deal: String = sqlx::query("SELECT id FROM opportunities WHERE customer_id = $1 LIMIT 1")
+        .bind(&rep9_customer).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let before = (app.count("audit_log").await, app.count("change_log").await, app.count("customers").await);
+    let res = push(&app, &rep1, DEVICE_A, json!([
+        {"seq": 1, "at_ms": 0, "op": {"type": "merge_customers", "ids": ["a", "b"]}},
+        {"seq": 2, "at_ms": 0, "op": {"type": "update_customer", "id": rep9_customer, "edits": [{"field": "name", "original": null, "value": "抢来的"}]}},
+        {"seq": 3, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "negotiation"}},
+        {"seq": 4, "at_ms": 0, "op": new_customer("7d2f9a1e-1111-4a2b-8c3d-000000000002", " ")},
+        {"seq": 5, "at_ms": 0, "op": {"type": "update_customer", "id": 42}},
+        {"seq": 6, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "won"}},
+    ])).await;
+    let reasons: Vec<Value> = res["results"].as_array().unwrap().iter().map(|r| r["outcome"].clone()).collect();
+    assert_eq!(reasons, vec![
+        json!({"status": "rejected", "reason": "client_must_update"}),
+        json!({"status": "rejected", "reason": "not_found"}),
+        json!({"status": "rejected", "reason": "not_found"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "required"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "malformed"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "malformed"}),
+    ]);
+    assert_eq!((app.count("audit_log").await, app.count("change_log").await, app.count("customers").await), before);
+    // A shared customer is read-only for the rep it is shared with.
+    let rep9_id: String = sqlx::query("SELECT id FROM users WHERE username = 'rep9'").fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let rep1_id: String = sqlx::query("SELECT id FROM users WHERE username = 'rep1'").fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    sqlx::query("INSERT INTO customer_shares (customer_id, user_id, shared_by, shared_at) VALUES ($1, $2, $3, 0)")
+        .bind(&rep9_customer).bind(&rep1_id).bind(&rep9_id).execute(app.db.pool()).await.unwrap();
+    let res = push(&app, &rep1, DEVICE_A, json!([{"seq": 7, "at_ms": 0, "op": {"type": "update_customer", "id": rep9_customer,
+        "edits": [{"field": "name", "original": null, "value": "抢来的"}]}}])).await;
+    assert_eq!(res["results"][0]["outcome"], json!({"status": "rejected", "reason": "forbidden"}));
+
+    // Whole-request problems: 4xx, nothing applied.
+    for (body, code) in [
+        (json!({"client_id": "not-a-uuid", "mutations": []}), "invalid_push"),
+        (json!({"client_id": DEVICE_A, "mutations": [{"at_ms": 0, "op": new_customer("7d2f9a1e-1111-4a2b-8c3d-000000000003", "x")}]}), "invalid_push"),
+        (json!({"client_id": DEVICE_A, "mutations": (0..501).map(|i| json!({"seq": i + 1})).collect::<Vec<_>>()}), "invalid_push"),
+        (json!({"mutations": []}), "invalid_fields"),
+    ] {
+        let res = app.call("POST", "/api/sync/push", &rep1, Some(&body)).await;
+        assert_eq!((res.status.as_u16(), res.json()["error"].as_str().unwrap().to_string()), (400, code.to_string()));
+    }
+    let huge = json!({"client_id": DEVICE_A, "mutations": [{"seq": 9, "at_ms": 0, "op": {"type": "create_customer", "name": "x".repeat(1_100_000)}}]});
+    assert_eq!(app.call("POST", "/api/sync/push", &rep1, Some(&huge)).await.status, 413);
+    assert_eq!(app.count("customers").await, before.2);
+}
+
+#[tokio::test]
+async fn a_customer_reassigned_away_leaves_the_replica_with_its_deals() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let pages = pull_all(&app, &rep1, None).await;
+    let cursor = pages.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    let moved = ids(&pages, "customers")[0].clone();
+    let deals = scalar(&app, "SELECT COUNT(*) FROM opportunities WHERE customer_id = $1", &moved).await;
+    let manager = login(&app, "manager1").await;
+    let version = scalar(&app, "SELECT version FROM customers WHERE id = $1", &moved).await;
+    let res = app.call("POST", &format!("/api/customers/{moved}/owner"), &manager, Some(&json!({"owner": "rep2", "version": version}))).await;
+    assert_eq!(res.status, 200);
+    let later = pull_all(&app, &rep1, Some(&cursor)).await;
+    let removed: Vec<(String, String)> = later.iter().flat_map(|p| p["removed"].as_array().unwrap().iter()
+        .map(|r| (r["entity"].as_str().unwrap().to_string(), r["id"].as_str().unwrap().to_string())).collect::<Vec<_>>()).collect();
+    assert!(removed.contains(&("customer".into(), moved.clone())));
+    assert_eq!(removed.iter().filter(|(e, _)| e == "opportunity").count() as i64, deals);
+    assert!(ids(&later, "customers").is_empty());
+    // rep2 receives it, deals included.
+    let rep2 = login(&app, "rep2").await;
+    let theirs = pull_all(&app, &rep2, Some(&cursor)).await;
+    assert_eq!(ids(&theirs, "customers"), vec![moved]);
+    assert_eq!(ids(&theirs, "opportunities").len() as i64, deals);
+}
+
+#[tokio::test]
+async fn garbage_or_future_cursors_and_org_changes_start_a_fresh_snapshot() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let first = pull_all(&app, &rep1, None).await;
+    let cursor = first.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    for bad in ["garbage", "c.99999999.0", "c.-1", "s.1.0", "c.1.7"] {
+        let page = app.call("GET", &format!("/api/sync/pull?cursor={bad}"), &rep1, None).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.json()["reset"], true, "{bad}");
+    }
+    // The admin moves rep1 to another team: visibility changes wholesale, devices start over.
+    let admin = login(&app, "admin").await;
+    let org = app.call("GET", "/api/admin/org", &admin, None).await.json();
+    let rep1_user = org["users"].as_array().unwrap().iter().find(|u| u["username"] == "rep1").unwrap().clone();
+    let other = org["teams"].as_array().unwrap().iter().find(|t| t["id"] != rep1_user["team_id"]).unwrap()["id"].clone();
+    let body = json!({"username": "rep1", "display_name": rep1_user["display_name"], "role": "supervisor", "team_id": other, "manager_id": rep1_user["manager_id"]});
+    assert_eq!(app.call("PUT", "/api/admin/users/rep1", &admin, Some(&body)).await.status, 200);
+    let page = app.call("GET", &format!("/api/sync/pull?cursor={cursor}"), &rep1, None).await.json();
+    assert_eq!(page["reset"], true);
+}
+
+#[tokio::test]
+async fn concurrent_edits_keep_both_fields_and_file_a_conflict_for_the_overwritten_value() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let supervisor = login(&app, "supervisor1").await;
+    let id: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep1' ORDER BY c.id LIMIT 1")
+        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let (city, size): (String, String) = sqlx::query("SELECT city, size FROM customers WHERE id = $1").bind(&id).fetch_one(app.db.pool()).await
+        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap())).unwrap();
+    let edit = |field: &str, original: &str, value: &str| json!({"type": "update_customer", "id": id, "edits": [{"field": field, "original": original, "value": value}]});
+    // Both edited offline from the same state: rep1 the city and the size, the supervisor the city.
+    push(&app, &rep1, DEVICE_A, json!([{"seq": 1, "at_ms": 0, "op": edit("city", &city, "苏州")}, {"seq": 2, "at_ms": 0, "op": edit("size", &size, "enterprise")}])).await;
+    let res = push(&app, &supervisor, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": edit("city", &city, "无锡")}])).await;
+    assert_eq!(res["results"][0]["outcome"]["status"], "applied");
+    let row = sqlx::query("SELECT city, size FROM customers WHERE id = $1").bind(&id).fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!((row.try_get::<String, _>(0).unwrap(), row.try_get::<String, _>(1).unwrap()), ("无锡".into(), "enterprise".into()), "the later push wins the city; the size survives");
+    // rep1 finds their city in the conflicts list: theirs, the current value, the original.
+    let conflicts = app.call("GET", "/api/sync/conflicts", &rep1, None).await.json();
+    assert_eq!(conflicts.as_array().unwrap().len(), 1);
+    let c = &conflicts[0];
+    assert_eq!((c["field"].as_str(), c["their_value"].as_str(), c["current_value"].as_str(), c["original_value"].as_str()),
+        (Some("city"), Some("苏州"), Some("无锡"), Some(city.as_str())));
+    assert_eq!(app.call("GET", "/api/sync/conflicts", &supervisor, None).await.json(), json!([]));
+    // Both values are in the record's history.
+    let mut history: Vec<String> = sqlx::query("SELECT new_value FROM audit_log WHERE entity_id = $1 AND field = 'city'")
+        .bind(&id).fetch_all(app.db.pool()).await.unwrap().iter().map(|r| r.try_get(0).unwrap()).collect();
+    history.sort();
+    assert_eq!(history, ["无锡", "苏州"]);
+    // One tap re-applies theirs (a new mutation), then the entry is dismissed.
+    push(&app, &rep1, DEVICE_A, json!([{"seq": 3, "at_ms": 0, "op": edit("city", "无锡", "苏州")}])).await;
+    let cid = c["id"].as_str().unwrap();
+    assert_eq!(app.call("POST", &format!("/api/sync/conflicts/{cid}/dismiss"), &rep1, None).await.status, 200);
+    assert_eq!(app.call("GET", "/api/sync/conflicts", &rep1, None).await.json(), json!([]));
+    assert_eq!(app.call("POST", &format!("/api/sync/conflicts/{cid}/dismiss"), &supervisor, None).await.status, 404);
+}
+
+#[tokio::test]
+async fn an_opportunity_moved_on_two_devices_ends_in_the_later_move_with_both_in_its_history() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let supervisor = login(&app, "supervisor1").await;
+    let deal: String = sqlx::query(
+        "SELECT o.id FROM opportunities o JOIN users u ON u.id = o.owner_id WHERE u.username = 'rep1' AND o.stage = 'proposal' ORDER BY o.id LIMIT 1",
+    )
+    .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let t0 = kedao::db::now_ms();
+    let mv = |to: &str| json!({"type": "move_opportunity", "id": deal, "from": "proposal", "to": to});
+    let a = push(&app, &rep1, DEVICE_A, json!([{"seq": 1, "at_ms": 0, "op": mv("negotiation")}])).await;
+    let b = push(&app, &supervisor, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": mv("lost")}])).await;
+    assert_eq!(a["results"][0]["outcome"]["status"], "applied");
+    assert_eq!(b["results"][0]["outcome"]["status"], "applied");
+    let stage: String = sqlx::query("SELECT stage FROM opportunities WHERE id = $1").bind(&deal).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    assert_eq!(stage, "lost");
+    let mut moves: Vec<(String, String)> = sqlx::query("SELECT from_stage, to_stage FROM opportunity_stage_history WHERE opportunity_id = $1 AND changed_at >= $2")
+        .bind(&deal).bind(t0).fetch_all(app.db.pool()).await.unwrap().iter()
+        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap())).collect();
+    moves.sort();
+    // Each move records the stage it really left: the second left "negotiation", not "proposal".
+    assert_eq!(moves, vec![("negotiation".into(), "lost".into()), ("proposal".into(), "negotiation".into())]);
+}

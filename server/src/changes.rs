@@ -44,3 +44,29 @@ pub async fn position(db: &crate::db::Db) -> Result<(i64, i64), sqlx::Error> {
     let get = |id: i64| rows.iter().find(|r| r.try_get::<i64, _>("id").ok() == Some(id)).map(|r| r.try_get::<i64, _>("value")).transpose();
     Ok((get(SEQUENCE)?.unwrap_or(0), get(EPOCH)?.unwrap_or(0)))
 }
+
+/// The latest change number, watched: one task per process looks at the counter every
+/// `interval` and wakes every subscriber when it moved. Works the same with several processes on
+/// one PostgreSQL, since it reads the shared counter rather than this process's own writes.
+pub fn watch(db: crate::db::Db, interval: std::time::Duration) -> tokio::sync::watch::Receiver<i64> {
+    let (tx, rx) = tokio::sync::watch::channel(0);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if tx.is_closed() {
+                return;
+            }
+            match position(&db).await {
+                Ok((seq, epoch)) => {
+                    // The epoch counts too: an organisation change must also wake clients.
+                    let mark = seq.wrapping_add(epoch.wrapping_mul(1 << 40));
+                    tx.send_if_modified(|v| std::mem::replace(v, mark) != mark);
+                }
+                Err(e) => tracing::warn!(error = %e, "reading the change counter"),
+            }
+        }
+    });
+    rx
+}

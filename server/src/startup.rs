@@ -44,7 +44,8 @@ impl Application {
         let mut leptos = leptos_options(&config);
         leptos.site_addr.set_port(port);
         let edge = Arc::new(crate::http::Edge::from_config(&config)?);
-        let state = AppState { db: db.clone(), vault: Arc::new(vault), config: Arc::new(config), leptos, edge };
+        let changes = crate::changes::watch(db.clone(), std::time::Duration::from_millis(250));
+        let state = AppState { db: db.clone(), vault: Arc::new(vault), config: Arc::new(config), leptos, edge, changes };
         Ok(Application { port, listener, router: router(state), db })
     }
 

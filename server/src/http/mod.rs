@@ -44,6 +44,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// `trusted_proxies` and `public_origin`, parsed once.
     pub edge: Arc<Edge>,
+    /// Moves whenever synced data changes ([`crate::changes::watch`]); feeds `/api/sync/events`.
+    pub changes: tokio::sync::watch::Receiver<i64>,
 }
 
 /// What the server knows about the network in front of it.

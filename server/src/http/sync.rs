@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/sync/push", post(push).layer(DefaultBodyLimit::max(PUSH_LIMIT_BYTES)))
         .route("/api/sync/pull", get(pull))
+        .route("/api/sync/events", get(events))
         .route("/api/sync/conflicts", get(conflicts))
         .route("/api/sync/conflicts/{id}/dismiss", post(dismiss))
 }
@@ -556,6 +557,26 @@ fn opportunity_view(row: &AnyRow) -> Result<OpportunityView, AppError> {
         expected_close: row.try_get("expected_close")?,
         version: row.try_get("version")?,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/// `GET /api/sync/events`: a server-sent event `changes` whenever synced data changed anywhere
+/// (the client then pulls; the pull decides what this user may see), plus a keep-alive comment.
+async fn events(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+) -> axum::response::sse::Sse<impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let mut changes = state.changes.clone();
+    changes.mark_unchanged();
+    let stream = futures_util::stream::unfold(changes, |mut rx| async move {
+        rx.changed().await.ok()?;
+        let mark = *rx.borrow_and_update();
+        Some((Ok(Event::default().event("changes").data(mark.to_string())), rx))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -123,7 +123,8 @@ pub async fn spawn_app_with(db: Db, config: Config, dir: Option<TempDir>) -> Tes
     let vault = kedao::startup::vault_for(&config).expect("test encryption key");
     kedao::crypto::prepare(&db, &vault).await.expect("preparing the vault");
     let edge = Arc::new(kedao::http::Edge::from_config(&config).expect("test network settings"));
-    let state = AppState { db: db.clone(), vault: Arc::new(vault), leptos: leptos_options(&config), config: Arc::new(config), edge };
+    let changes = kedao::changes::watch(db.clone(), std::time::Duration::from_millis(50));
+    let state = AppState { db: db.clone(), vault: Arc::new(vault), leptos: leptos_options(&config), config: Arc::new(config), edge, changes };
     TestApp { router: router(state), db, _dir: dir }
 }
 

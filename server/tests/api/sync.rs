@@ -276,3 +276,40 @@ async fn an_opportunity_moved_on_two_devices_ends_in_the_later_move_with_both_in
     // Each move records the stage it really left: the second left "negotiation", not "proposal".
     assert_eq!(moves, vec![("negotiation".into(), "lost".into()), ("proposal".into(), "negotiation".into())]);
 }
+
+#[tokio::test]
+async fn a_change_on_one_device_is_announced_to_the_others_within_two_seconds() {
+    use http_body_util::BodyExt;
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let request = axum::http::Request::get("/api/sync/events").header("cookie", &rep1).body(axum::body::Body::empty()).unwrap();
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body();
+    let started = std::time::Instant::now();
+    // Another device of rep1's changes a customer…
+    let id: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep1' ORDER BY c.id LIMIT 1")
+        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    push(&app, &rep1, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_customer", "id": id,
+        "edits": [{"field": "city", "original": null, "value": "绍兴"}]}}])).await;
+    // …and the event stream says so.
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        loop {
+            let frame = body.frame().await.expect("stream open").expect("frame");
+            if let Some(data) = frame.data_ref() {
+                let text = String::from_utf8_lossy(data).to_string();
+                if text.contains("event: changes") {
+                    return text;
+                }
+            }
+        }
+    })
+    .await
+    .expect("an event within 2 s");
+    assert!(frame.contains("data: "), "{frame}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // Without a session there is no stream.
+    let anonymous = app.get("/api/sync/events", &[]).await;
+    assert_eq!(anonymous.status, 401);
+}

@@ -30,6 +30,14 @@ CREATE TABLE sync_applied (
     PRIMARY KEY (user_id, client_id, seq)
 );
 
+-- The devices that push; writing a device's row first serialises its concurrent pushes.
+CREATE TABLE sync_clients (
+    user_id      TEXT NOT NULL REFERENCES users(id),
+    client_id    TEXT NOT NULL,
+    last_push_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+);
+
 -- A value that a later push overwrote, shown to the user who had set it.
 CREATE TABLE sync_conflicts (
     id             TEXT PRIMARY KEY,

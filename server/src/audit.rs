@@ -24,7 +24,7 @@ pub struct Change<'a> {
     pub new: Option<&'a str>,
 }
 
-pub async fn record(tx: &mut Transaction<'static, Any>, actor: &Actor<'_>, change: Change<'_>) -> anyhow::Result<()> {
+pub async fn record(tx: &mut Transaction<'_, Any>, actor: &Actor<'_>, change: Change<'_>) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor_id, device, entity, entity_id, field, old_value, new_value) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -11,7 +11,7 @@ const EPOCH: i64 = 2;
 
 /// The next number of a counter. The `UPDATE` locks the counter's row until the transaction ends,
 /// so numbers are handed out in commit order (no pull can read seq 10 while seq 9 is still open).
-async fn bump(tx: &mut Transaction<'static, Any>, counter: i64) -> Result<i64, sqlx::Error> {
+async fn bump(tx: &mut Transaction<'_, Any>, counter: i64) -> Result<i64, sqlx::Error> {
     sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1 RETURNING value")
         .bind(counter)
         .fetch_one(&mut **tx)
@@ -20,7 +20,7 @@ async fn bump(tx: &mut Transaction<'static, Any>, counter: i64) -> Result<i64, s
 }
 
 /// Records that `entity`/`id` changed.
-pub async fn log_change(tx: &mut Transaction<'static, Any>, entity: &str, id: &str) -> Result<i64, sqlx::Error> {
+pub async fn log_change(tx: &mut Transaction<'_, Any>, entity: &str, id: &str) -> Result<i64, sqlx::Error> {
     let seq = bump(tx, SEQUENCE).await?;
     sqlx::query("INSERT INTO change_log (seq, entity, entity_id, at) VALUES ($1, $2, $3, $4)")
         .bind(seq)
@@ -32,9 +32,29 @@ pub async fn log_change(tx: &mut Transaction<'static, Any>, entity: &str, id: &s
     Ok(seq)
 }
 
+/// Records a batch of changes: one counter bump, one multi-row insert.
+pub async fn log_changes(tx: &mut Transaction<'_, Any>, changed: &[(&'static str, String)], backend: crate::db::Backend) -> anyhow::Result<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let last: i64 = sqlx::query("UPDATE sync_counter SET value = value + $1 WHERE id = $2 RETURNING value")
+        .bind(changed.len() as i64)
+        .bind(SEQUENCE)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("value")?;
+    let first = last - changed.len() as i64 + 1;
+    let mut rows = crate::insert::Batch::new("change_log", &["seq", "entity", "entity_id", "at"]);
+    let at = now_ms();
+    for (i, (entity, id)) in changed.iter().enumerate() {
+        rows.push(vec![(first + i as i64).into(), (*entity).into(), id.as_str().into(), at.into()]);
+    }
+    rows.flush(tx, backend).await
+}
+
 /// Visibility changed for many records at once (a user's role, team or regions): every client
 /// starts over at its next pull.
-pub async fn bump_epoch(tx: &mut Transaction<'static, Any>) -> Result<i64, sqlx::Error> {
+pub async fn bump_epoch(tx: &mut Transaction<'_, Any>) -> Result<i64, sqlx::Error> {
     bump(tx, EPOCH).await
 }
 

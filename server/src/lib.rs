@@ -18,6 +18,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod http;
+pub mod insert;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -11,7 +11,8 @@ use super::session::Viewer;
 use super::{AppError, AppJson, AppState};
 use crate::access::CustomerScope;
 use crate::audit::{self, Actor, Change};
-use crate::changes::log_change;
+use crate::changes::log_changes;
+use crate::insert::Batch;
 use crate::crypto::{Place, Vault};
 use crate::db::now_ms;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -25,13 +26,13 @@ use kedao_app::domain::org::Role;
 use kedao_app::domain::privacy::mask_phone;
 use super::customers::{customer_view, COLUMNS as CUSTOMER_COLUMNS, FROM as CUSTOMER_FROM};
 use kedao_app::domain::sync::{
-    Mutation, Op, OpportunityView, Outcome, PullPage, Rejection, Removed, KNOWN_TYPES, MAX_BATCH,
+    Mutation, MutationResult, Op, OpportunityView, Outcome, PullPage, Rejection, Removed, KNOWN_TYPES, MAX_BATCH,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Largest push body accepted.
 pub const PUSH_LIMIT_BYTES: usize = 1024 * 1024;
@@ -59,7 +60,7 @@ struct PushRequest {
 
 #[derive(Debug, Serialize)]
 struct PushResponse {
-    results: Vec<kedao_app::domain::sync::MutationResult>,
+    results: Vec<MutationResult>,
 }
 
 async fn push(
@@ -81,79 +82,81 @@ async fn push(
 
     let scope = CustomerScope::of(&state.db, &viewer).await?;
     let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let mut results = Vec::with_capacity(seqs.len());
-    for (raw, seq) in req.mutations.into_iter().zip(seqs) {
-        let outcome = apply_one(&state, &viewer, &scope, device.as_deref(), &req.client_id, seq, raw).await?;
-        results.push(kedao_app::domain::sync::MutationResult { seq, outcome });
+    let user = viewer.user.user_id.as_str();
+    let actor = Actor { user_id: user, device: device.as_deref() };
+
+    // One transaction for the batch. It starts by writing this device's row in `sync_clients`,
+    // which serialises pushes from the same device (a retry racing its original waits, then
+    // finds the results) on both databases; only then are earlier results looked up.
+    let mut tx = state.db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO sync_clients (user_id, client_id, last_push_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, client_id) DO UPDATE SET last_push_at = $3",
+    )
+    .bind(user)
+    .bind(&req.client_id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    let mut known: HashMap<u64, Outcome> = HashMap::new();
+    if let (Some(lo), Some(hi)) = (seqs.iter().min(), seqs.iter().max()) {
+        let rows = sqlx::query("SELECT seq, result FROM sync_applied WHERE user_id = $1 AND client_id = $2 AND seq >= $3 AND seq <= $4")
+            .bind(user)
+            .bind(&req.client_id)
+            .bind(*lo as i64)
+            .bind(*hi as i64)
+            .fetch_all(&mut *tx)
+            .await?;
+        for r in rows {
+            known.insert(r.try_get::<i64, _>("seq")? as u64, decode_result(&r.try_get::<String, _>("result")?)?);
+        }
     }
+
+    // Each mutation is decided on its own: `apply` refuses only before its first write, so a
+    // refused mutation leaves nothing and does not disturb its neighbours. The change feed and
+    // the remembered results are written once for the batch, and answered only after the commit.
+    let mut results = Vec::with_capacity(seqs.len());
+    let mut changed: Vec<(&'static str, String)> = Vec::new();
+    let mut remembered = Batch::new("sync_applied", &["user_id", "client_id", "seq", "result", "at"]);
+    let now = now_ms();
+    for (raw, seq) in req.mutations.into_iter().zip(seqs) {
+        if let Some(outcome) = known.get(&seq) {
+            results.push(MutationResult { seq, outcome: outcome.clone() });
+            continue;
+        }
+        let outcome = match decode(raw) {
+            Err(rejection) => Outcome::Rejected(rejection),
+            Ok(m) => match apply(&mut tx, &state, &viewer, &scope, &actor, &m.op, &mut changed).await? {
+                Ok(version) => Outcome::Applied { version },
+                Err(rejection) => Outcome::Rejected(rejection),
+            },
+        };
+        let text = serde_json::to_string(&outcome).map_err(anyhow::Error::from)?;
+        remembered.push(vec![user.into(), req.client_id.as_str().into(), (seq as i64).into(), text.into(), now.into()]);
+        known.insert(seq, outcome.clone());
+        results.push(MutationResult { seq, outcome });
+    }
+    log_changes(&mut tx, &changed, state.db.backend()).await?;
+    remembered.flush(&mut tx, state.db.backend()).await?;
+    tx.commit().await?;
     Ok(Json(PushResponse { results }))
 }
 
-/// One mutation: the remembered result of a replay, or a fresh decision.
-async fn apply_one(
-    state: &AppState,
-    viewer: &Viewer,
-    scope: &CustomerScope,
-    device: Option<&str>,
-    client_id: &str,
-    seq: u64,
-    raw: Value,
-) -> Result<Outcome, AppError> {
-    let user = viewer.user.user_id.as_str();
-    let seq_i = seq as i64;
-    let remembered = sqlx::query("SELECT result FROM sync_applied WHERE user_id = $1 AND client_id = $2 AND seq = $3")
-        .bind(user)
-        .bind(client_id)
-        .bind(seq_i)
-        .fetch_optional(state.db.pool())
-        .await?;
-    if let Some(row) = remembered {
-        let text: String = row.try_get("result")?;
-        return Ok(serde_json::from_str(&text).map_err(anyhow::Error::from)?);
-    }
-    let decoded = match raw.get("op").and_then(|op| op.get("type")).and_then(Value::as_str) {
+fn decode_result(text: &str) -> Result<Outcome, AppError> {
+    Ok(serde_json::from_str(text).map_err(anyhow::Error::from)?)
+}
+
+/// A mutation of a type this server knows, well-formed and valid; or why not.
+fn decode(raw: Value) -> Result<Mutation, Rejection> {
+    let mutation = match raw.get("op").and_then(|op| op.get("type")).and_then(Value::as_str) {
         Some(t) if KNOWN_TYPES.contains(&t) => {
-            serde_json::from_value::<Mutation>(raw).map_err(|_| Rejection::Invalid { code: "malformed".into() })
+            serde_json::from_value::<Mutation>(raw).map_err(|_| Rejection::Invalid { code: "malformed".into() })?
         }
-        Some(_) => Err(Rejection::ClientMustUpdate),
-        None => Err(Rejection::Invalid { code: "malformed".into() }),
+        Some(_) => return Err(Rejection::ClientMustUpdate),
+        None => return Err(Rejection::Invalid { code: "malformed".into() }),
     };
-    let mutation = decoded.and_then(|m| m.op.validate().map(|()| m));
-    let mut tx = state.db.pool().begin().await?;
-    let outcome = match mutation {
-        Err(rejection) => Outcome::Rejected(rejection),
-        Ok(m) => {
-            let actor = Actor { user_id: user, device };
-            match apply(&mut tx, state, viewer, scope, &actor, &m.op).await? {
-                Ok(version) => Outcome::Applied { version },
-                Err(rejection) => {
-                    // Nothing of a refused mutation stays.
-                    tx.rollback().await?;
-                    tx = state.db.pool().begin().await?;
-                    Outcome::Rejected(rejection)
-                }
-            }
-        }
-    };
-    let inserted = sqlx::query(
-        "INSERT INTO sync_applied (user_id, client_id, seq, result, at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (user_id, client_id, seq) DO NOTHING",
-    )
-    .bind(user)
-    .bind(client_id)
-    .bind(seq_i)
-    .bind(serde_json::to_string(&outcome).map_err(anyhow::Error::from)?)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        // The same mutation was applied concurrently (a retry racing its original): keep that one.
-        tx.rollback().await?;
-        return Box::pin(apply_one(state, viewer, scope, device, client_id, seq, Value::Null)).await;
-    }
-    tx.commit().await?;
-    Ok(outcome)
+    mutation.op.validate()?;
+    Ok(mutation)
 }
 
 /// May `viewer` change a customer they can see? Its owner, and those who answer for it. (Reps and
@@ -162,14 +165,17 @@ fn may_edit(viewer: &Viewer, owner_id: &str) -> bool {
     owner_id == viewer.user.user_id || matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor)
 }
 
-/// Applies one validated mutation inside `tx`; `Ok(Err(_))` is a refusal (the caller rolls back).
+/// Applies one validated mutation inside `tx` and notes what it changed in `changed`.
+/// `Ok(Err(_))` is a refusal, and every arm refuses only before its first write: a refused
+/// mutation has written nothing.
 async fn apply(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     state: &AppState,
     viewer: &Viewer,
     scope: &CustomerScope,
     actor: &Actor<'_>,
     op: &Op,
+    changed: &mut Vec<(&'static str, String)>,
 ) -> Result<Result<i64, Rejection>, AppError> {
     match op {
         Op::CreateCustomer(c) => {
@@ -214,7 +220,7 @@ async fn apply(
             .execute(&mut **tx)
             .await?;
             audit::record(tx, actor, Change { entity: "customer", entity_id: &c.id, field: "created", old: None, new: Some(c.name.trim()) }).await?;
-            log_change(tx, "customer", &c.id).await?;
+            changed.push(("customer", c.id.clone()));
             Ok(Ok(1))
         }
         Op::UpdateCustomer { id, edits } => {
@@ -223,7 +229,8 @@ async fn apply(
             if !may_edit(viewer, &owner) {
                 return Ok(Err(Rejection::Forbidden));
             }
-            let mut changed = false;
+            // One UPDATE for every changed column plus the version.
+            let mut sets: Vec<(&'static str, Option<String>)> = Vec::new();
             for edit in edits {
                 let column = edit.field.column();
                 let stored: Option<String> = row.try_get(column)?;
@@ -232,40 +239,45 @@ async fn apply(
                 } else {
                     stored
                 };
-                if current == edit.value {
+                let value = edit.value.as_ref().map(|v| if column == "phone" { v.clone() } else { v.trim().to_string() });
+                if current == value {
                     continue;
                 }
                 if current != edit.original {
                     // Someone else changed this field since the user read it: the later push wins,
                     // and whoever set the overwritten value finds it in their conflicts list.
-                    record_conflict(tx, &state.vault, id, column, current.as_deref(), edit.value.as_deref(), edit.original.as_deref(), &viewer.user.user_id).await?;
+                    record_conflict(tx, &state.vault, id, column, current.as_deref(), value.as_deref(), edit.original.as_deref(), &viewer.user.user_id).await?;
                 }
                 if column == "phone" {
-                    let sealed = state.vault.seal_opt(Place { table: "customers", column, id }, edit.value.as_deref());
-                    let index = edit.value.as_deref().and_then(|p| state.vault.phone_index(p));
-                    sqlx::query("UPDATE customers SET phone = $1, phone_bidx = $2 WHERE id = $3")
-                        .bind(sealed)
-                        .bind(index)
-                        .bind(id)
-                        .execute(&mut **tx)
-                        .await?;
+                    sets.push(("phone", state.vault.seal_opt(Place { table: "customers", column, id }, value.as_deref())));
+                    sets.push(("phone_bidx", value.as_deref().and_then(|p| state.vault.phone_index(p))));
                 } else {
-                    // `column` comes from the closed list of editable fields, never from input.
-                    let sql = format!("UPDATE customers SET {column} = $1 WHERE id = $2");
-                    sqlx::query(&sql).bind(edit.value.as_ref().map(|v| v.trim().to_string())).bind(id).execute(&mut **tx).await?;
+                    sets.push((column, value.clone()));
                 }
                 // Phones are not written to the audit log in clear.
                 let shown = |v: Option<&str>| if column == "phone" { v.map(mask_phone) } else { v.map(str::to_string) };
-                let (old, new) = (shown(current.as_deref()), shown(edit.value.as_deref()));
+                let (old, new) = (shown(current.as_deref()), shown(value.as_deref()));
                 audit::record(tx, actor, Change { entity: "customer", entity_id: id, field: column, old: old.as_deref(), new: new.as_deref() }).await?;
-                changed = true;
             }
             let version: i64 = row.try_get("version")?;
-            if !changed {
+            if sets.is_empty() {
                 return Ok(Ok(version));
             }
-            sqlx::query("UPDATE customers SET version = version + 1, updated_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&mut **tx).await?;
-            log_change(tx, "customer", id).await?;
+            // Column names come from the closed list of editable fields, never from input.
+            let assignments: Vec<String> = sets.iter().enumerate().map(|(i, (col, _))| format!("{col} = ${}", i + 1)).collect();
+            let n = sets.len();
+            let sql = format!(
+                "UPDATE customers SET {}, version = version + 1, updated_at = ${} WHERE id = ${}",
+                assignments.join(", "),
+                n + 1,
+                n + 2
+            );
+            let mut query = sqlx::query(&sql);
+            for (_, value) in &sets {
+                query = query.bind(value.as_deref());
+            }
+            query.bind(now_ms()).bind(id).execute(&mut **tx).await?;
+            changed.push(("customer", id.clone()));
             Ok(Ok(version + 1))
         }
         Op::MoveOpportunity { id, to, .. } => {
@@ -314,13 +326,13 @@ async fn apply(
             .execute(&mut **tx)
             .await?;
             audit::record(tx, actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&current), new: Some(to.code()) }).await?;
-            log_change(tx, "opportunity", id).await?;
+            changed.push(("opportunity", id.clone()));
             Ok(Ok(version + 1))
         }
     }
 }
 
-async fn visible_customer(tx: &mut Transaction<'static, Any>, scope: &CustomerScope, id: &str) -> Result<Option<AnyRow>, AppError> {
+async fn visible_customer(tx: &mut Transaction<'_, Any>, scope: &CustomerScope, id: &str) -> Result<Option<AnyRow>, AppError> {
     let (condition, binds) = scope.sql(2);
     let sql = format!(
         "SELECT c.owner_id, c.version, c.name, c.city, c.industry, c.size, c.business_type, c.phone FROM customers c WHERE c.id = $1 AND {condition}"
@@ -336,7 +348,7 @@ async fn visible_customer(tx: &mut Transaction<'static, Any>, scope: &CustomerSc
 /// user overwriting it. Phone values are kept sealed.
 #[allow(clippy::too_many_arguments)]
 async fn record_conflict(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     vault: &Vault,
     id: &str,
     column: &'static str,

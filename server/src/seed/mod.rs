@@ -5,14 +5,14 @@
 //!
 //! Everything is written in one transaction: a failed seed leaves the database as it was.
 
-mod insert;
+
 mod names;
 
 use crate::auth::hash_password;
 use crate::crypto::{Place, Vault};
 use crate::db::{now_ms, Backend, Db};
 use anyhow::{bail, Context};
-use insert::Batch;
+use crate::insert::Batch;
 use kedao_app::domain::catalog::{BusinessType, CompanySize, Grade, Industry, Region, Stage};
 use kedao_app::domain::org::Role;
 use kedao_app::domain::Money;

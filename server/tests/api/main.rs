@@ -6,6 +6,7 @@ mod access;
 mod admin;
 mod matrix;
 mod backup;
+mod bench;
 mod cli;
 mod health_and_pages;
 mod helpers;

@@ -73,7 +73,7 @@ impl Batch {
         self.values.len() / self.columns.len()
     }
 
-    pub async fn flush(&mut self, tx: &mut Transaction<'static, Any>, backend: Backend) -> anyhow::Result<()> {
+    pub async fn flush(&mut self, tx: &mut Transaction<'_, Any>, backend: Backend) -> anyhow::Result<()> {
         let ncols = self.columns.len();
         let rows_per_statement = (MAX_PARAMS / ncols).max(1);
         let values = std::mem::take(&mut self.values);

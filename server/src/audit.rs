@@ -8,7 +8,7 @@ use anyhow::Context;
 use sqlx::{Any, Transaction};
 
 /// Who made a change and from where.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     pub user_id: &'a str,
     /// The client's device description (its user agent), as far as the server knows it.
@@ -42,4 +42,37 @@ pub async fn record(tx: &mut Transaction<'_, Any>, actor: &Actor<'_>, change: Ch
     .await
     .context("writing the audit log")?;
     Ok(())
+}
+
+/// Audit entries collected while a batch is applied and written together at its end, in the
+/// same transaction (the sync push; nothing reads them before that).
+pub struct Pending(crate::insert::Batch);
+
+impl Default for Pending {
+    fn default() -> Self {
+        Pending(crate::insert::Batch::new(
+            "audit_log",
+            &["id", "at", "actor_id", "device", "entity", "entity_id", "field", "old_value", "new_value"],
+        ))
+    }
+}
+
+impl Pending {
+    pub fn add(&mut self, actor: &Actor<'_>, change: Change<'_>) {
+        self.0.push(vec![
+            uuid::Uuid::new_v4().to_string().into(),
+            now_ms().into(),
+            actor.user_id.into(),
+            actor.device.map(|d| d.chars().take(200).collect::<String>()).into(),
+            change.entity.into(),
+            change.entity_id.into(),
+            change.field.into(),
+            change.old.map(str::to_string).into(),
+            change.new.map(str::to_string).into(),
+        ]);
+    }
+
+    pub async fn flush(&mut self, tx: &mut Transaction<'_, Any>, backend: crate::db::Backend) -> anyhow::Result<()> {
+        self.0.flush(tx, backend).await
+    }
 }

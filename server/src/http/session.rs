@@ -82,6 +82,18 @@ pub fn client_behind(peer: IpAddr, headers: &HeaderMap, proxies: &[ipnet::IpNet]
     forwarded.into_iter().rev().find(|ip| !trusted(ip)).unwrap_or(peer)
 }
 
+/// The session token from the `kedao_session` cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,16 +111,4 @@ mod tests {
         // A trusted peer without the header is itself the client.
         assert_eq!(client_behind(ip("10.0.0.1"), &HeaderMap::new(), &proxies), ip("10.0.0.1"));
     }
-}
-
-/// The session token from the `kedao_session` cookie.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
 }

@@ -26,7 +26,7 @@ use kedao_app::domain::org::Role;
 use kedao_app::domain::privacy::mask_phone;
 use super::customers::{customer_view, COLUMNS as CUSTOMER_COLUMNS, FROM as CUSTOMER_FROM};
 use kedao_app::domain::sync::{
-    Mutation, MutationResult, Op, OpportunityView, Outcome, PullPage, Rejection, Removed, KNOWN_TYPES, MAX_BATCH,
+    CustomerField, Mutation, MutationResult, Op, OpportunityView, Outcome, PullPage, Rejection, Removed, KNOWN_TYPES, MAX_BATCH,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -116,17 +116,35 @@ async fn push(
     // refused mutation leaves nothing and does not disturb its neighbours. The change feed and
     // the remembered results are written once for the batch, and answered only after the commit.
     let mut results = Vec::with_capacity(seqs.len());
-    let mut changed: Vec<(&'static str, String)> = Vec::new();
     let mut remembered = Batch::new("sync_applied", &["user_id", "client_id", "seq", "result", "at"]);
     let now = now_ms();
-    for (raw, seq) in req.mutations.into_iter().zip(seqs) {
-        if let Some(outcome) = known.get(&seq) {
-            results.push(MutationResult { seq, outcome: outcome.clone() });
+    // Decode everything first, then read every customer the batch edits in one query.
+    let decoded: Vec<(u64, Option<Result<Mutation, Rejection>>)> =
+        req.mutations.into_iter().zip(seqs).map(|(raw, seq)| (seq, (!known.contains_key(&seq)).then(|| decode(raw)))).collect();
+    let targets: Vec<String> = decoded
+        .iter()
+        .filter_map(|(_, m)| match m {
+            Some(Ok(Mutation { op: Op::UpdateCustomer { id, .. }, .. })) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut work = Work {
+        state: &state,
+        viewer: &viewer,
+        scope: &scope,
+        actor,
+        changed: Vec::new(),
+        audit: audit::Pending::default(),
+        customers: prefetch(&mut tx, &state, &scope, &targets).await?,
+    };
+    for (seq, mutation) in decoded {
+        let Some(mutation) = mutation else {
+            results.push(MutationResult { seq, outcome: known[&seq].clone() });
             continue;
-        }
-        let outcome = match decode(raw) {
+        };
+        let outcome = match mutation {
             Err(rejection) => Outcome::Rejected(rejection),
-            Ok(m) => match apply(&mut tx, &state, &viewer, &scope, &actor, &m.op, &mut changed).await? {
+            Ok(m) => match apply(&mut tx, &mut work, &m.op).await? {
                 Ok(version) => Outcome::Applied { version },
                 Err(rejection) => Outcome::Rejected(rejection),
             },
@@ -136,7 +154,8 @@ async fn push(
         known.insert(seq, outcome.clone());
         results.push(MutationResult { seq, outcome });
     }
-    log_changes(&mut tx, &changed, state.db.backend()).await?;
+    work.audit.flush(&mut tx, state.db.backend()).await?;
+    log_changes(&mut tx, &work.changed, state.db.backend()).await?;
     remembered.flush(&mut tx, state.db.backend()).await?;
     tx.commit().await?;
     Ok(Json(PushResponse { results }))
@@ -165,18 +184,13 @@ fn may_edit(viewer: &Viewer, owner_id: &str) -> bool {
     owner_id == viewer.user.user_id || matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor)
 }
 
-/// Applies one validated mutation inside `tx` and notes what it changed in `changed`.
+/// Applies one validated mutation inside `tx` and notes what it changed in `changed` and
+/// `audit_log` (written once for the batch).
 /// `Ok(Err(_))` is a refusal, and every arm refuses only before its first write: a refused
 /// mutation has written nothing.
-async fn apply(
-    tx: &mut Transaction<'_, Any>,
-    state: &AppState,
-    viewer: &Viewer,
-    scope: &CustomerScope,
-    actor: &Actor<'_>,
-    op: &Op,
-    changed: &mut Vec<(&'static str, String)>,
-) -> Result<Result<i64, Rejection>, AppError> {
+async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op: &Op) -> Result<Result<i64, Rejection>, AppError> {
+    let Work { state, viewer, scope, actor, .. } = *work;
+    let actor = &actor;
     match op {
         Op::CreateCustomer(c) => {
             if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor | Role::Rep) {
@@ -219,26 +233,30 @@ async fn apply(
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            audit::record(tx, actor, Change { entity: "customer", entity_id: &c.id, field: "created", old: None, new: Some(c.name.trim()) }).await?;
-            changed.push(("customer", c.id.clone()));
+            work.audit.add(actor, Change { entity: "customer", entity_id: &c.id, field: "created", old: None, new: Some(c.name.trim()) });
+            work.changed.push(("customer", c.id.clone()));
+            let values = [
+                ("name", Some(c.name.trim().to_string())),
+                ("city", Some(c.city.trim().to_string())),
+                ("industry", Some(c.industry.code().to_string())),
+                ("size", Some(c.size.code().to_string())),
+                ("business_type", Some(c.business_type.code().to_string())),
+                ("phone", c.phone.clone()),
+            ];
+            work.customers.insert(c.id.clone(), Editable { owner_id: viewer.user.user_id.clone(), version: 1, values: values.into_iter().collect() });
             Ok(Ok(1))
         }
         Op::UpdateCustomer { id, edits } => {
-            let Some(row) = visible_customer(tx, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
-            let owner: String = row.try_get("owner_id")?;
-            if !may_edit(viewer, &owner) {
+            // Read with the batch (`prefetch`): absent means invisible or nonexistent.
+            let Some(row) = work.customers.get(id).cloned() else { return Ok(Err(Rejection::NotFound)) };
+            if !may_edit(viewer, &row.owner_id) {
                 return Ok(Err(Rejection::Forbidden));
             }
             // One UPDATE for every changed column plus the version.
             let mut sets: Vec<(&'static str, Option<String>)> = Vec::new();
             for edit in edits {
                 let column = edit.field.column();
-                let stored: Option<String> = row.try_get(column)?;
-                let current = if column == "phone" {
-                    state.vault.open_opt(Place { table: "customers", column, id }, stored.as_deref())?
-                } else {
-                    stored
-                };
+                let current = row.values.get(column).cloned().flatten();
                 let value = edit.value.as_ref().map(|v| if column == "phone" { v.clone() } else { v.trim().to_string() });
                 if current == value {
                     continue;
@@ -257,9 +275,9 @@ async fn apply(
                 // Phones are not written to the audit log in clear.
                 let shown = |v: Option<&str>| if column == "phone" { v.map(mask_phone) } else { v.map(str::to_string) };
                 let (old, new) = (shown(current.as_deref()), shown(value.as_deref()));
-                audit::record(tx, actor, Change { entity: "customer", entity_id: id, field: column, old: old.as_deref(), new: new.as_deref() }).await?;
+                work.audit.add(actor, Change { entity: "customer", entity_id: id, field: column, old: old.as_deref(), new: new.as_deref() });
             }
-            let version: i64 = row.try_get("version")?;
+            let version = row.version;
             if sets.is_empty() {
                 return Ok(Ok(version));
             }
@@ -277,7 +295,15 @@ async fn apply(
                 query = query.bind(value.as_deref());
             }
             query.bind(now_ms()).bind(id).execute(&mut **tx).await?;
-            changed.push(("customer", id.clone()));
+            work.changed.push(("customer", id.clone()));
+            // Later mutations of this batch see this one.
+            if let Some(cached) = work.customers.get_mut(id) {
+                cached.version += 1;
+                for edit in edits {
+                    let value = edit.value.as_ref().map(|v| if edit.field.column() == "phone" { v.clone() } else { v.trim().to_string() });
+                    cached.values.insert(edit.field.column(), value);
+                }
+            }
             Ok(Ok(version + 1))
         }
         Op::MoveOpportunity { id, to, .. } => {
@@ -325,23 +351,66 @@ async fn apply(
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            audit::record(tx, actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&current), new: Some(to.code()) }).await?;
-            changed.push(("opportunity", id.clone()));
+            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&current), new: Some(to.code()) });
+            work.changed.push(("opportunity", id.clone()));
             Ok(Ok(version + 1))
         }
     }
 }
 
-async fn visible_customer(tx: &mut Transaction<'_, Any>, scope: &CustomerScope, id: &str) -> Result<Option<AnyRow>, AppError> {
-    let (condition, binds) = scope.sql(2);
-    let sql = format!(
-        "SELECT c.owner_id, c.version, c.name, c.city, c.industry, c.size, c.business_type, c.phone FROM customers c WHERE c.id = $1 AND {condition}"
-    );
-    let mut query = sqlx::query(&sql).bind(id);
-    for b in &binds {
-        query = query.bind(b.as_str());
+/// What a push works with: who is asking, what it has changed so far, and the customers it edits.
+struct Work<'a> {
+    state: &'a AppState,
+    viewer: &'a Viewer,
+    scope: &'a CustomerScope,
+    actor: Actor<'a>,
+    changed: Vec<(&'static str, String)>,
+    audit: audit::Pending,
+    customers: HashMap<String, Editable>,
+}
+
+/// A customer the viewer may see, as far as editing needs it (the phone opened).
+#[derive(Clone)]
+struct Editable {
+    owner_id: String,
+    version: i64,
+    values: HashMap<&'static str, Option<String>>,
+}
+
+/// The customers among `ids` the viewer may see, in one query per 200.
+async fn prefetch(tx: &mut Transaction<'_, Any>, state: &AppState, scope: &CustomerScope, ids: &[String]) -> Result<HashMap<String, Editable>, AppError> {
+    let mut out = HashMap::new();
+    let mut unique: Vec<&String> = ids.iter().collect();
+    unique.sort();
+    unique.dedup();
+    for chunk in unique.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let (condition, binds) = scope.sql(chunk.len() + 1);
+        let sql = format!(
+            "SELECT c.id, c.owner_id, c.version, c.name, c.city, c.industry, c.size, c.business_type, c.phone \
+             FROM customers c WHERE c.id IN ({}) AND {condition}",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let id: String = row.try_get("id")?;
+            let mut values = HashMap::new();
+            for field in CustomerField::ALL {
+                let column = field.column();
+                let stored: Option<String> = row.try_get(column)?;
+                let value = if column == "phone" { state.vault.open_opt(Place { table: "customers", column, id: &id }, stored.as_deref())? } else { stored };
+                values.insert(column, value);
+            }
+            out.insert(id, Editable { owner_id: row.try_get("owner_id")?, version: row.try_get("version")?, values });
+        }
     }
-    Ok(query.fetch_optional(&mut **tx).await?)
+    Ok(out)
 }
 
 /// Files the overwritten value for whoever last set it (from the audit log), unless that is the

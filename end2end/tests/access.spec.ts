@@ -121,21 +121,25 @@ test('manager1 on a tablet sees the whole east region and nothing else', async (
   await signInWithForm(page, 'manager1');
   await page.locator('.sidenav [data-nav="customers"]').click();
   await expect(page.getByTestId('customer-count')).toHaveText(`显示 200 / 共 ${east.length} 个`);
-  // The manager hands the first customer to rep2, then opens it: list and card side by side, the
-  // numbers masked (the manager owns none), and the hand-over in its history.
-  const first = page.locator('[data-testid="customer-list"] .list-item').first();
-  const id = (await first.getAttribute('data-customer'))!;
-  const before = await (await page.request.get(`/api/customers/${id}`)).json();
-  const moved = await page.request.post(`/api/customers/${id}/owner`, { data: { owner: 'rep2', version: before.customer.version } });
+  // The manager hands a customer of rep3's to rep4 (reps no other test counts), then opens it:
+  // list and card side by side, the numbers masked (the manager owns none), the hand-over in its
+  // history.
+  const admin = await apiAs(baseURL!, 'admin');
+  const users = (await (await admin.get('/api/admin/org')).json()).users;
+  const rep3 = users.find((u: any) => u.username === 'rep3');
+  const target = east.find((c) => c.owner_id === rep3.id)!;
+  const before = await (await page.request.get(`/api/customers/${target.id}`)).json();
+  const moved = await page.request.post(`/api/customers/${target.id}/owner`, { data: { owner: 'rep4', version: before.customer.version } });
   expect(moved.status()).toBe(200);
-  await first.click();
+  await page.getByRole('searchbox').fill(target.name);
+  await page.locator(`[data-customer="${target.id}"]`).click();
   const card = page.getByTestId('customer-detail');
   await expect(card).toBeVisible();
   await expect(page.locator('[data-testid="customer-list"]')).toBeVisible();
   await expect(card.getByTestId('phone').first()).toContainText('****');
   await card.getByTestId('history-toggle').click();
-  const rep2Name = (await moved.json()).owner_name;
-  await expect(card.getByTestId('history')).toContainText(`负责人: ${before.customer.owner_name} → ${rep2Name}`);
+  const newOwner = (await moved.json()).owner_name;
+  await expect(card.getByTestId('history')).toContainText(`负责人: ${before.customer.owner_name} → ${newOwner}`);
   await expect(card.getByTestId('history')).toContainText('李明');
   // Another region's customer does not exist for manager1, even by its id.
   const other = await page.request.get(`/api/customers/${south.id}`);

@@ -18,6 +18,12 @@ use anyhow::Context;
 use kedao_app::domain::org::Role;
 use sqlx::Row;
 
+/// May `viewer` change a customer they can see and that `owner_id` owns? Its owner, and those who
+/// answer for it; a colleague it is only shared with reads it. (Handing over, sharing, editing.)
+pub fn may_change(viewer: &Viewer, owner_id: &str) -> bool {
+    owner_id == viewer.user.user_id || viewer.user.role.answers_for_customers()
+}
+
 /// Which customers a viewer may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerScope {

@@ -42,6 +42,22 @@ impl Role {
     pub fn from_code(code: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == code)
     }
+
+    /// Answers for customers they can see but do not own: may hand them over, share and edit them
+    /// (supervisors in their team, managers in their regions, the director and admins everywhere).
+    pub const fn answers_for_customers(self) -> bool {
+        matches!(self, Role::Admin | Role::Director | Role::Manager | Role::Supervisor)
+    }
+
+    /// May open the audit history of the records they can see.
+    pub const fn sees_history(self) -> bool {
+        matches!(self, Role::Admin | Role::Director | Role::Manager)
+    }
+
+    /// May create customers (finance and service work on existing ones).
+    pub const fn creates_customers(self) -> bool {
+        self.answers_for_customers() || matches!(self, Role::Rep)
+    }
 }
 
 #[cfg(test)]
@@ -54,5 +70,13 @@ mod tests {
             assert_eq!(Role::from_code(role.code()), Some(role));
         }
         assert_eq!(Role::from_code("root"), None);
+    }
+
+    #[test]
+    fn who_answers_for_customers_sees_history_and_creates() {
+        let with = |f: fn(Role) -> bool| Role::ALL.into_iter().filter(|r| f(*r)).collect::<Vec<_>>();
+        assert_eq!(with(Role::answers_for_customers), [Role::Admin, Role::Director, Role::Manager, Role::Supervisor]);
+        assert_eq!(with(Role::sees_history), [Role::Admin, Role::Director, Role::Manager]);
+        assert_eq!(with(Role::creates_customers), [Role::Admin, Role::Director, Role::Manager, Role::Supervisor, Role::Rep]);
     }
 }

@@ -155,10 +155,7 @@ fn CustomerCard(id: String, selected: RwSignal<Option<String>>) -> impl IntoView
     let i18n = use_i18n();
     let me = expect_context::<super::session::CurrentUser>();
     // The audit trail is for managers and above (the server enforces the same).
-    let sees_history = me.0.get_untracked().is_some_and(|m| {
-        use crate::domain::org::Role;
-        matches!(m.role, Role::Admin | Role::Director | Role::Manager)
-    });
+    let sees_history = me.0.get_untracked().is_some_and(|m| m.role.sees_history());
     let detail = RwSignal::new(None::<Result<CustomerDetail, String>>);
     leptos::task::spawn_local(async move {
         let got = api::get::<CustomerDetail>(&format!("/api/customers/{id}")).await;

@@ -208,7 +208,7 @@ async fn reassign(
     AppJson(req): AppJson<Reassign>,
 ) -> Result<Json<CustomerView>, AppError> {
     let Visible { scope, owner_id: old_owner, version } = visible_customer(&state, &viewer, &id).await?;
-    if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor) {
+    if !viewer.user.role.answers_for_customers() {
         return Err(AppError::Forbidden);
     }
     let invalid_owner = || AppError::BadRequest { code: "invalid_owner", message: "the new owner cannot take this customer".into() };
@@ -273,7 +273,7 @@ async fn reassign(
 /// and above only. Read-only: there is no way to change history.
 async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Json<Vec<HistoryEntry>>, AppError> {
     visible_customer(&state, &viewer, &id).await?;
-    if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager) {
+    if !viewer.user.role.sees_history() {
         return Err(AppError::Forbidden);
     }
     let rows = sqlx::query(
@@ -319,13 +319,6 @@ struct ShareRequest {
     username: String,
 }
 
-/// May `viewer` change who a visible customer is shared with? Its owner, and those who answer for
-/// it (a supervisor, manager, the director, admins).
-fn may_share(viewer: &Viewer, visible: &Visible) -> bool {
-    visible.owner_id == viewer.user.user_id
-        || matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor)
-}
-
 /// `POST /api/customers/{id}/shares` `{"username"}`: lets a colleague see (not own) the customer;
 /// their view keeps sensitive fields masked. Audited.
 async fn share(
@@ -336,7 +329,7 @@ async fn share(
     AppJson(req): AppJson<ShareRequest>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let visible = visible_customer(&state, &viewer, &id).await?;
-    if !may_share(&viewer, &visible) {
+    if !crate::access::may_change(&viewer, &visible.owner_id) {
         return Err(AppError::Forbidden);
     }
     let invalid = || AppError::BadRequest { code: "invalid_user", message: "no active colleague by that name".into() };
@@ -379,7 +372,7 @@ async fn unshare(
     Path((id, username)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let visible = visible_customer(&state, &viewer, &id).await?;
-    if !may_share(&viewer, &visible) {
+    if !crate::access::may_change(&viewer, &visible.owner_id) {
         return Err(AppError::Forbidden);
     }
     let mut tx = state.db.pool().begin().await?;

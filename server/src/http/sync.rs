@@ -9,7 +9,7 @@
 
 use super::session::Viewer;
 use super::{AppError, AppJson, AppState};
-use crate::access::CustomerScope;
+use crate::access::{may_change, CustomerScope};
 use crate::audit::{self, Actor, Change};
 use crate::changes::log_changes;
 use crate::insert::Batch;
@@ -22,7 +22,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use kedao_app::domain::catalog::Stage;
 use kedao_app::domain::customer::CustomerView;
-use kedao_app::domain::org::Role;
 use kedao_app::domain::privacy::mask_phone;
 use super::customers::{customer_view, COLUMNS as CUSTOMER_COLUMNS, FROM as CUSTOMER_FROM};
 use kedao_app::domain::sync::{
@@ -178,12 +177,6 @@ fn decode(raw: Value) -> Result<Mutation, Rejection> {
     Ok(mutation)
 }
 
-/// May `viewer` change a customer they can see? Its owner, and those who answer for it. (Reps and
-/// supervisors see shared customers read-only; finance and service read everything.)
-fn may_edit(viewer: &Viewer, owner_id: &str) -> bool {
-    owner_id == viewer.user.user_id || matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor)
-}
-
 /// Applies one validated mutation inside `tx` and notes what it changed in `changed` and
 /// `audit_log` (written once for the batch).
 /// `Ok(Err(_))` is a refusal, and every arm refuses only before its first write: a refused
@@ -193,7 +186,7 @@ async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op: &Op) -> R
     let actor = &actor;
     match op {
         Op::CreateCustomer(c) => {
-            if !matches!(viewer.user.role, Role::Admin | Role::Director | Role::Manager | Role::Supervisor | Role::Rep) {
+            if !viewer.user.role.creates_customers() {
                 return Ok(Err(Rejection::Forbidden));
             }
             let region: Option<String> = sqlx::query("SELECT id FROM regions WHERE code = $1")
@@ -249,7 +242,7 @@ async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op: &Op) -> R
         Op::UpdateCustomer { id, edits } => {
             // Read with the batch (`prefetch`): absent means invisible or nonexistent.
             let Some(row) = work.customers.get(id).cloned() else { return Ok(Err(Rejection::NotFound)) };
-            if !may_edit(viewer, &row.owner_id) {
+            if !may_change(viewer, &row.owner_id) {
                 return Ok(Err(Rejection::Forbidden));
             }
             // One UPDATE for every changed column plus the version.
@@ -318,7 +311,7 @@ async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op: &Op) -> R
             }
             let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(Err(Rejection::NotFound)) };
             let (owner, customer_owner): (String, String) = (row.try_get("owner_id")?, row.try_get("customer_owner")?);
-            if !(may_edit(viewer, &owner) || may_edit(viewer, &customer_owner)) {
+            if !(may_change(viewer, &owner) || may_change(viewer, &customer_owner)) {
                 return Ok(Err(Rejection::Forbidden));
             }
             // The later move wins whatever the device thought the stage was; the history keeps
@@ -562,28 +555,38 @@ async fn changes_since(state: &AppState, viewer: &Viewer, scope: &CustomerScope,
         let shown: Vec<String> = seen.iter().cloned().collect();
         // A customer that came into view brings its deals; one that left takes them along.
         page.opportunities.extend(opportunities_of(state, &shown).await?);
-        for gone in customer_ids.difference(&seen) {
-            for o in opportunities_of(state, std::slice::from_ref(gone)).await? {
-                page.removed.push(Removed { entity: "opportunity".into(), id: o.id });
-            }
-            page.removed.push(Removed { entity: "customer".into(), id: gone.clone() });
+        let gone: Vec<String> = customer_ids.difference(&seen).cloned().collect();
+        for o in opportunities_of(state, &gone).await? {
+            page.removed.push(Removed { entity: "opportunity".into(), id: o.id });
         }
+        page.removed.extend(gone.into_iter().map(|id| Removed { entity: "customer".into(), id }));
         page.customers = visible;
     }
-    for id in opportunity_ids {
-        if page.opportunities.iter().any(|o| o.id == id) {
-            continue;
+    // Deals changed on their own: visible through their customer, or removed.
+    let sent: BTreeSet<&str> = page.opportunities.iter().map(|o| o.id.as_str()).collect();
+    let pending: Vec<String> = opportunity_ids.into_iter().filter(|id| !sent.contains(id.as_str())).collect();
+    for chunk in pending.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let (condition, binds) = scope.sql(chunk.len() + 1);
+        let sql = format!(
+            "SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id IN ({}) AND {condition}",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
         }
-        let (condition, binds) = scope.sql(2);
-        let sql = format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND {condition}");
-        let mut query = sqlx::query(&sql).bind(&id);
         for b in &binds {
             query = query.bind(b.as_str());
         }
-        match query.fetch_optional(state.db.pool()).await? {
-            Some(row) => page.opportunities.push(opportunity_view(&row)?),
-            None => page.removed.push(Removed { entity: "opportunity".into(), id }),
+        let found = query.fetch_all(state.db.pool()).await?.iter().map(opportunity_view).collect::<Result<Vec<_>, _>>()?;
+        let visible: BTreeSet<&str> = found.iter().map(|o| o.id.as_str()).collect();
+        for id in chunk {
+            if !visible.contains(id.as_str()) {
+                page.removed.push(Removed { entity: "opportunity".into(), id: id.clone() });
+            }
         }
+        page.opportunities.extend(found);
     }
     Ok(page)
 }

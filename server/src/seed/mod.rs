@@ -78,7 +78,7 @@ pub async fn seed_if_empty(db: &Db, vault: &Vault) -> anyhow::Result<()> {
 /// Creates one user who must change the given password at first sign-in.
 pub async fn create_user(db: &Db, username: &str, display_name: &str, role: Role, password: &str) -> anyhow::Result<()> {
     let username = username.trim();
-    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if !kedao_app::domain::admin::valid_username(username) {
         bail!("username {username:?} must be 1-64 letters, digits, '.', '_' or '-'");
     }
     if display_name.trim().is_empty() || display_name.chars().count() > 100 {

@@ -262,6 +262,7 @@ async fn an_opportunity_moved_on_two_devices_ends_in_the_later_move_with_both_in
     )
     .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
     let t0 = kedao::db::now_ms();
+    let cursor = pull_all(&app, &rep1, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
     let mv = |to: &str| json!({"type": "move_opportunity", "id": deal, "from": "proposal", "to": to});
     let a = push(&app, &rep1, DEVICE_A, json!([{"seq": 1, "at_ms": 0, "op": mv("negotiation")}])).await;
     let b = push(&app, &supervisor, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": mv("lost")}])).await;
@@ -275,6 +276,15 @@ async fn an_opportunity_moved_on_two_devices_ends_in_the_later_move_with_both_in
     moves.sort();
     // Each move records the stage it really left: the second left "negotiation", not "proposal".
     assert_eq!(moves, vec![("negotiation".into(), "lost".into()), ("proposal".into(), "negotiation".into())]);
+    // The next pull brings the deal in its final stage; another region's manager does not get it.
+    let later = pull_all(&app, &rep1, Some(&cursor)).await;
+    let pulled: Vec<&Value> = later.iter().flat_map(|p| p["opportunities"].as_array().unwrap()).collect();
+    assert_eq!(pulled.len(), 1);
+    assert_eq!((pulled[0]["id"].as_str(), pulled[0]["stage"].as_str()), (Some(deal.as_str()), Some("lost")));
+    let south = login(&app, "manager2").await;
+    let theirs = pull_all(&app, &south, Some(&cursor)).await;
+    assert!(ids(&theirs, "opportunities").is_empty());
+    assert!(theirs.iter().flat_map(|p| p["removed"].as_array().unwrap()).any(|r| r["id"] == deal.as_str()));
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ pub mod customer;
 pub mod money;
 pub mod org;
 pub mod privacy;
+pub mod replica;
 pub mod sync;
 
 pub use money::{Money, MoneyError};

@@ -211,6 +211,12 @@ pub struct MutationResult {
     pub outcome: Outcome,
 }
 
+/// The answer to `POST /api/sync/push`: one result per mutation sent, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<MutationResult>,
+}
+
 /// An opportunity as the replica keeps it (minimal until the funnel issue completes it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpportunityView {
@@ -244,6 +250,34 @@ pub struct PullPage {
     pub customers: Vec<CustomerView>,
     pub opportunities: Vec<OpportunityView>,
     pub removed: Vec<Removed>,
+}
+
+/// `GET /api/sync/conflicts`: a value of the user's that a later push overwrote, with the value
+/// that won and the one both started from; the user may re-apply theirs or dismiss it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub id: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// The field's column name (a [`CustomerField`] for customers).
+    pub field: String,
+    pub their_value: Option<String>,
+    pub current_value: Option<String>,
+    pub original_value: Option<String>,
+    pub at_ms: i64,
+}
+
+/// A mutation the server refused, kept on the device until the user has seen why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedChange {
+    pub mutation: Mutation,
+    pub reason: Rejection,
+}
+
+impl CustomerField {
+    pub fn from_column(column: &str) -> Option<CustomerField> {
+        CustomerField::ALL.into_iter().find(|f| f.column() == column)
+    }
 }
 
 #[cfg(test)]

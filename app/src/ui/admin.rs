@@ -35,41 +35,7 @@ enum Notice {
     Error(String),
 }
 
-pub fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: Role) -> String {
-    match role {
-        Role::Admin => t_string!(i18n, role.admin),
-        Role::Director => t_string!(i18n, role.director),
-        Role::Manager => t_string!(i18n, role.manager),
-        Role::Supervisor => t_string!(i18n, role.supervisor),
-        Role::Rep => t_string!(i18n, role.rep),
-        Role::Finance => t_string!(i18n, role.finance),
-        Role::Service => t_string!(i18n, role.service),
-    }
-    .to_string()
-}
-
-/// The translated reason for an error code from the server or the shared validation.
-pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> String {
-    match code {
-        "network" => t_string!(i18n, errors.network),
-        "unauthenticated" => t_string!(i18n, errors.unauthenticated),
-        "forbidden" => t_string!(i18n, errors.forbidden),
-        "not_found" => t_string!(i18n, errors.not_found),
-        "invalid_username" => t_string!(i18n, errors.invalid_username),
-        "invalid_display_name" => t_string!(i18n, errors.invalid_display_name),
-        "team_required" => t_string!(i18n, errors.team_required),
-        "regions_required" => t_string!(i18n, errors.regions_required),
-        "reporting_cycle" => t_string!(i18n, errors.reporting_cycle),
-        "invalid_name" => t_string!(i18n, errors.invalid_name),
-        "invalid_code" => t_string!(i18n, errors.invalid_code),
-        "unknown_reference" => t_string!(i18n, errors.unknown_reference),
-        "taken" => t_string!(i18n, errors.taken),
-        "in_use" => t_string!(i18n, errors.in_use),
-        "own_account" => t_string!(i18n, errors.own_account),
-        _ => t_string!(i18n, errors.unknown),
-    }
-    .to_string()
-}
+pub use super::labels::{error_text, role_label};
 
 fn form_error(i18n: leptos_i18n::I18nContext<Locale>, e: FormError) -> Notice {
     Notice::Error(error_text(i18n, e.code()))

@@ -104,6 +104,7 @@ pub fn Layout() -> impl IntoView {
                     <span class="brand-name">{t!(i18n, app_name)}</span>
                 </A>
                 <div class="topbar-actions">
+                    <super::sync::screens::StatusChip />
                     <LanguageSwitch />
                     <A href="/settings" attr:class="icon-button topbar-settings" attr:aria-label=settings_label attr:data-nav="settings-top">
                         <IconSvg icon=Icon::Settings />
@@ -114,6 +115,7 @@ pub fn Layout() -> impl IntoView {
                 {Section::ALL.into_iter().map(|s| view! { <NavLink section=s /> }).collect_view()}
             </nav>
             <main id="main" class="content">
+                <super::sync::screens::UpdateBanner />
                 <Outlet />
             </main>
             <nav class="bottomnav" aria-label=move || t_string!(i18n, nav.main).to_string()>

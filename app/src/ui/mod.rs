@@ -2,12 +2,16 @@
 //! tablets, bottom navigation on phones) and one module per screen.
 
 mod admin;
+mod customers;
 pub mod api;
 mod icons;
+pub mod labels;
 mod layout;
 mod pages;
+pub mod pwa;
 pub mod session;
 pub mod signin;
+pub mod sync;
 
 use crate::i18n::I18nContextProvider;
 use leptos::prelude::*;
@@ -27,6 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
                 <meta name="theme-color" content="#1f5fbf" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -42,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(session::CurrentUser(RwSignal::new(None)));
+    let sync = sync::SyncState::provide();
+    pwa::register(sync);
     // Remember the language for a year on this device (the cookie is also what lets the server
     // render the right language before the wasm loads).
     let cookie_options = leptos_i18n::context::CookieOptions::default()
@@ -57,11 +65,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=signin::SignIn />
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=pages::Workbench />
-                        <Route path=path!("customers") view=pages::Customers />
+                        <Route path=path!("customers") view=customers::Customers />
                         <Route path=path!("funnel") view=pages::Funnel />
                         <Route path=path!("segments") view=pages::Segments />
                         <Route path=path!("promotions") view=pages::Promotions />
                         <Route path=path!("settings") view=pages::Settings />
+                        <Route path=path!("sync") view=sync::screens::SyncScreen />
                         <Route path=path!("admin") view={Lazy::<admin::AdminRoute>::new()} />
                     </ParentRoute>
                 </Routes>

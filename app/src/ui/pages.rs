@@ -3,9 +3,9 @@
 
 use super::api;
 use super::layout::LanguageSwitch;
-use crate::domain::customer::{CustomerDetail, CustomerPage, CustomerView, HistoryEntry};
+use crate::domain::customer::HistoryEntry;
 use crate::i18n::{format_date, format_date_long, t, t_string, use_i18n};
-use leptos::either::{Either, EitherOf3};
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -48,171 +48,9 @@ pub fn Workbench() -> impl IntoView {
     }
 }
 
-/// 客户: the customers the viewer may see, and one customer's profile and contacts beside the list
-/// (on a phone, instead of it). Fetched from `/api/customers` after hydration for now; issue 4
-/// moves this onto the local replica and issue 5 completes the 360 view.
+/// 历史记录: who changed what and when, one tap away; read-only (online).
 #[component]
-pub fn Customers() -> impl IntoView {
-    let i18n = use_i18n();
-    let me = expect_context::<super::session::CurrentUser>();
-    let all = RwSignal::new(None::<Vec<CustomerView>>);
-    let failed = RwSignal::new(None::<String>);
-    let query = RwSignal::new(String::new());
-    let selected = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if me.get().is_none() {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let mut out = Vec::new();
-            loop {
-                let url = format!("/api/customers?limit=1000&offset={}", out.len());
-                match api::get::<CustomerPage>(&url).await {
-                    Ok(page) => {
-                        let done = page.customers.is_empty() || out.len() + page.customers.len() >= page.total as usize;
-                        out.extend(page.customers);
-                        if done {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        failed.set(Some(super::admin::error_text(i18n, e.code())));
-                        return;
-                    }
-                }
-            }
-            all.set(Some(out));
-        });
-    });
-    const SHOWN: usize = 200;
-    let matches = move || {
-        let q = query.get().trim().to_lowercase();
-        all.get()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| {
-                q.is_empty()
-                    || c.name.to_lowercase().contains(&q)
-                    || c.name_en.as_deref().is_some_and(|n| n.to_lowercase().contains(&q))
-                    || c.city.to_lowercase().contains(&q)
-                    || c.owner_name.to_lowercase().contains(&q)
-            })
-            .collect::<Vec<_>>()
-    };
-    let shown = move || matches().into_iter().take(SHOWN).collect::<Vec<_>>();
-    let total = move || matches().len();
-    view! {
-        <section class="page two-pane" data-page="customers" class:has-selection=move || selected.get().is_some()>
-            <div class="pane pane-list">
-                <h1 class="page-title">{t!(i18n, customers.title)}</h1>
-                <input type="search" class="search" name="customer-search" maxlength="100"
-                    placeholder=move || t_string!(i18n, customers.search).to_string()
-                    aria-label=move || t_string!(i18n, customers.search).to_string()
-                    bind:value=query />
-                <p class="form-error" role="alert">{move || failed.get()}</p>
-                <Show when=move || all.get().is_some() fallback=move || view! {
-                    <p class="hint" data-testid="customers-loading">{t!(i18n, customers.loading)}</p>
-                }>
-                    <p class="hint" data-testid="customer-count">
-                        {t!(i18n, customers.count, shown = move || total().min(SHOWN).to_string(), total = move || total().to_string())}
-                    </p>
-                    <ul class="list" data-testid="customer-list">
-                        <For each=shown key=|c| (c.id.clone(), c.version) let:c>
-                            {
-                                let id = c.id.clone();
-                                let current = { let id = id.clone(); move || selected.get().as_deref() == Some(id.as_str()) };
-                                view! {
-                                    <li>
-                                        <button type="button" class="list-item" data-customer=id.clone()
-                                            aria-current=move || if current() { "true" } else { "false" }
-                                            on:click=move |_| selected.set(Some(id.clone()))>
-                                            <span class="list-item-main">
-                                                <span class="list-item-title">{c.name.clone()}</span>
-                                                <span class="list-item-sub">{format!("{} · {}", c.city, c.owner_name)}</span>
-                                            </span>
-                                            <span class="badge" data-testid="grade">{c.grade.to_uppercase()}</span>
-                                        </button>
-                                    </li>
-                                }
-                            }
-                        </For>
-                    </ul>
-                </Show>
-            </div>
-            <div class="pane pane-detail" aria-live="polite">
-                {move || match selected.get() {
-                    None => Either::Left(view! { <div class="empty-state"><p>{t!(i18n, customers.detail_empty)}</p></div> }),
-                    Some(id) => Either::Right(view! { <CustomerCard id selected /> }),
-                }}
-            </div>
-        </section>
-    }
-}
-
-/// One customer: profile and contacts, with tap-to-call phones (masked ones are not links).
-#[component]
-fn CustomerCard(id: String, selected: RwSignal<Option<String>>) -> impl IntoView {
-    let i18n = use_i18n();
-    let me = expect_context::<super::session::CurrentUser>();
-    // The audit trail is for managers and above (the server enforces the same).
-    let sees_history = me.0.get_untracked().is_some_and(|m| m.role.sees_history());
-    let detail = RwSignal::new(None::<Result<CustomerDetail, String>>);
-    leptos::task::spawn_local(async move {
-        let got = api::get::<CustomerDetail>(&format!("/api/customers/{id}")).await;
-        detail.set(Some(got.map_err(|e| super::admin::error_text(i18n, e.code()))));
-    });
-    let phone_view = |phone: Option<String>| match phone {
-        Some(p) if !p.contains('*') => EitherOf3::A(view! { <a href=format!("tel:{p}") data-testid="phone">{p.clone()}</a> }),
-        Some(p) => EitherOf3::B(view! { <span data-testid="phone" class="masked">{p}</span> }),
-        None => EitherOf3::C(view! { <span class="hint">"—"</span> }),
-    };
-    view! {
-        <div class="customer-card" data-testid="customer-detail">
-            <button type="button" class="button back-button" on:click=move |_| selected.set(None)>{t!(i18n, customers.back)}</button>
-            {move || match detail.get() {
-                None => EitherOf3::A(view! { <p class="hint">{t!(i18n, customers.loading)}</p> }),
-                Some(Err(text)) => EitherOf3::B(view! { <p class="form-error" role="alert">{text}</p> }),
-                Some(Ok(d)) => EitherOf3::C({
-                    let c = d.customer;
-                    view! {
-                        <h2 class="page-title">{c.name.clone()}</h2>
-                        <dl class="facts">
-                            <dt>{t!(i18n, customers.owner)}</dt><dd>{c.owner_name.clone()}</dd>
-                            <dt>{t!(i18n, customers.city)}</dt><dd>{c.city.clone()}</dd>
-                            <dt>{t!(i18n, customers.grade)}</dt><dd>{c.grade.to_uppercase()}</dd>
-                            <dt>{t!(i18n, customers.phone)}</dt><dd>{phone_view(c.phone.clone())}</dd>
-                            <Show when={let has = c.id_number.is_some(); move || has}>
-                                <dt>{t!(i18n, customers.id_number)}</dt><dd data-testid="id-number">{c.id_number.clone()}</dd>
-                            </Show>
-                            <Show when={let has = c.bank_account.is_some(); move || has}>
-                                <dt>{t!(i18n, customers.bank_account)}</dt><dd data-testid="bank-account">{c.bank_account.clone()}</dd>
-                            </Show>
-                        </dl>
-                        <Show when=move || sees_history>
-                            <History id=c.id.clone() />
-                        </Show>
-                        <h3 class="card-title">{t!(i18n, customers.contacts)}</h3>
-                        <ul class="list contacts">
-                            {d.contacts.into_iter().map(|k| view! {
-                                <li class="contact">
-                                    <span class="list-item-main">
-                                        <span class="list-item-title">{k.name.clone()}</span>
-                                        <span class="list-item-sub">{k.title.clone().unwrap_or_default()}</span>
-                                    </span>
-                                    {phone_view(k.phone.clone())}
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }
-                }),
-            }}
-        </div>
-    }
-}
-
-/// 历史记录: who changed what and when, one tap away; read-only.
-#[component]
-fn History(id: String) -> impl IntoView {
+pub fn History(id: String) -> impl IntoView {
     let i18n = use_i18n();
     let open = RwSignal::new(false);
     let entries = RwSignal::new(None::<Vec<HistoryEntry>>);
@@ -310,22 +148,36 @@ pub fn Settings() -> impl IntoView {
     }
 }
 
-/// Ends this device's session and returns to the sign-in screen.
+/// Ends this device's session and returns to the sign-in screen. The user's replica leaves the
+/// device with them, unless changes still wait to be sent: then they are asked first, and those
+/// changes stay until the same user signs in again.
 #[component]
 fn SignOutButton() -> impl IntoView {
     let i18n = use_i18n();
+    let sync = super::sync::use_sync();
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
         {
+            let waiting = sync.pending_count();
+            if waiting > 0 {
+                let question = format!("{} ({waiting})", t_string!(i18n, sync.unsynced_sign_out));
+                if !window().confirm_with_message(&question).unwrap_or(false) {
+                    return;
+                }
+            }
             let navigate = leptos_router::hooks::use_navigate();
             leptos::task::spawn_local(async move {
                 // Signed out locally whatever the network says; the cookie is HttpOnly, so only
                 // the server can clear it, and an unreachable server keeps the session until it
                 // expires or an admin ends it.
                 let _ = gloo_net::http::Request::post("/api/auth/logout").send().await;
+                super::session::remember(None);
+                super::sync::sign_out(sync).await;
                 navigate("/signin", Default::default());
             });
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = sync;
     };
     view! {
         <button type="button" class="button" data-testid="sign-out" on:click=on_click>{t!(i18n, signin.sign_out)}</button>

@@ -16,6 +16,8 @@ pub struct LoginRequest {
 /// A successful sign-in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginResponse {
+    /// The user's id: names the device's local replica and owns what they create offline.
+    pub user_id: String,
     pub username: String,
     pub display_name: String,
     pub role: crate::domain::org::Role,

@@ -60,6 +60,7 @@ async fn login(
     Ok((
         out,
         Json(LoginResponse {
+            user_id: user.user_id,
             username: user.username,
             display_name: user.display_name,
             role: user.role,
@@ -80,6 +81,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<imp
 /// `GET /api/me`: who is signed in, and whether they must change their password first.
 async fn me(viewer: PendingViewer) -> Json<Me> {
     Json(Me {
+        user_id: viewer.user.user_id,
         username: viewer.user.username,
         display_name: viewer.user.display_name,
         role: viewer.user.role,

@@ -4,6 +4,7 @@
 //! - `/api/auth/*`, `/api/me` ([`auth`]); `/api/admin/*` ([`admin`]);
 //! - `/api/customers`, `/api/products` ([`customers`]), limited by [`crate::access`];
 //! - `/api/sync/*` ([`sync`]): push mutations, pull changes, conflicts;
+//! - `/sw.js`, `/manifest.webmanifest` and the build mark on every response ([`pwa`]);
 //! - every state-changing request passes the same-origin check ([`csrf`]);
 //! - everything else: the Leptos pages (server-rendered, then hydrated) and static files.
 
@@ -13,6 +14,7 @@ mod csrf;
 mod customers;
 mod error;
 mod health;
+pub mod pwa;
 pub mod session;
 mod sync;
 
@@ -84,7 +86,8 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(customers::router())
-        .merge(sync::router());
+        .merge(sync::router())
+        .merge(pwa::router());
     Router::new()
         .merge(api)
         .leptos_routes(&state, routes, {
@@ -93,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::same_origin_only))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), pwa::mark_build))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

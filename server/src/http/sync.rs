@@ -25,9 +25,9 @@ use kedao_app::domain::customer::CustomerView;
 use kedao_app::domain::privacy::mask_phone;
 use super::customers::{customer_view, COLUMNS as CUSTOMER_COLUMNS, FROM as CUSTOMER_FROM};
 use kedao_app::domain::sync::{
-    CustomerField, Mutation, MutationResult, Op, OpportunityView, Outcome, PullPage, Rejection, Removed, KNOWN_TYPES, MAX_BATCH,
+    Conflict, CustomerField, Mutation, PushResponse, MutationResult, Op, OpportunityView, Outcome, PullPage, Rejection, Removed, KNOWN_TYPES, MAX_BATCH,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -55,11 +55,6 @@ struct PushRequest {
     client_id: String,
     /// Decoded one by one: a mutation this server does not know must not spoil the batch.
     mutations: Vec<Value>,
-}
-
-#[derive(Debug, Serialize)]
-struct PushResponse {
-    results: Vec<MutationResult>,
 }
 
 async fn push(
@@ -666,20 +661,7 @@ async fn events(
 // ---------------------------------------------------------------------------------------------
 // Conflicts
 
-/// A value of the user's that a later push overwrote.
-#[derive(Debug, Serialize)]
-struct ConflictView {
-    id: String,
-    entity: String,
-    entity_id: String,
-    field: String,
-    their_value: Option<String>,
-    current_value: Option<String>,
-    original_value: Option<String>,
-    at_ms: i64,
-}
-
-async fn conflicts(State(state): State<AppState>, viewer: Viewer) -> Result<Json<Vec<ConflictView>>, AppError> {
+async fn conflicts(State(state): State<AppState>, viewer: Viewer) -> Result<Json<Vec<Conflict>>, AppError> {
     let rows = sqlx::query(
         "SELECT id, entity, entity_id, field, their_value, current_value, original_value, at FROM sync_conflicts \
          WHERE user_id = $1 AND resolved = FALSE ORDER BY at DESC LIMIT 200",
@@ -699,7 +681,7 @@ async fn conflicts(State(state): State<AppState>, viewer: Viewer) -> Result<Json
                 Ok(v)
             }
         };
-        out.push(ConflictView {
+        out.push(Conflict {
             their_value: open("their_value")?,
             current_value: open("current_value")?,
             original_value: open("original_value")?,

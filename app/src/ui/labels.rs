@@ -1,0 +1,155 @@
+//! Translated labels for codes: roles, catalogue values, error and refusal codes, editable
+//! fields. One place, so every screen says the same thing for the same code.
+
+use crate::domain::catalog::{BusinessType, CompanySize, Industry, Region, Stage};
+use crate::domain::org::Role;
+use crate::domain::sync::{CustomerField, Rejection};
+use crate::i18n::{t_string, Locale};
+
+type I18n = leptos_i18n::I18nContext<Locale>;
+
+pub fn role_label(i18n: I18n, role: Role) -> String {
+    match role {
+        Role::Admin => t_string!(i18n, role.admin),
+        Role::Director => t_string!(i18n, role.director),
+        Role::Manager => t_string!(i18n, role.manager),
+        Role::Supervisor => t_string!(i18n, role.supervisor),
+        Role::Rep => t_string!(i18n, role.rep),
+        Role::Finance => t_string!(i18n, role.finance),
+        Role::Service => t_string!(i18n, role.service),
+    }
+    .to_string()
+}
+
+/// The translated reason for an error code from the server or the shared validation.
+pub fn error_text(i18n: I18n, code: &str) -> String {
+    match code {
+        "network" => t_string!(i18n, errors.network),
+        "unauthenticated" => t_string!(i18n, errors.unauthenticated),
+        "forbidden" => t_string!(i18n, errors.forbidden),
+        "not_found" => t_string!(i18n, errors.not_found),
+        "invalid_username" => t_string!(i18n, errors.invalid_username),
+        "invalid_display_name" => t_string!(i18n, errors.invalid_display_name),
+        "team_required" => t_string!(i18n, errors.team_required),
+        "regions_required" => t_string!(i18n, errors.regions_required),
+        "reporting_cycle" => t_string!(i18n, errors.reporting_cycle),
+        "invalid_name" => t_string!(i18n, errors.invalid_name),
+        "invalid_code" => t_string!(i18n, errors.invalid_code),
+        "unknown_reference" => t_string!(i18n, errors.unknown_reference),
+        "taken" => t_string!(i18n, errors.taken),
+        "in_use" => t_string!(i18n, errors.in_use),
+        "own_account" => t_string!(i18n, errors.own_account),
+        "required" => t_string!(i18n, errors.required),
+        "too_long" => t_string!(i18n, errors.too_long),
+        "invalid_phone" => t_string!(i18n, errors.invalid_phone),
+        "unknown_code" => t_string!(i18n, errors.unknown_code),
+        "invalid_id" => t_string!(i18n, errors.invalid_id),
+        "no_changes" => t_string!(i18n, errors.no_changes),
+        "duplicate_field" => t_string!(i18n, errors.duplicate_field),
+        "same_stage" => t_string!(i18n, errors.same_stage),
+        "malformed" => t_string!(i18n, errors.malformed),
+        "not_ready" => t_string!(i18n, errors.not_ready),
+        "already_exists" => t_string!(i18n, errors.already_exists),
+        "client_must_update" => t_string!(i18n, errors.client_must_update),
+        _ => t_string!(i18n, errors.unknown),
+    }
+    .to_string()
+}
+
+/// Why the server (or the shared validation) refused a change, in words.
+pub fn rejection_text(i18n: I18n, r: &Rejection) -> String {
+    match r {
+        Rejection::NotFound => error_text(i18n, "not_found"),
+        Rejection::Forbidden => error_text(i18n, "forbidden"),
+        Rejection::Invalid { code } => error_text(i18n, code),
+        Rejection::AlreadyExists => error_text(i18n, "already_exists"),
+        Rejection::ClientMustUpdate => error_text(i18n, "client_must_update"),
+    }
+}
+
+pub fn stage_label(i18n: I18n, stage: Stage) -> String {
+    match stage {
+        Stage::InitialContact => t_string!(i18n, stage.initial_contact),
+        Stage::NeedsAnalysis => t_string!(i18n, stage.needs_analysis),
+        Stage::Proposal => t_string!(i18n, stage.proposal),
+        Stage::Negotiation => t_string!(i18n, stage.negotiation),
+        Stage::ContractSigned => t_string!(i18n, stage.contract_signed),
+        Stage::Lost => t_string!(i18n, stage.lost),
+    }
+    .to_string()
+}
+
+pub fn region_label(i18n: I18n, v: Region) -> String {
+    match v {
+        Region::EastChina => t_string!(i18n, region.east),
+        Region::SouthChina => t_string!(i18n, region.south),
+        Region::NorthChina => t_string!(i18n, region.north),
+        Region::SouthwestChina => t_string!(i18n, region.southwest),
+        Region::CentralChina => t_string!(i18n, region.central),
+        Region::NortheastChina => t_string!(i18n, region.northeast),
+        Region::NorthwestChina => t_string!(i18n, region.northwest),
+    }
+    .to_string()
+}
+
+pub fn industry_label(i18n: I18n, v: Industry) -> String {
+    match v {
+        Industry::Manufacturing => t_string!(i18n, industry.manufacturing),
+        Industry::Electronics => t_string!(i18n, industry.electronics),
+        Industry::Retail => t_string!(i18n, industry.retail),
+        Industry::Construction => t_string!(i18n, industry.construction),
+        Industry::Healthcare => t_string!(i18n, industry.healthcare),
+        Industry::Logistics => t_string!(i18n, industry.logistics),
+        Industry::Education => t_string!(i18n, industry.education),
+        Industry::Finance => t_string!(i18n, industry.finance),
+        Industry::Food => t_string!(i18n, industry.food),
+        Industry::Energy => t_string!(i18n, industry.energy),
+    }
+    .to_string()
+}
+
+pub fn size_label(i18n: I18n, v: CompanySize) -> String {
+    match v {
+        CompanySize::Micro => t_string!(i18n, size.micro),
+        CompanySize::Small => t_string!(i18n, size.small),
+        CompanySize::Medium => t_string!(i18n, size.medium),
+        CompanySize::Large => t_string!(i18n, size.large),
+        CompanySize::Enterprise => t_string!(i18n, size.enterprise),
+    }
+    .to_string()
+}
+
+pub fn business_type_label(i18n: I18n, v: BusinessType) -> String {
+    match v {
+        BusinessType::Distributor => t_string!(i18n, business_type.distributor),
+        BusinessType::EndUser => t_string!(i18n, business_type.end_user),
+        BusinessType::Oem => t_string!(i18n, business_type.oem),
+        BusinessType::Government => t_string!(i18n, business_type.government),
+        BusinessType::Retailer => t_string!(i18n, business_type.retailer),
+    }
+    .to_string()
+}
+
+pub fn field_label(i18n: I18n, field: CustomerField) -> String {
+    match field {
+        CustomerField::Name => t_string!(i18n, customers.name),
+        CustomerField::City => t_string!(i18n, customers.city),
+        CustomerField::Industry => t_string!(i18n, customers.industry),
+        CustomerField::Size => t_string!(i18n, customers.size),
+        CustomerField::BusinessType => t_string!(i18n, customers.business_type),
+        CustomerField::Phone => t_string!(i18n, customers.phone),
+    }
+    .to_string()
+}
+
+/// A stored field value as the reader should see it: catalogue codes translated.
+pub fn field_value_label(i18n: I18n, field: CustomerField, value: Option<&str>) -> String {
+    let Some(v) = value else { return "—".into() };
+    match field {
+        CustomerField::Industry => Industry::from_code(v).map(|x| industry_label(i18n, x)),
+        CustomerField::Size => CompanySize::from_code(v).map(|x| size_label(i18n, x)),
+        CustomerField::BusinessType => BusinessType::from_code(v).map(|x| business_type_label(i18n, x)),
+        _ => None,
+    }
+    .unwrap_or_else(|| v.to_string())
+}

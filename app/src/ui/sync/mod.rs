@@ -1,0 +1,145 @@
+//! Local-first data in the browser. Every screen reads the in-memory [`Replica`] from the
+//! [`SyncState`] context; every change goes through [`SyncState::mutate`], which validates it
+//! with the shared rules, shows it at once, stores it in the device's queue (IndexedDB) and wakes
+//! the sync loop. The loop (`engine`, browser only) pushes the queue, pulls what changed, rebases
+//! what is still pending and fetches the user's conflicts; a server-sent event wakes it when
+//! another device changed something.
+//!
+//! - `store`: IndexedDB (what survives a reload);
+//! - `engine`: the loop, the network and the session;
+//! - `screens`: the status chip, the sync screen (pending, refused, conflicts), update banner.
+
+#[cfg(feature = "hydrate")]
+mod engine;
+pub mod screens;
+#[cfg(feature = "hydrate")]
+mod store;
+
+use crate::domain::replica::Replica;
+use crate::domain::sync::{Conflict, Op, RejectedChange, Rejection};
+use leptos::prelude::*;
+
+/// What the sync loop is doing, for the status chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Not started yet (before the user is known).
+    Idle,
+    /// Connected and up to date (nothing being sent or fetched).
+    Online,
+    /// Sending or fetching.
+    Syncing,
+    /// The device is offline or the server cannot be reached; changes wait on the device.
+    Offline,
+    /// The session ended: changes wait until the user signs in again.
+    SignedOut,
+}
+
+/// The sync context: signals the screens read. `Copy`, provided once by the app.
+#[derive(Clone, Copy)]
+pub struct SyncState {
+    /// The replica, `None` until it has been read from the device.
+    pub replica: RwSignal<Option<Replica>>,
+    pub link: RwSignal<Link>,
+    /// Customer records received in the current pull (progress of a first sync).
+    pub received: RwSignal<usize>,
+    /// Unix ms of the last complete sync.
+    pub last_synced: RwSignal<Option<i64>>,
+    pub rejected: RwSignal<Vec<RejectedChange>>,
+    pub conflicts: RwSignal<Vec<Conflict>>,
+    /// Local storage failed (e.g. a private window that refuses IndexedDB): changes are kept in
+    /// memory only, and the status screen says so.
+    pub storage_error: RwSignal<Option<String>>,
+    /// A new version of the app is installed and waits for a reload.
+    pub update_ready: RwSignal<bool>,
+}
+
+impl SyncState {
+    pub fn provide() -> SyncState {
+        let state = SyncState {
+            replica: RwSignal::new(None),
+            link: RwSignal::new(Link::Idle),
+            received: RwSignal::new(0),
+            last_synced: RwSignal::new(None),
+            rejected: RwSignal::new(Vec::new()),
+            conflicts: RwSignal::new(Vec::new()),
+            storage_error: RwSignal::new(None),
+            update_ready: RwSignal::new(false),
+        };
+        provide_context(state);
+        state
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.replica.with(|r| r.as_ref().map_or(0, |r| r.pending().len()))
+    }
+
+    /// Makes a change: checked by the same rules the server applies, shown at once, queued on
+    /// the device and sent when there is a connection. A refusal here is shown to the user
+    /// before anything is queued.
+    pub fn mutate(&self, op: Op) -> Result<(), Rejection> {
+        op.validate()?;
+        if self.replica.with_untracked(Option::is_none) {
+            return Err(Rejection::Invalid { code: "not_ready".into() });
+        }
+        #[cfg(feature = "hydrate")]
+        engine::enqueue(*self, op);
+        Ok(())
+    }
+
+    /// Hides a refused change the user has read.
+    pub fn dismiss_rejected(&self, seq: u64) {
+        self.rejected.update(|list| list.retain(|r| r.mutation.seq != seq));
+        #[cfg(feature = "hydrate")]
+        engine::dismiss_rejected(seq);
+    }
+
+    /// Dismisses a conflict on the server (and re-applies the user's value first if asked).
+    pub fn resolve_conflict(&self, conflict: Conflict, reapply: bool) -> Result<(), Rejection> {
+        if reapply {
+            let field = crate::domain::sync::CustomerField::from_column(&conflict.field).ok_or(Rejection::Invalid { code: "unknown_code".into() })?;
+            let op = self
+                .replica
+                .with_untracked(|r| r.as_ref().and_then(|r| r.customer_edit(&conflict.entity_id, &[(field, conflict.their_value.clone())])));
+            if let Some(op) = op {
+                self.mutate(op)?;
+            }
+        }
+        self.conflicts.update(|list| list.retain(|c| c.id != conflict.id));
+        #[cfg(feature = "hydrate")]
+        engine::dismiss_conflict(conflict.id);
+        Ok(())
+    }
+}
+
+/// A new record id chosen on the device (a UUID), so a record exists offline at once.
+pub fn new_id() -> String {
+    #[cfg(feature = "hydrate")]
+    return engine::new_uuid();
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
+pub fn use_sync() -> SyncState {
+    expect_context::<SyncState>()
+}
+
+/// Starts (or resumes) syncing for the signed-in user: opens their replica on this device and
+/// runs the loop. Browser only; calling it again for the same user wakes the loop.
+pub fn start(state: SyncState, user: &crate::ui::signin::Me) {
+    #[cfg(feature = "hydrate")]
+    engine::start(state, user);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (state, user);
+}
+
+/// Called on sign-out: forgets this user's replica on the device unless changes still wait to
+/// be sent (those stay until the same user signs in again). Answers how many wait.
+pub async fn sign_out(state: SyncState) -> usize {
+    #[cfg(feature = "hydrate")]
+    return engine::sign_out(state).await;
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = state;
+        0
+    }
+}

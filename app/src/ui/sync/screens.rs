@@ -1,0 +1,254 @@
+//! What the user sees of sync: the status chip in the top bar, the sync screen (`/sync`:
+//! pending changes, refused ones with their reason, conflicts with one tap to re-apply), and the
+//! "update available" banner.
+
+use super::{use_sync, Link, SyncState};
+use crate::domain::replica::Replica;
+use crate::domain::sync::{CustomerField, Op};
+use crate::i18n::{format_date, t, t_string, use_i18n, Locale};
+use crate::ui::labels::{field_label, field_value_label, rejection_text, stage_label};
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+type I18n = leptos_i18n::I18nContext<Locale>;
+
+/// Online / offline / syncing, and how many changes wait; opens the sync screen.
+#[component]
+pub fn StatusChip() -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let state = move || match sync.link.get() {
+        Link::Idle => "idle",
+        Link::Online => "online",
+        Link::Syncing => "syncing",
+        Link::Offline => "offline",
+        Link::SignedOut => "signed-out",
+    };
+    let label = move || {
+        match sync.link.get() {
+            Link::Idle => t_string!(i18n, sync.idle),
+            Link::Online => t_string!(i18n, sync.online),
+            Link::Syncing => t_string!(i18n, sync.syncing),
+            Link::Offline => t_string!(i18n, sync.offline),
+            Link::SignedOut => t_string!(i18n, sync.signed_out),
+        }
+        .to_string()
+    };
+    let pending = move || sync.pending_count();
+    view! {
+        <A href="/sync" attr:class="sync-chip" attr:data-testid="sync-status" attr:data-state=state attr:data-pending=move || pending().to_string()
+            attr:aria-label=move || t_string!(i18n, sync.open).to_string()>
+            <span class="sync-dot" aria-hidden="true"></span>
+            <span class="sync-label">{label}</span>
+            <Show when=move || { pending() > 0 }>
+                <span class="sync-count" data-testid="pending-count">{move || pending().to_string()}</span>
+            </Show>
+        </A>
+    }
+}
+
+/// "A new version is ready" with a button that switches to it (the service worker waits for it).
+#[component]
+pub fn UpdateBanner() -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    view! {
+        <Show when=move || sync.update_ready.get()>
+            <div class="update-banner" role="status" data-testid="update-banner">
+                <span>{t!(i18n, sync.update_ready)}</span>
+                <button type="button" class="button button-small button-primary" on:click=move |_| crate::ui::pwa::apply_update()>
+                    {t!(i18n, sync.update_now)}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// One line describing a pending or refused change.
+fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> impl IntoView {
+    let gone = || t_string!(i18n, sync.record_gone).to_string();
+    match op {
+        Op::CreateCustomer(c) => {
+            let name = c.name.clone();
+            EitherOf3::A(t!(i18n, sync.op_create, name = move || name.clone()))
+        }
+        Op::UpdateCustomer { id, edits } => {
+            let name = replica.and_then(|r| r.customer(id)).map(|c| c.name.clone()).unwrap_or_else(gone);
+            let fields = edits.iter().map(|e| field_label(i18n, e.field)).collect::<Vec<_>>().join("、");
+            EitherOf3::B(t!(i18n, sync.op_update, name = move || name.clone(), fields = move || fields.clone()))
+        }
+        Op::MoveOpportunity { id, to, .. } => {
+            let title = replica.and_then(|r| r.opportunity(id)).map(|o| o.title.clone()).unwrap_or_else(gone);
+            let stage = stage_label(i18n, *to);
+            EitherOf3::C(t!(i18n, sync.op_move, title = move || title.clone(), stage = move || stage.clone()))
+        }
+    }
+}
+
+fn time_text(i18n: I18n, at_ms: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at_ms / 1000) else { return String::new() };
+    #[cfg(feature = "hydrate")]
+    let t = match time::UtcOffset::current_local_offset() {
+        Ok(offset) => t.to_offset(offset),
+        Err(_) => t,
+    };
+    format!("{} {:02}:{:02}", format_date(i18n.get_locale(), t.date()), t.hour(), t.minute())
+}
+
+/// `/sync`: the state of this device's data.
+#[component]
+pub fn SyncScreen() -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    view! {
+        <section class="page" data-page="sync">
+            <h1 class="page-title">{t!(i18n, sync.title)}</h1>
+            <div class="card">
+                <p><StatusChip /></p>
+                <p class="hint" data-testid="last-synced">
+                    <Show when=move || sync.last_synced.get().is_some() fallback=move || t!(i18n, sync.never_synced)>
+                        {t!(i18n, sync.last_synced, time = move || sync.last_synced.get().map(|at| time_text(i18n, at)).unwrap_or_default())}
+                    </Show>
+                </p>
+                <Show when=move || { sync.link.get() == Link::Syncing && sync.received.get() > 0 }>
+                    <p class="hint">{t!(i18n, sync.received, count = move || sync.received.get().to_string())}</p>
+                </Show>
+                <Show when=move || sync.link.get() == Link::SignedOut>
+                    <A href="/signin" attr:class="button button-primary">{t!(i18n, sync.sign_in_again)}</A>
+                </Show>
+                <p class="hint">{t!(i18n, sync.offline_hint)}</p>
+                <Show when=move || sync.storage_error.get().is_some()>
+                    <p class="form-error" role="alert">{t!(i18n, sync.storage_error, error = move || sync.storage_error.get().unwrap_or_default())}</p>
+                </Show>
+            </div>
+            <PendingList sync />
+            <RejectedList sync />
+            <ConflictList sync />
+        </section>
+    }
+}
+
+#[component]
+fn PendingList(sync: SyncState) -> impl IntoView {
+    let i18n = use_i18n();
+    let lines = move || {
+        sync.replica.with(|r| {
+            r.as_ref()
+                .map(|rep| rep.pending().iter().map(|m| (m.seq, describe(i18n, Some(rep), &m.op), m.at_ms)).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <div class="card">
+            <h2 class="card-title">{t!(i18n, sync.pending_title)}</h2>
+            {move || {
+                let lines = lines();
+                if lines.is_empty() {
+                    Either::Left(view! { <p class="hint">{t!(i18n, sync.pending_empty)}</p> })
+                } else {
+                    Either::Right(view! {
+                        <ul class="list" data-testid="pending-list">
+                            {lines.into_iter().map(|(seq, text, at)| view! {
+                                <li class="list-row" data-seq=seq.to_string()>
+                                    <span class="list-item-main">
+                                        <span class="list-item-title">{text}</span>
+                                        <span class="list-item-sub">{time_text(i18n, at)}</span>
+                                    </span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn RejectedList(sync: SyncState) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="card">
+            <h2 class="card-title">{t!(i18n, sync.rejected_title)}</h2>
+            {move || {
+                let list = sync.rejected.get();
+                if list.is_empty() {
+                    return Either::Left(view! { <p class="hint">{t!(i18n, sync.rejected_empty)}</p> });
+                }
+                Either::Right(view! {
+                    <ul class="list" data-testid="rejected-list">
+                        {list.into_iter().map(|r| {
+                            let seq = r.mutation.seq;
+                            let text = sync.replica.with_untracked(|rep| describe(i18n, rep.as_ref(), &r.mutation.op));
+                            view! {
+                                <li class="list-row">
+                                    <span class="list-item-main">
+                                        <span class="list-item-title">{text}</span>
+                                        <span class="list-item-sub form-error" data-testid="rejection">{rejection_text(i18n, &r.reason)}</span>
+                                    </span>
+                                    <button type="button" class="button button-small" on:click=move |_| sync.dismiss_rejected(seq)>
+                                        {t!(i18n, sync.dismiss)}
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ConflictList(sync: SyncState) -> impl IntoView {
+    let i18n = use_i18n();
+    let failed = RwSignal::new(None::<String>);
+    view! {
+        <div class="card">
+            <h2 class="card-title">{t!(i18n, sync.conflicts_title)}</h2>
+            <p class="form-error" role="alert">{move || failed.get()}</p>
+            {move || {
+                let list = sync.conflicts.get();
+                if list.is_empty() {
+                    return Either::Left(view! { <p class="hint">{t!(i18n, sync.conflicts_empty)}</p> });
+                }
+                Either::Right(view! {
+                    <ul class="list" data-testid="conflict-list">
+                        {list.into_iter().map(|c| {
+                            let field = CustomerField::from_column(&c.field);
+                            let name = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer(&c.entity_id)).map(|x| x.name.clone()))
+                                .unwrap_or_else(|| t_string!(i18n, sync.record_gone).to_string());
+                            let label = field.map(|f| field_label(i18n, f)).unwrap_or_else(|| c.field.clone());
+                            let value = move |v: Option<&str>| match field {
+                                Some(f) => field_value_label(i18n, f, v),
+                                None => v.unwrap_or("—").to_string(),
+                            };
+                            let (theirs, current, original) = (value(c.their_value.as_deref()), value(c.current_value.as_deref()), value(c.original_value.as_deref()));
+                            let (again, dismiss) = (c.clone(), c.clone());
+                            view! {
+                                <li class="conflict" data-testid="conflict" data-field=c.field.clone()>
+                                    <p class="list-item-title">{format!("{name} · {label}")}</p>
+                                    <dl class="facts">
+                                        <dt>{t!(i18n, sync.their_value)}</dt><dd data-testid="their-value">{theirs}</dd>
+                                        <dt>{t!(i18n, sync.current_value)}</dt><dd data-testid="current-value">{current}</dd>
+                                        <dt>{t!(i18n, sync.original_value)}</dt><dd>{original}</dd>
+                                    </dl>
+                                    <div class="actions">
+                                        <button type="button" class="button button-small button-primary" data-testid="reapply"
+                                            on:click=move |_| if let Err(r) = sync.resolve_conflict(again.clone(), true) { failed.set(Some(rejection_text(i18n, &r))) }>
+                                            {t!(i18n, sync.reapply)}
+                                        </button>
+                                        <button type="button" class="button button-small" on:click=move |_| { let _ = sync.resolve_conflict(dismiss.clone(), false); }>
+                                            {t!(i18n, sync.dismiss)}
+                                        </button>
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,173 @@
+//! The replica on disk: one IndexedDB database per user on this device (`kedao-<user id>`), so
+//! a user's unsynced changes wait for them even if someone else signs in meanwhile.
+//!
+//! Stores (all with out-of-line keys):
+//! - `customers`: customer id → a [`CustomerRecord`] as JSON text (one string crosses the
+//!   wasm boundary much faster than a structured object built field by field);
+//! - `queue`: sequence number → a pending [`Mutation`] as JSON;
+//! - `rejected`: sequence number → a [`RejectedChange`] the user has not dismissed yet;
+//! - `meta`: `client_id`, `next_seq`, `cursor`.
+
+use crate::domain::replica::{CustomerRecord, Replica, Touched};
+use crate::domain::sync::{Mutation, RejectedChange};
+use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, Transaction, TransactionMode};
+use wasm_bindgen::JsValue;
+
+const VERSION: u32 = 1;
+const CUSTOMERS: &str = "customers";
+const QUEUE: &str = "queue";
+const REJECTED: &str = "rejected";
+const META: &str = "meta";
+
+/// Why local storage failed, for the console and the status screen.
+#[derive(Debug, Clone)]
+pub struct StoreError(pub String);
+
+impl From<idb::Error> for StoreError {
+    fn from(e: idb::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// What the device had when the app last closed.
+pub struct Loaded {
+    pub records: Vec<CustomerRecord>,
+    pub queue: Vec<Mutation>,
+    pub rejected: Vec<RejectedChange>,
+    pub cursor: String,
+    pub client_id: Option<String>,
+    pub next_seq: u64,
+}
+
+pub struct Local {
+    db: Database,
+}
+
+pub fn database_name(user_id: &str) -> String {
+    format!("kedao-{user_id}")
+}
+
+impl Local {
+    pub async fn open(user_id: &str) -> Result<Local, StoreError> {
+        let factory = Factory::new()?;
+        let mut request = factory.open(&database_name(user_id), Some(VERSION))?;
+        request.on_upgrade_needed(|event| {
+            let Ok(db) = event.database() else { return };
+            let existing = db.store_names();
+            for name in [CUSTOMERS, QUEUE, REJECTED, META] {
+                if !existing.iter().any(|n| n == name) {
+                    let _ = db.create_object_store(name, ObjectStoreParams::new());
+                }
+            }
+        });
+        Ok(Local { db: request.await? })
+    }
+
+    /// Everything stored, for the replica in memory.
+    pub async fn load(&self) -> Result<Loaded, StoreError> {
+        let tx = self.db.transaction(&[CUSTOMERS, QUEUE, REJECTED, META], TransactionMode::ReadOnly)?;
+        let texts = |values: Vec<JsValue>| values.into_iter().filter_map(|v| v.as_string()).collect::<Vec<_>>();
+        let records = texts(tx.object_store(CUSTOMERS)?.get_all(None, None)?.await?);
+        let queue = texts(tx.object_store(QUEUE)?.get_all(None, None)?.await?);
+        let rejected = texts(tx.object_store(REJECTED)?.get_all(None, None)?.await?);
+        let meta = tx.object_store(META)?;
+        let text = |v: Option<JsValue>| v.and_then(|v| v.as_string());
+        let cursor = text(meta.get(JsValue::from_str("cursor"))?.await?).unwrap_or_default();
+        let client_id = text(meta.get(JsValue::from_str("client_id"))?.await?);
+        let next_seq = text(meta.get(JsValue::from_str("next_seq"))?.await?).and_then(|s| s.parse().ok()).unwrap_or(1);
+        tx.await?;
+        // A record this version cannot read is skipped (and replaced by the next snapshot)
+        // rather than stopping the app.
+        Ok(Loaded {
+            records: records.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),
+            queue: queue.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),
+            rejected: rejected.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),
+            cursor,
+            client_id,
+            next_seq,
+        })
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[META], TransactionMode::ReadWrite)?;
+        tx.object_store(META)?.put(&JsValue::from_str(value), Some(&JsValue::from_str(key)))?;
+        tx.await?;
+        Ok(())
+    }
+
+    /// Appends a mutation to the queue and moves the sequence on, in one transaction.
+    pub async fn enqueue(&self, m: &Mutation) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[QUEUE, META], TransactionMode::ReadWrite)?;
+        let text = serde_json::to_string(m)?;
+        tx.object_store(QUEUE)?.put(&JsValue::from_str(&text), Some(&seq_key(m.seq)))?;
+        tx.object_store(META)?.put(&JsValue::from_str(&(m.seq + 1).to_string()), Some(&JsValue::from_str("next_seq")))?;
+        tx.await?;
+        Ok(())
+    }
+
+    /// The server answered for these mutations: they leave the queue, refused ones are kept
+    /// for the user to read.
+    pub async fn answered(&self, seqs: &[u64], rejected: &[RejectedChange]) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[QUEUE, REJECTED], TransactionMode::ReadWrite)?;
+        let queue = tx.object_store(QUEUE)?;
+        for seq in seqs {
+            queue.delete(seq_key(*seq))?;
+        }
+        let store = tx.object_store(REJECTED)?;
+        for r in rejected {
+            store.put(&JsValue::from_str(&serde_json::to_string(r)?), Some(&seq_key(r.mutation.seq)))?;
+        }
+        tx.await?;
+        Ok(())
+    }
+
+    pub async fn dismiss_rejected(&self, seq: u64) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[REJECTED], TransactionMode::ReadWrite)?;
+        tx.object_store(REJECTED)?.delete(seq_key(seq))?;
+        tx.await?;
+        Ok(())
+    }
+
+    /// Starts writing what a pull page changed, with the page's cursor, in one transaction
+    /// (after a crash the stored replica is at one cursor or the other, never between). The
+    /// writes are issued at once; await the transaction to know they landed. Transactions run in
+    /// the order they were created, so the caller may fetch the next page meanwhile.
+    pub fn write_page(&self, touched: &Touched, replica: &Replica, cursor: &str) -> Result<Transaction, StoreError> {
+        let tx = self.db.transaction(&[CUSTOMERS, META], TransactionMode::ReadWrite)?;
+        let store = tx.object_store(CUSTOMERS)?;
+        if touched.reset {
+            store.clear()?;
+        } else {
+            for id in &touched.removed {
+                store.delete(JsValue::from_str(id))?;
+            }
+        }
+        for id in &touched.upserted {
+            if let Some(record) = replica.record(id) {
+                store.put(&JsValue::from_str(&serde_json::to_string(record)?), Some(&JsValue::from_str(id)))?;
+            }
+        }
+        tx.object_store(META)?.put(&JsValue::from_str(cursor), Some(&JsValue::from_str("cursor")))?;
+        Ok(tx)
+    }
+
+    pub fn close(&self) {
+        self.db.close();
+    }
+}
+
+fn seq_key(seq: u64) -> JsValue {
+    JsValue::from_f64(seq as f64)
+}
+
+/// Forgets a user's replica on this device (after sign-out with nothing left to sync).
+pub async fn delete(user_id: &str) -> Result<(), StoreError> {
+    Factory::new()?.delete(&database_name(user_id))?.await?;
+    Ok(())
+}

@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchOptions } from './tests/support';
 
 // The release server, started fresh for the run on its own SQLite file with demo data.
 const port = Number(process.env.KEDAO_E2E_PORT ?? 3100);
@@ -10,19 +11,6 @@ const dbDir = (process.env.KEDAO_E2E_DB_DIR ??= mkdtempSync(join(tmpdir(), 'keda
 // Tests that prepare data with the kedao binary use the server's database.
 process.env.KEDAO_E2E_DATABASE_URL = `sqlite://${join(dbDir, 'e2e.db')}`;
 
-// Debian's Chromium (Playwright's own browser download is not reachable here).
-const launchOptions = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
 
 export default defineConfig({
   testDir: './tests',

@@ -56,12 +56,11 @@ mod browser {
     fn watch(reg: &ServiceWorkerRegistration, state: SyncState) {
         let controlled = || container().and_then(|c| c.controller()).is_some();
         // Installed while an older version runs this page: offer the update.
-        if reg.waiting().is_some() && controlled() {
-            state.update_ready.set(true);
-        }
-        let registration = reg.clone();
-        let on_found = Closure::<dyn FnMut()>::new(move || {
-            let Some(worker) = registration.installing() else { return };
+        let track = move |worker: web_sys::ServiceWorker| {
+            if worker.state() == ServiceWorkerState::Installed && controlled() {
+                state.update_ready.set(true);
+                return;
+            }
             let watched = worker.clone();
             let on_state = Closure::<dyn FnMut()>::new(move || {
                 if watched.state() == ServiceWorkerState::Installed && controlled() {
@@ -70,6 +69,18 @@ mod browser {
             });
             worker.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
             on_state.forget();
+        };
+        if let Some(waiting) = reg.waiting() {
+            track(waiting);
+        }
+        if let Some(installing) = reg.installing() {
+            track(installing);
+        }
+        let registration = reg.clone();
+        let on_found = Closure::<dyn FnMut()>::new(move || {
+            if let Some(worker) = registration.installing() {
+                track(worker);
+            }
         });
         reg.set_onupdatefound(Some(on_found.as_ref().unchecked_ref()));
         on_found.forget();

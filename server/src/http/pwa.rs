@@ -67,7 +67,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
             continue;
         }
         let name = path.to_string_lossy();
-        if name.ends_with(".br") || name.ends_with(".gz") || name.ends_with(".map") || name.ends_with("__wasm_split_manifest.json") {
+        if name.ends_with(".br") || name.ends_with(".gz") || name.ends_with(".map") || name.ends_with(".d.ts") || name.ends_with("__wasm_split_manifest.json") {
             continue;
         }
         if let Ok(rel) = path.strip_prefix(root) {

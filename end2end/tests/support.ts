@@ -1,0 +1,118 @@
+// Shared by the browser tests: signing in, reading through the API, a private server a test may
+// kill, and waiting for the app's sync state.
+import { expect, request as playwrightRequest, type APIRequestContext, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const PASSWORD = 'kedao-demo';
+
+/** Debian's Chromium (Playwright's own browser download is not reachable here). */
+export const launchOptions = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+export async function apiAs(baseURL: string, username: string, password = PASSWORD): Promise<APIRequestContext> {
+  const ctx = await playwrightRequest.newContext({ baseURL });
+  const res = await ctx.post('/api/auth/login', { data: { username, password } });
+  expect(res.status(), `${username} signs in`).toBe(200);
+  return ctx;
+}
+
+/** Everything a user may see, through the sync API (customers with their deals). */
+export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[] }> {
+  const customers: any[] = [];
+  const opportunities: any[] = [];
+  let cursor = '';
+  for (;;) {
+    const page = await (await api.get(`/api/sync/pull${cursor ? `?cursor=${cursor}` : ''}`)).json();
+    customers.push(...page.customers);
+    opportunities.push(...page.opportunities);
+    cursor = page.cursor;
+    if (!page.more) return { customers, opportunities };
+  }
+}
+
+export async function signInWithForm(page: Page, username: string, password = PASSWORD) {
+  await page.goto('/signin');
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page).toHaveURL('/');
+}
+
+/** The status chip's state (`online`, `offline`, `syncing`, `signed-out`) and pending count. */
+export function chip(page: Page) {
+  return page.getByTestId('sync-status').first();
+}
+
+/** Waits until the device has synced everything it has (online, nothing pending). */
+export async function synced(page: Page, timeout = 20_000) {
+  await expect(chip(page)).toHaveAttribute('data-pending', '0', { timeout });
+  await expect(chip(page)).toHaveAttribute('data-state', 'online', { timeout });
+}
+
+/** Waits until the service worker controls the page (the app can then start offline). */
+export async function installed(page: Page) {
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 20_000 });
+}
+
+/** Opens a customer from the list by searching its name. */
+export async function openCustomer(page: Page, name: string) {
+  await page.locator('input[name="customer-search"]').fill(name);
+  await page.locator('[data-testid="customer-list"] button.list-item', { hasText: name }).first().click();
+  await expect(page.getByTestId('customer-name')).toHaveText(name);
+}
+
+/**
+ * A Kedao server of the test's own, on its own SQLite file with demo data, which the test may kill
+ * and restart (the shared server must stay up for the other tests).
+ */
+export class PrivateServer {
+  readonly dir = mkdtempSync(join(tmpdir(), 'kedao-private-'));
+  private child?: ChildProcess;
+
+  constructor(readonly port: number, private siteRoot = '../target/site') {}
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(siteRoot = this.siteRoot) {
+    this.siteRoot = siteRoot;
+    this.child = spawn('../target/release/kedao', ['serve', '--demo', '--listen', `127.0.0.1:${this.port}`], {
+      env: { ...process.env, DATABASE_URL: `sqlite://${join(this.dir, 'kedao.db')}`, KEDAO_SITE_ROOT: siteRoot, RUST_LOG: 'warn' },
+      stdio: 'ignore',
+    });
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      try {
+        if ((await fetch(`${this.url}/healthz`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`the private server on ${this.port} did not start`);
+  }
+
+  /** SIGKILL: no graceful shutdown, whatever it was doing. */
+  async kill() {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}

@@ -1,0 +1,317 @@
+import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
+import { cpSync, appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiAs, chip, installed, launchOptions, openCustomer, PrivateServer, pullAll, signInWithForm, synced } from './support';
+
+// Local-first sync and the installable app, in a real browser against the real server. The reps
+// and manager used here (south and southwest: rep5, rep9–rep13, manager2) are ones no other test
+// counts, so these tests may change their data while others run.
+
+const OPEN = ['initial_contact', 'needs_analysis', 'proposal', 'negotiation'];
+const nextStage = (s: string) => OPEN[OPEN.indexOf(s) + 1];
+
+async function toCustomers(page: Page) {
+  await page.locator('[data-nav="customers"]:visible').first().click();
+  await expect(page.locator('[data-page="customers"]')).toHaveCount(1);
+}
+
+async function newContext(browser: Browser, baseURL: string, phone = false) {
+  return browser.newContext({
+    baseURL,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    ...(phone ? { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true } : { viewport: { width: 1024, height: 768 } }),
+  });
+}
+
+/** A user's own customer that has an open deal, and that deal. */
+async function ownDeal(baseURL: string, username: string) {
+  const api = await apiAs(baseURL, username);
+  const me = await (await api.get('/api/me')).json();
+  const { customers, opportunities } = await pullAll(api);
+  const own = new Map(customers.filter((c) => c.owner_id === me.user_id).map((c) => [c.id, c]));
+  const deal = opportunities.find((o) => own.has(o.customer_id) && OPEN.slice(0, 3).includes(o.stage));
+  expect(deal, `${username} has an open deal`).toBeTruthy();
+  return { me, customer: own.get(deal.customer_id), deal, customers, api };
+}
+
+test('(a) offline: create a customer and move a deal, reload offline, and both reach the manager once online', async ({ page, browser, baseURL }, info) => {
+  test.skip(info.project.name !== 'phone', 'the rep works on a phone');
+  test.setTimeout(90_000);
+  const { customer, deal } = await ownDeal(baseURL!, 'rep9');
+  const name = `离线新客户${Date.now() % 1_000_000}`;
+  const to = nextStage(deal.stage);
+
+  await signInWithForm(page, 'rep9');
+  await toCustomers(page);
+  await synced(page);
+  await installed(page);
+
+  await page.context().setOffline(true);
+  await expect(chip(page)).toHaveAttribute('data-state', 'offline');
+  await page.getByTestId('new-customer').click();
+  const form = page.getByTestId('customer-form');
+  await form.locator('input[name="name"]').fill(name);
+  await form.locator('select[name="region"]').selectOption('south');
+  await form.locator('input[name="city"]').fill('深圳');
+  await form.locator('input[name="phone"]').fill('139 1234 5678');
+  await form.getByTestId('save-customer').click();
+  await expect(page.getByTestId('customer-name')).toHaveText(name);
+  await page.getByRole('button', { name: '返回列表' }).click();
+  await openCustomer(page, customer.name);
+  await page.locator(`li[data-deal="${deal.id}"] select`).selectOption(to);
+  await expect(chip(page)).toHaveAttribute('data-pending', '2');
+
+  // Reloaded without a network, the app starts from the service worker and the device's replica.
+  await page.reload();
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await expect(chip(page)).toHaveAttribute('data-state', 'offline');
+  await expect(chip(page)).toHaveAttribute('data-pending', '2');
+  await openCustomer(page, name);
+  await expect(page.getByTestId('phone')).toHaveText('139 1234 5678');
+  await page.getByRole('button', { name: '返回列表' }).click();
+  await openCustomer(page, customer.name);
+  await expect(page.locator(`li[data-deal="${deal.id}"] select`)).toHaveValue(to);
+
+  await page.context().setOffline(false);
+  await synced(page);
+
+  const managerContext = await newContext(browser, baseURL!);
+  const manager = await managerContext.newPage();
+  await signInWithForm(manager, 'manager2');
+  await toCustomers(manager);
+  await synced(manager);
+  await openCustomer(manager, name);
+  await openCustomer(manager, customer.name);
+  await expect(manager.locator(`li[data-deal="${deal.id}"] select`)).toHaveValue(to);
+  await managerContext.close();
+});
+
+test('(b) the server is killed during a push: after the retry every change is applied exactly once', async ({ browser }, info) => {
+  test.skip(info.project.name !== 'tablet', 'one run is enough');
+  test.setTimeout(150_000);
+  const server = new PrivateServer(3201);
+  await server.start();
+  try {
+    const { customer, deal } = await ownDeal(server.url, 'rep5');
+    const to = nextStage(deal.stage);
+    const created = `重试客户${Date.now() % 1_000_000}`;
+    const renamed = `${customer.name}（新）`;
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await signInWithForm(page, 'rep5');
+    await toCustomers(page);
+    await synced(page);
+
+    // Three changes made offline.
+    await context.setOffline(true);
+    await page.getByTestId('new-customer').click();
+    const form = page.getByTestId('customer-form');
+    await form.locator('input[name="name"]').fill(created);
+    await form.locator('input[name="city"]').fill('杭州');
+    await form.getByTestId('save-customer').click();
+    await expect(page.getByTestId('customer-name')).toHaveText(created);
+    await openCustomer(page, customer.name);
+    await page.locator(`li[data-deal="${deal.id}"] select`).selectOption(to);
+    await page.getByTestId('edit-customer').click();
+    await page.getByTestId('edit-form').locator('input[name="name"]').fill(renamed);
+    await page.getByTestId('edit-form').getByTestId('save-customer').click();
+    await expect(chip(page)).toHaveAttribute('data-pending', '3');
+
+    // The server applies the push and is killed before its answer reaches the device.
+    let killed = false;
+    await context.route('**/api/sync/push', async (route) => {
+      if (killed) return route.continue();
+      killed = true;
+      const answer = await route.fetch();
+      expect(answer.status()).toBe(200);
+      await server.kill();
+      await route.abort('connectionreset');
+    });
+    await context.setOffline(false);
+    await expect.poll(() => killed).toBe(true);
+    await expect(chip(page)).toHaveAttribute('data-state', 'offline');
+    await expect(chip(page)).toHaveAttribute('data-pending', '3');
+
+    await server.start();
+    await synced(page, 40_000);
+
+    // Exactly once: one new customer, one rename (one version up, one history entry), one move.
+    const director = await apiAs(server.url, 'director');
+    const everything = await pullAll(director);
+    expect(everything.customers.filter((c) => c.name === created)).toHaveLength(1);
+    const after = everything.customers.find((c) => c.id === customer.id);
+    expect(after.name).toBe(renamed);
+    expect(after.version).toBe(customer.version + 1);
+    const history = await (await director.get(`/api/customers/${customer.id}/history`)).json();
+    expect(history.filter((h: any) => h.field === 'name')).toHaveLength(1);
+    const moved = everything.opportunities.find((o) => o.id === deal.id);
+    expect(moved.stage).toBe(to);
+    expect(moved.version).toBe(deal.version + 1);
+    await context.close();
+  } finally {
+    await server.kill();
+  }
+});
+
+test('(c) two devices edit one customer offline: different fields both survive, the same field is a conflict', async ({ browser, baseURL }, info) => {
+  test.skip(info.project.name !== 'tablet', 'one run is enough');
+  test.setTimeout(90_000);
+  const rep10 = await apiAs(baseURL!, 'rep10');
+  const me = await (await rep10.get('/api/me')).json();
+  const target = (await pullAll(rep10)).customers.find((c) => c.owner_id === me.user_id);
+  const size = target.size === 'large' ? 'medium' : 'large';
+  const [repContext, managerContext] = [await newContext(browser, baseURL!), await newContext(browser, baseURL!)];
+  const [rep, manager] = [await repContext.newPage(), await managerContext.newPage()];
+  await signInWithForm(rep, 'rep10');
+  await signInWithForm(manager, 'manager2');
+  for (const page of [rep, manager]) {
+    await toCustomers(page);
+    await synced(page);
+    await openCustomer(page, target.name);
+    await page.context().setOffline(true);
+    await page.getByTestId('edit-customer').click();
+  }
+  // The rep changes the name and the city; the manager the city and the size.
+  await rep.getByTestId('edit-form').locator('input[name="name"]').fill(`${target.name}·甲`);
+  await rep.getByTestId('edit-form').locator('input[name="city"]').fill('佛山');
+  await rep.getByTestId('edit-form').getByTestId('save-customer').click();
+  await manager.getByTestId('edit-form').locator('input[name="city"]').fill('东莞');
+  await manager.getByTestId('edit-form').locator('select[name="size"]').selectOption(size);
+  await manager.getByTestId('edit-form').getByTestId('save-customer').click();
+
+  await repContext.setOffline(false);
+  await synced(rep);
+  await managerContext.setOffline(false);
+  await synced(manager);
+
+  const director = await apiAs(baseURL!, 'director');
+  const after = (await (await director.get(`/api/customers/${target.id}`)).json()).customer;
+  expect([after.name, after.city, after.size]).toEqual([`${target.name}·甲`, '东莞', size]);
+
+  // The rep's overwritten city shows in their conflicts, and one tap puts it back.
+  await chip(rep).click();
+  const conflict = rep.getByTestId('conflict').filter({ has: rep.locator('[data-testid="their-value"]', { hasText: '佛山' }) });
+  await expect(conflict).toHaveCount(1, { timeout: 10_000 });
+  await expect(conflict.getByTestId('current-value')).toHaveText('东莞');
+  await conflict.getByTestId('reapply').click();
+  await expect(conflict).toHaveCount(0);
+  await synced(rep);
+  await expect
+    .poll(async () => (await (await director.get(`/api/customers/${target.id}`)).json()).customer.city)
+    .toBe('佛山');
+  await repContext.close();
+  await managerContext.close();
+});
+
+test('(d) a customer handed to another rep leaves the first rep\'s replica within 2 seconds', async ({ page, baseURL }, info) => {
+  test.skip(info.project.name !== 'tablet', 'one run is enough');
+  const rep11 = await apiAs(baseURL!, 'rep11');
+  const me = await (await rep11.get('/api/me')).json();
+  const own = (await pullAll(rep11)).customers.filter((c) => c.owner_id === me.user_id);
+  const target = own[0];
+  await signInWithForm(page, 'rep11');
+  await toCustomers(page);
+  await synced(page);
+  const count = page.getByTestId('customer-count');
+  const before = Number((await count.textContent())!.match(/共 (\d+)/)![1]);
+
+  const manager = await apiAs(baseURL!, 'manager2');
+  const current = (await (await manager.get(`/api/customers/${target.id}`)).json()).customer;
+  const moved = await manager.post(`/api/customers/${target.id}/owner`, { data: { owner: 'rep12', version: current.version } });
+  expect(moved.status()).toBe(200);
+  await expect(count).toContainText(`共 ${before - 1} 个`, { timeout: 2_000 });
+  await page.locator('input[name="customer-search"]').fill(target.name);
+  await expect(page.locator('[data-testid="customer-list"] button.list-item', { hasText: target.name })).toHaveCount(0);
+});
+
+test('(e) a change to another team\'s record is refused with its reason, and nothing changes', async ({ page, baseURL }, info) => {
+  test.skip(info.project.name !== 'phone', 'one run is enough');
+  test.setTimeout(60_000);
+  // Straight to the API: a rep names a customer of another team's.
+  const director = await apiAs(baseURL!, 'director');
+  const all = await pullAll(director);
+  const rep13 = await apiAs(baseURL!, 'rep13');
+  const me = await (await rep13.get('/api/me')).json();
+  const foreign = all.customers.find((c) => c.region === 'north');
+  const push = await rep13.post('/api/sync/push', {
+    data: {
+      client_id: '7d1f3b0e-2c4a-4e8f-9b6d-1a2b3c4d5e6f',
+      mutations: [{ seq: 1, at_ms: Date.now(), op: { type: 'update_customer', id: foreign.id, edits: [{ field: 'name', original: foreign.name, value: '改名' }] } }],
+    },
+  });
+  expect(await push.json()).toEqual({ results: [{ seq: 1, outcome: { status: 'rejected', reason: 'not_found' } }] });
+  const unchanged = (await (await director.get(`/api/customers/${foreign.id}`)).json()).customer;
+  expect([unchanged.name, unchanged.version]).toEqual([foreign.name, foreign.version]);
+
+  // In the app: rep13 edits a customer offline that meanwhile went to another team.
+  const target = (await pullAll(rep13)).customers.find((c) => c.owner_id === me.user_id);
+  await signInWithForm(page, 'rep13');
+  await toCustomers(page);
+  await synced(page);
+  await openCustomer(page, target.name);
+  await page.context().setOffline(true);
+  await page.getByTestId('edit-customer').click();
+  await page.getByTestId('edit-form').locator('input[name="city"]').fill('绵阳');
+  await page.getByTestId('edit-form').getByTestId('save-customer').click();
+  await expect(chip(page)).toHaveAttribute('data-pending', '1');
+  const manager = await apiAs(baseURL!, 'manager2');
+  const current = (await (await manager.get(`/api/customers/${target.id}`)).json()).customer;
+  expect((await manager.post(`/api/customers/${target.id}/owner`, { data: { owner: 'rep9', version: current.version } })).status()).toBe(200);
+  await page.context().setOffline(false);
+  await synced(page);
+  await chip(page).click();
+  await expect(page.getByTestId('rejection')).toHaveText('记录不存在，或您无权查看。');
+  const after = (await (await director.get(`/api/customers/${target.id}`)).json()).customer;
+  expect(after.city).toBe(current.city);
+});
+
+test('the app is installable, and a new build is offered as an update instead of mixing files', async ({}, info) => {
+  test.skip(info.project.name !== 'tablet-wide', 'one run is enough');
+  test.setTimeout(120_000);
+  // A copy of the site, so this test can "deploy" a new build of it.
+  const site = mkdtempSync(join(tmpdir(), 'kedao-site-'));
+  cpSync('../target/site', site, { recursive: true });
+  const server = new PrivateServer(3202, site);
+  await server.start();
+  try {
+    // Chromium never offers to install from an incognito profile, which is what contexts are.
+    const profile = mkdtempSync(join(tmpdir(), 'kedao-profile-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      ...launchOptions,
+      baseURL: server.url,
+      locale: 'zh-CN',
+      viewport: { width: 1280, height: 800 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await signInWithForm(page, 'rep9');
+    await installed(page);
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors).toEqual([]);
+    const manifest = await (await page.request.get('/manifest.webmanifest', { headers: { cookie: 'i18n_pref_locale=en' } })).json();
+    expect([manifest.name, manifest.display]).toEqual(['Kedao Sales CRM', 'standalone']);
+    expect(manifest.icons.map((i: any) => `${i.sizes} ${i.purpose}`)).toEqual(['192x192 any', '512x512 any', '512x512 maskable']);
+    const oldBuild = (await page.request.get('/sw.js')).headers()['x-kedao-build'];
+
+    // Deploy: the same server restarted on changed files.
+    await server.kill();
+    appendFileSync(join(site, 'pkg', 'kedao.css'), '\n/* next build */\n');
+    await server.start();
+    const newBuild = (await page.request.get('/sw.js')).headers()['x-kedao-build'];
+    expect(newBuild).not.toBe(oldBuild);
+
+    await page.reload();
+    await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+    // Still the old build's page and files, with the new one offered.
+    await expect(page.getByTestId('update-banner')).toBeVisible({ timeout: 20_000 });
+    expect(await page.evaluate(() => caches.keys())).toContain(`kedao-${oldBuild}`);
+    await page.getByTestId('update-banner').getByRole('button').click();
+    await expect(page.getByTestId('update-banner')).toHaveCount(0, { timeout: 20_000 });
+    await expect.poll(() => page.evaluate(() => caches.keys())).toEqual([`kedao-${newBuild}`]);
+    await context.close();
+  } finally {
+    await server.kill();
+  }
+});

@@ -94,6 +94,7 @@ pub async fn create_session(db: &Db, user_id: &str, ttl_hours: i64, user_agent: 
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex(&bytes);
     let now = now_ms();
+    let _turn = db.write_turn().await;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent) VALUES ($1, $2, $3, $4, $5)")
         .bind(token_hash(&token))
         .bind(user_id)
@@ -125,6 +126,7 @@ pub async fn session_user(db: &Db, token: &str) -> anyhow::Result<Option<Account
 /// Replaces a user's password, clears the forced change and ends their other sessions.
 pub async fn change_password(db: &Db, user_id: &str, new_password: &str, keep_token: &str) -> anyhow::Result<()> {
     let hash = hash_password(new_password)?;
+    let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2")
         .bind(hash)
@@ -161,6 +163,7 @@ pub async fn verify_user_password(db: &Db, user_id: &str, password: &str) -> any
 /// Ends every session of a user: "sign out on every device", recorded in the audit log as done
 /// by `actor`. Returns how many sessions ended.
 pub async fn delete_user_sessions(db: &Db, actor: &crate::audit::Actor<'_>, user_id: &str) -> anyhow::Result<u64> {
+    let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
     let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
@@ -207,6 +210,7 @@ pub async fn is_throttled(db: &Db, account: &str, address: Option<&str>) -> anyh
 
 pub async fn record_failure(db: &Db, account: &str, address: Option<&str>) -> anyhow::Result<()> {
     let now = now_ms();
+    let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
     for key in std::iter::once(account).chain(address) {
         sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
@@ -221,11 +225,13 @@ pub async fn record_failure(db: &Db, account: &str, address: Option<&str>) -> an
 }
 
 pub async fn clear_failures(db: &Db, account: &str) -> anyhow::Result<()> {
+    let _turn = db.write_turn().await;
     sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(account).execute(db.pool()).await?;
     Ok(())
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> anyhow::Result<()> {
+    let _turn = db.write_turn().await;
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash(token))
         .execute(db.pool())

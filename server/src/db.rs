@@ -46,11 +46,42 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Whose turn it is to write (SQLite only): see [`Db::write_turn`].
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
     /// Connects, creating the SQLite file if needed, and checks the database answers.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        Db::open(url, max_connections, false).await
+    }
+
+    /// Connects for a long-running server. On SQLite, the WAL is checkpointed by a background
+    /// task instead of by whichever write happens to cross the threshold (that write would wait
+    /// for the checkpoint: the slowest pushes were those).
+    pub async fn connect_server(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        let db = Db::open(url, max_connections, true).await?;
+        if db.backend == Backend::Sqlite {
+            let pool = db.pool.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_millis(500));
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    if pool.is_closed() {
+                        return;
+                    }
+                    // PASSIVE: copies what it can without blocking readers or the writer.
+                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            });
+        }
+        Ok(db)
+    }
+
+    async fn open(url: &str, max_connections: u32, manual_checkpoints: bool) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
@@ -76,6 +107,9 @@ impl Db {
                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                         )
                         .await?;
+                        if manual_checkpoints {
+                            conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
+                        }
                     }
                     Ok(())
                 })
@@ -83,7 +117,19 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(|e| describe_connect_error(backend, &url, e))?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, writer: Default::default() })
+    }
+
+    /// Waits for this process's turn to write; hold the turn until the write has committed.
+    /// SQLite has one writer at a time, and two connections that both want to write otherwise
+    /// meet in its busy handler, which sleeps in steps of up to 100 ms: under load that makes
+    /// response times spiky. Queued here, writers go in order without sleeping. PostgreSQL
+    /// needs no turn (`None`).
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {

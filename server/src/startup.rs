@@ -22,7 +22,7 @@ impl Application {
     /// listening socket.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let vault = vault_for(&config)?;
-        let db = Db::connect(&config.database_url, config.max_connections).await?;
+        let db = Db::connect_server(&config.database_url, config.max_connections).await?;
         db.migrate().await?;
         crate::crypto::prepare(&db, &vault).await?;
         if config.demo {

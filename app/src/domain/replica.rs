@@ -212,8 +212,10 @@ impl Replica {
                 }
             }
         }
-        for r in self.customers.values_mut() {
-            r.opportunities.sort_by(|a, b| a.id.cmp(&b.id));
+        for id in &touched.upserted {
+            if let Some(r) = self.customers.get_mut(id) {
+                r.opportunities.sort_by(|a, b| a.id.cmp(&b.id));
+            }
         }
         self.recompute();
         touched

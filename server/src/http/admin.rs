@@ -187,6 +187,7 @@ async fn create_user(State(state): State<AppState>, admin: Admin, AppJson(form):
     let password = crate::seed::random_password();
     let hash = hash_password(&password)?;
     let id = uuid::Uuid::new_v4().to_string();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO users (id, username, display_name, role, team_id, manager_id, password_hash, must_change_password, active, created_at) \
@@ -231,6 +232,7 @@ async fn update_user(
     }
     check_user(&org, &form, Some(&before.id))?;
 
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query(
         "UPDATE users SET display_name = $1, role = $2, team_id = $3, manager_id = $4, active = $5 WHERE id = $6",
@@ -309,6 +311,7 @@ async fn reset_password(State(state): State<AppState>, admin: Admin, Path(userna
     }
     let password = crate::seed::random_password();
     let hash = hash_password(&password)?;
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1, must_change_password = TRUE WHERE id = $2").bind(hash).bind(&before.id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(&before.id).execute(&mut *tx).await?;
@@ -341,6 +344,7 @@ async fn create_region(State(state): State<AppState>, admin: Admin, AppJson(form
         return Err(FormError::Taken.into());
     }
     let id = uuid::Uuid::new_v4().to_string();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("INSERT INTO regions (id, code, name_zh, name_en) VALUES ($1, $2, $3, $4)")
         .bind(&id)
@@ -359,6 +363,7 @@ async fn update_region(State(state): State<AppState>, admin: Admin, Path(id): Pa
     form.validate()?;
     let org = snapshot(&state).await?;
     let before = org.regions.iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("UPDATE regions SET name_zh = $1, name_en = $2 WHERE id = $3").bind(form.name_zh.trim()).bind(form.name_en.trim()).bind(&id).execute(&mut *tx).await?;
     record_unit(&mut tx, &admin, "region", &id, Some((&before.name_zh, &before.name_en)), &form).await?;
@@ -381,6 +386,7 @@ async fn delete_region(State(state): State<AppState>, admin: Admin, Path(id): Pa
     if used > 0 {
         return Err(FormError::InUse.into());
     }
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("DELETE FROM regions WHERE id = $1").bind(&id).execute(&mut *tx).await?;
     audit::record(&mut tx, &admin.actor(), Change { entity: "region", entity_id: &id, field: "deleted", old: Some(&before.code), new: None }).await?;
@@ -394,6 +400,7 @@ async fn create_team(State(state): State<AppState>, admin: Admin, AppJson(form):
     let org = snapshot(&state).await?;
     let region_id = form.region_id.clone().filter(|r| org.regions.iter().any(|x| &x.id == r)).ok_or(FormError::UnknownReference)?;
     let id = uuid::Uuid::new_v4().to_string();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("INSERT INTO teams (id, region_id, name_zh, name_en) VALUES ($1, $2, $3, $4)")
         .bind(&id)
@@ -414,6 +421,7 @@ async fn update_team(State(state): State<AppState>, admin: Admin, Path(id): Path
     form.validate()?;
     let org = snapshot(&state).await?;
     let before = org.teams.iter().find(|t| t.id == id).ok_or(AppError::NotFound)?;
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("UPDATE teams SET name_zh = $1, name_en = $2 WHERE id = $3").bind(form.name_zh.trim()).bind(form.name_en.trim()).bind(&id).execute(&mut *tx).await?;
     record_unit(&mut tx, &admin, "team", &id, Some((&before.name_zh, &before.name_en)), &form).await?;
@@ -428,6 +436,7 @@ async fn delete_team(State(state): State<AppState>, admin: Admin, Path(id): Path
     if org.users.iter().any(|u| u.team_id.as_deref() == Some(id.as_str())) {
         return Err(FormError::InUse.into());
     }
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("DELETE FROM teams WHERE id = $1").bind(&id).execute(&mut *tx).await?;
     audit::record(&mut tx, &admin.actor(), Change { entity: "team", entity_id: &id, field: "deleted", old: Some(&id), new: None }).await?;

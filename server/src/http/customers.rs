@@ -242,6 +242,7 @@ async fn reassign(
         return Err(AppError::Conflict);
     }
     if target_id != old_owner {
+        let _turn = state.db.write_turn().await;
         let mut tx = state.db.pool().begin().await?;
         let done = sqlx::query("UPDATE customers SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
             .bind(&target_id)
@@ -342,6 +343,7 @@ async fn share(
     if target == visible.owner_id {
         return Err(invalid());
     }
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     let added = sqlx::query(
         "INSERT INTO customer_shares (customer_id, user_id, shared_by, shared_at) VALUES ($1, $2, $3, $4) \
@@ -375,6 +377,7 @@ async fn unshare(
     if !crate::access::may_change(&viewer, &visible.owner_id) {
         return Err(AppError::Forbidden);
     }
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     let target: Option<String> = sqlx::query("SELECT id FROM users WHERE username = $1")
         .bind(&username)

@@ -102,7 +102,9 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.config.request_timeout_secs),
         ))
-        .layer(CompressionLayer::new())
+        // Static files are precompressed at build time; what is compressed here is dynamic (pages,
+        // JSON), where brotli's default level costs more server time than it saves on the wire.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

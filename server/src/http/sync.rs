@@ -35,8 +35,8 @@ use std::collections::{BTreeSet, HashMap};
 
 /// Largest push body accepted.
 pub const PUSH_LIMIT_BYTES: usize = 1024 * 1024;
-/// Records per pull page.
-const PAGE: i64 = 1000;
+/// Customers (with their deals) per snapshot page, and changes per incremental page.
+const PAGE: i64 = 2000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -82,6 +82,7 @@ async fn push(
     // One transaction for the batch. It starts by writing this device's row in `sync_clients`,
     // which serialises pushes from the same device (a retry racing its original waits, then
     // finds the results) on both databases; only then are earlier results looked up.
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO sync_clients (user_id, client_id, last_push_at) VALUES ($1, $2, $3) \
@@ -608,11 +609,13 @@ async fn customers_in_scope(state: &AppState, viewer: &Viewer, scope: &CustomerS
     Ok(out)
 }
 
+/// The deals of these customers (the caller has checked they are visible), in no particular
+/// order: the replica keeps its own.
 async fn opportunities_of(state: &AppState, customer_ids: &[String]) -> Result<Vec<OpportunityView>, AppError> {
     let mut out = Vec::new();
-    for chunk in customer_ids.chunks(200) {
+    for chunk in customer_ids.chunks(500) {
         let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.customer_id IN ({}) ORDER BY o.id", list.join(", "));
+        let sql = format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.customer_id IN ({})", list.join(", "));
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(id.as_str());

@@ -238,21 +238,39 @@ async fn push(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
     }
 }
 
+/// Fetches a pull page in the background: the next page downloads while this one is applied
+/// and stored.
+fn fetch_page(cursor: String) -> tokio::sync::oneshot::Receiver<Result<PullPage, ApiError>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    leptos::task::spawn_local(async move {
+        let url = if cursor.is_empty() { "/api/sync/pull".to_string() } else { format!("/api/sync/pull?cursor={cursor}") };
+        let _ = tx.send(api::get::<PullPage>(&url).await);
+    });
+    rx
+}
+
 async fn pull(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
     let mut pages = 0usize;
-    let mut writing: Option<idb::Transaction> = None;
+    let mut writing: Option<idb::TransactionFuture> = None;
     state.received.set(0);
+    let mut next = fetch_page(engine.cursor.borrow().clone());
+    // Pages of a first sync (from a reset on) are stored as chunks.
+    let mut snapshot = false;
     loop {
-        let cursor = engine.cursor.borrow().clone();
-        let url = if cursor.is_empty() { "/api/sync/pull".to_string() } else { format!("/api/sync/pull?cursor={cursor}") };
-        let page: PullPage = api::get(&url).await?;
+        let page = next.await.map_err(|_| ApiError::Network)??;
+        if page.more {
+            next = fetch_page(page.cursor.clone());
+        } else {
+            next = tokio::sync::oneshot::channel().1;
+        }
         // The previous page's writes have had the fetch's time to land.
         if let Some(tx) = writing.take() {
-            if let Err(e) = tx.await {
-                state.storage_error.set(Some(e.to_string()));
+            if let Err(e) = store::finished(tx.await) {
+                state.storage_error.set(Some(e.0));
             }
         }
         pages += 1;
+        snapshot |= page.reset;
         let mut touched = Default::default();
         let apply = |r: &mut Option<Replica>| {
             if let Some(r) = r {
@@ -267,7 +285,7 @@ async fn pull(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
         }
         state.received.update(|n| *n += page.customers.len());
         if let Some(store) = engine.store() {
-            let staged = state.replica.with_untracked(|r| r.as_ref().map(|r| store.write_page(&touched, r, &page.cursor)));
+            let staged = state.replica.with_untracked(|r| r.as_ref().map(|r| store.write_page(&touched, r, &page.cursor, snapshot.then_some(pages))));
             match staged {
                 Some(Ok(tx)) => writing = Some(tx),
                 Some(Err(e)) => state.storage_error.set(Some(e.0)),
@@ -280,8 +298,8 @@ async fn pull(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
         }
     }
     if let Some(tx) = writing {
-        if let Err(e) = tx.await {
-            state.storage_error.set(Some(e.to_string()));
+        if let Err(e) = store::finished(tx.await) {
+            state.storage_error.set(Some(e.0));
         }
     }
     Ok(())

@@ -315,3 +315,33 @@ test('the app is installable, and a new build is offered as an update instead of
     await server.kill();
   }
 });
+
+test('(f) a session that ends while changes wait keeps them: after signing in again they sync', async ({ page, baseURL }, info) => {
+  test.skip(info.project.name !== 'tablet-wide', 'one run is enough');
+  test.setTimeout(60_000);
+  const rep12 = await apiAs(baseURL!, 'rep12');
+  const me = await (await rep12.get('/api/me')).json();
+  const target = (await pullAll(rep12)).customers.find((c) => c.owner_id === me.user_id);
+  await signInWithForm(page, 'rep12');
+  await toCustomers(page);
+  await synced(page);
+  await openCustomer(page, target.name);
+  await page.context().setOffline(true);
+  await page.getByTestId('edit-customer').click();
+  await page.getByTestId('edit-form').locator('input[name="city"]').fill('珠海');
+  await page.getByTestId('edit-form').getByTestId('save-customer').click();
+  await expect(chip(page)).toHaveAttribute('data-pending', '1');
+
+  // Meanwhile the admin signs rep12 out on every device.
+  const admin = await apiAs(baseURL!, 'admin');
+  expect((await admin.delete('/api/admin/users/rep12/sessions')).status()).toBe(200);
+  await page.context().setOffline(false);
+  await expect(chip(page)).toHaveAttribute('data-state', 'signed-out');
+  await expect(chip(page)).toHaveAttribute('data-pending', '1');
+
+  await signInWithForm(page, 'rep12');
+  await toCustomers(page);
+  await synced(page);
+  const director = await apiAs(baseURL!, 'director');
+  expect((await (await director.get(`/api/customers/${target.id}`)).json()).customer.city).toBe('珠海');
+});

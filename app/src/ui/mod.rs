@@ -21,6 +21,31 @@ use leptos_router::{
     path, Lazy,
 };
 
+/// Declares a screen loaded on demand: its code becomes a separate wasm chunk (built with
+/// `--split`), fetched when the route first opens and precached by the service worker, so it
+/// opens offline too. The first download then holds only the shell and the sync engine.
+macro_rules! lazy_screen {
+    ($route:ident, $component:path) => {
+        #[derive(Clone, Copy)]
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $component().into_any()
+            }
+        }
+    };
+}
+
+lazy_screen!(SignInRoute, signin::SignIn);
+lazy_screen!(CustomersRoute, customers::Customers);
+lazy_screen!(SettingsRoute, pages::Settings);
+
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -62,15 +87,15 @@ pub fn App() -> impl IntoView {
             <AppTitle />
             <Router>
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/signin") view=signin::SignIn />
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} />
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=pages::Workbench />
-                        <Route path=path!("customers") view=customers::Customers />
+                        <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
                         <Route path=path!("funnel") view=pages::Funnel />
                         <Route path=path!("segments") view=pages::Segments />
                         <Route path=path!("promotions") view=pages::Promotions />
-                        <Route path=path!("settings") view=pages::Settings />
-                        <Route path=path!("sync") view=sync::screens::SyncScreen />
+                        <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
+                        <Route path=path!("sync") view={Lazy::<sync::screens::SyncRoute>::new()} />
                         <Route path=path!("admin") view={Lazy::<admin::AdminRoute>::new()} />
                     </ParentRoute>
                 </Routes>

@@ -16,7 +16,10 @@ async fn signing_in_sets_an_http_only_session_cookie_and_stores_only_its_hash() 
     let cookie = res.header("set-cookie").expect("a session cookie");
     assert!(cookie.starts_with("kedao_session="));
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert_eq!(res.json(), json!({"username": "rep9", "display_name": "王小明", "role": "rep", "must_change_password": true}));
+    let mut body = res.json();
+    let user_id = body.as_object_mut().unwrap().remove("user_id").expect("the user's id (names the device's replica)");
+    assert_eq!(user_id.as_str().map(str::len), Some(36));
+    assert_eq!(body, json!({"username": "rep9", "display_name": "王小明", "role": "rep", "must_change_password": true}));
     assert_eq!(app.count("sessions").await, 1);
     let token = cookie.trim_start_matches("kedao_session=").split(';').next().unwrap().to_string();
     let stored = app.count(&format!("sessions WHERE token_hash = '{}'", kedao::auth::token_hash(&token))).await;

@@ -96,6 +96,23 @@ fn time_text(i18n: I18n, at_ms: i64) -> String {
     format!("{} {:02}:{:02}", format_date(i18n.get_locale(), t.date()), t.hour(), t.minute())
 }
 
+/// The sync screen is loaded on demand (its own wasm chunk): most visits never open it, and the
+/// first download must stay small. Precached by the service worker like every chunk, so it opens
+/// offline too.
+#[derive(Clone, Copy)]
+pub struct SyncRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for SyncRoute {
+    fn data() -> Self {
+        SyncRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SyncScreen /> }.into_any()
+    }
+}
+
 /// `/sync`: the state of this device's data.
 #[component]
 pub fn SyncScreen() -> impl IntoView {

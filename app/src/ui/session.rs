@@ -11,8 +11,10 @@ use leptos::prelude::*;
 pub struct CurrentUser(pub RwSignal<Option<Me>>);
 
 impl CurrentUser {
+    /// `None` also when the signal is gone: a server render whose client disconnected keeps
+    /// polling for a moment after its owner was disposed, and must not panic.
     pub fn get(&self) -> Option<Me> {
-        self.0.get()
+        self.0.try_get().flatten()
     }
 }
 

@@ -1,17 +1,9 @@
-import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
+import { apiAs, PASSWORD, signInWithForm } from './support';
 
 // Who sees what, in a real browser against the real server: a rep on a phone, a manager on a
 // tablet, and the admin's screens. What the rep's browser receives is checked on the network,
 // not only on the page.
-
-const PASSWORD = 'kedao-demo';
-
-async function apiAs(baseURL: string, username: string, password = PASSWORD): Promise<APIRequestContext> {
-  const ctx = await playwrightRequest.newContext({ baseURL });
-  const res = await ctx.post('/api/auth/login', { data: { username, password } });
-  expect(res.status(), `${username} signs in`).toBe(200);
-  return ctx;
-}
 
 async function allCustomers(api: APIRequestContext): Promise<any[]> {
   const out: any[] = [];
@@ -20,15 +12,6 @@ async function allCustomers(api: APIRequestContext): Promise<any[]> {
     out.push(...page.customers);
     if (page.customers.length === 0 || out.length >= page.total) return out;
   }
-}
-
-async function signInWithForm(page: Page, username: string, password = PASSWORD) {
-  await page.goto('/signin');
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page).toHaveURL('/');
 }
 
 const masked = (s: string | null | undefined) => !s || s.includes('*');

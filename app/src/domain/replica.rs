@@ -11,6 +11,7 @@
 use super::customer::CustomerView;
 use super::sync::{CustomerField, Mutation, Op, OpportunityView, PullPage};
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
 /// A customer with its opportunities: the unit stored in IndexedDB (one record per customer, so
@@ -171,11 +172,18 @@ impl Replica {
         for c in &page.customers {
             touched.removed.remove(&c.id);
             touched.upserted.insert(c.id.clone());
-            let record = self.customers.entry(c.id.clone()).or_insert_with(|| CustomerRecord { customer: c.clone(), opportunities: Vec::new() });
-            record.customer = c.clone();
-            // A customer in a page comes with all its deals: those not listed are gone.
-            for o in record.opportunities.drain(..) {
-                self.home.remove(&o.id);
+            match self.customers.entry(c.id.clone()) {
+                Entry::Occupied(mut known) => {
+                    let record = known.get_mut();
+                    record.customer = c.clone();
+                    // A customer in a page comes with all its deals: those not listed are gone.
+                    for o in record.opportunities.drain(..) {
+                        self.home.remove(&o.id);
+                    }
+                }
+                Entry::Vacant(new) => {
+                    new.insert(CustomerRecord { customer: c.clone(), opportunities: Vec::new() });
+                }
             }
         }
         for o in &page.opportunities {

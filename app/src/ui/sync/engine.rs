@@ -169,16 +169,21 @@ async fn run(engine: Rc<Engine>, state: SyncState) {
     }
 }
 
+/// Changes the replica in memory (once it is loaded), redrawing what reads it.
+fn edit(state: SyncState, f: impl FnOnce(&mut Replica)) {
+    state.replica.update(|r| {
+        if let Some(r) = r {
+            f(r)
+        }
+    });
+}
+
 async fn round(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
     push(engine, state).await?;
     pull(engine, state).await?;
     let acked = std::mem::take(&mut *engine.acked.borrow_mut());
     if !acked.is_empty() {
-        state.replica.update(|r| {
-            if let Some(r) = r {
-                r.drop_pending(&acked)
-            }
-        });
+        edit(state, |r| r.drop_pending(&acked));
     }
     let conflicts = api::get::<Vec<Conflict>>("/api/sync/conflicts").await?;
     if state.conflicts.get_untracked() != conflicts {
@@ -228,11 +233,7 @@ async fn push(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
         }
         if !refused.is_empty() {
             let seqs: BTreeSet<u64> = refused.iter().map(|r| r.mutation.seq).collect();
-            state.replica.update(|r| {
-                if let Some(r) = r {
-                    r.drop_pending(&seqs)
-                }
-            });
+            edit(state, |r| r.drop_pending(&seqs));
             state.rejected.update(|list| list.extend(refused));
         }
     }
@@ -310,11 +311,7 @@ pub fn enqueue(state: SyncState, op: Op) {
     let seq = engine.next_seq.get();
     engine.next_seq.set(seq + 1);
     let m = Mutation { seq, at_ms: js_sys::Date::now() as i64, op };
-    state.replica.update(|r| {
-        if let Some(r) = r {
-            r.push_pending(m.clone())
-        }
-    });
+    edit(state, |r| r.push_pending(m.clone()));
     leptos::task::spawn_local(async move {
         if let Some(store) = engine.store() {
             if let Err(e) = store.enqueue(&m).await {

@@ -46,6 +46,21 @@ coded_enum!(
 );
 
 coded_enum!(
+    /// Where a customer or a deal came from 来源.
+    Source { Referral = "referral", Exhibition = "exhibition", Website = "website", ColdCall = "cold_call", Partner = "partner", ExistingCustomer = "existing_customer", Advertising = "advertising", Other = "other" }
+);
+
+coded_enum!(
+    /// Customer satisfaction 满意度.
+    Satisfaction { High = "high", Medium = "medium", Low = "low" }
+);
+
+coded_enum!(
+    /// A contact's role in the buying decision 决策角色.
+    ContactRole { DecisionMaker = "decision_maker", Influencer = "influencer", User = "user", Gatekeeper = "gatekeeper" }
+);
+
+coded_enum!(
     /// Customer grade 客户分级: A 优质, B 潜力, C 维护, D 淘汰.
     Grade { A = "A", B = "B", C = "C", D = "D" }
 );
@@ -96,6 +111,9 @@ mod tests {
         check(CompanySize::ALL, CompanySize::code, CompanySize::from_code);
         check(BusinessType::ALL, BusinessType::code, BusinessType::from_code);
         check(Grade::ALL, Grade::code, Grade::from_code);
+        check(Source::ALL, Source::code, Source::from_code);
+        check(Satisfaction::ALL, Satisfaction::code, Satisfaction::from_code);
+        check(ContactRole::ALL, ContactRole::code, ContactRole::from_code);
         check(Stage::ALL, Stage::code, Stage::from_code);
     }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One customer as a viewer may see it: sensitive fields already masked by the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerView {
     pub id: String,
     pub name: String,
@@ -24,17 +24,57 @@ pub struct CustomerView {
     /// Bank account for invoicing and payments (companies), masked like the phone.
     pub bank_account: Option<String>,
     pub version: i64,
+    // Added with the full customer file (issue 5); a replica stored before that reads them empty.
+    /// 简称, what colleagues call it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
+    /// A [`Source`](super::catalog::Source) code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// 合作开始日期, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooperation_since: Option<String>,
+    /// 信用额度 in fen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_limit_fen: Option<i64>,
+    /// A [`Satisfaction`](super::catalog::Satisfaction) code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<String>,
+    /// 统一社会信用代码, canonical (see [`super::credit_code`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    /// Why the owner marked it hot 热点客户; `None`: not hot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_reason: Option<String>,
 }
 
-/// A contact person of a customer, masked like its customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A contact person of a customer; the phone masked like its customer's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactView {
     pub id: String,
+    pub customer_id: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// A [`ContactRole`](super::catalog::ContactRole) code: their part in the buying decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    pub is_decision_maker: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub version: i64,
 }
 
 /// `GET /api/customers/{id}`: the customer and its contacts.

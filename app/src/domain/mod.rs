@@ -2,11 +2,14 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod credit_code;
 pub mod customer;
+pub mod dedupe;
 pub mod money;
 pub mod org;
 pub mod privacy;
 pub mod replica;
+pub mod search;
 pub mod sync;
 
 pub use money::{Money, MoneyError};

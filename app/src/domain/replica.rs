@@ -7,19 +7,29 @@
 //! Rebasing: the view of a record is its base state with every pending mutation that targets it
 //! applied in sequence order. A pull replaces base records; the overlay is then recomputed from
 //! the pending queue, so a user's unsynced edits always sit on top of the newest server state.
+//!
+//! Searching ([`Replica::search`]) runs over a [`SearchKey`] per customer, built the first time
+//! someone searches and then kept up to date for exactly the customers a pull or a mutation
+//! touched.
 
-use super::customer::CustomerView;
-use super::sync::{CustomerField, Mutation, Op, OpportunityView, PullPage};
+use super::catalog::Grade;
+use super::customer::{ContactView, CustomerView};
+use super::dedupe::{DuplicateReason, Probe};
+use super::search::{pinyin_sort_key, Query, SearchKey};
+use super::sync::{ContactField, CustomerField, Field, FieldEdit, Mutation, Op, OpportunityView, PullPage};
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Mutex;
 
-/// A customer with its opportunities: the unit stored in IndexedDB (one record per customer, so
-/// a snapshot of 50,000 customers and 200,000 deals is 50,000 writes, not 250,000).
+/// A customer with its opportunities and contacts: the unit stored in IndexedDB (one record per
+/// customer, so a snapshot of 50,000 customers and 200,000 deals is 50,000 writes, not 250,000).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     pub customer: CustomerView,
     pub opportunities: Vec<OpportunityView>,
+    #[serde(default)]
+    pub contacts: Vec<ContactView>,
 }
 
 /// Who is using the replica: what they create is theirs.
@@ -32,12 +42,148 @@ pub struct Owner {
 /// What a pull changed in the base, so the caller writes exactly those records to storage.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Touched {
-    /// Customer records to write (new or changed, or one of their deals changed).
+    /// Customer records to write (new or changed, or one of their deals or contacts changed).
     pub upserted: BTreeSet<String>,
     /// Customer records to delete.
     pub removed: BTreeSet<String>,
     /// The page asked for an empty replica first.
     pub reset: bool,
+}
+
+/// What the customer list shows: a search and filters (`None`: any), and an order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerFilter {
+    pub query: String,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub business_type: Option<String>,
+    pub source: Option<String>,
+    pub grade: Option<String>,
+    pub owner_id: Option<String>,
+    pub tag: Option<String>,
+    pub hot_only: bool,
+    pub sort: SortBy,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortBy {
+    /// By the name's pinyin, as Chinese users expect.
+    #[default]
+    Name,
+    /// A first, then by name.
+    Grade,
+    /// Highest credit limit first.
+    CreditLimit,
+}
+
+impl CustomerFilter {
+    /// Whether the filter narrows anything beyond the query.
+    fn filters(&self) -> bool {
+        self.region.is_some()
+            || self.industry.is_some()
+            || self.size.is_some()
+            || self.business_type.is_some()
+            || self.source.is_some()
+            || self.grade.is_some()
+            || self.owner_id.is_some()
+            || self.tag.is_some()
+            || self.hot_only
+    }
+
+    fn admits(&self, c: &Facets) -> bool {
+        let is = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        is(&self.region, &c.region)
+            && is(&self.industry, &c.industry)
+            && is(&self.size, &c.size)
+            && is(&self.business_type, &c.business_type)
+            && is(&self.source, &c.source)
+            && is(&self.grade, &c.grade)
+            && is(&self.owner_id, &c.owner_id)
+            && self.tag.as_ref().is_none_or(|t| c.tags.iter().any(|x| **x == **t))
+            && (!self.hot_only || c.hot)
+    }
+}
+
+/// What the list filters and sorts by, copied into the index so a search never looks a
+/// customer up by id (100,000 hash lookups cost more than the search itself). Codes are short
+/// strings; an absent source is "".
+#[derive(Debug)]
+struct Facets {
+    region: Box<str>,
+    industry: Box<str>,
+    size: Box<str>,
+    business_type: Box<str>,
+    source: Box<str>,
+    grade: Box<str>,
+    owner_id: Box<str>,
+    tags: Box<[Box<str>]>,
+    hot: bool,
+    credit_limit_fen: Option<i64>,
+}
+
+impl Facets {
+    fn of(c: &CustomerView) -> Facets {
+        Facets {
+            region: c.region.as_str().into(),
+            industry: c.industry.as_str().into(),
+            size: c.size.as_str().into(),
+            business_type: c.business_type.as_str().into(),
+            source: c.source.as_deref().unwrap_or("").into(),
+            grade: c.grade.as_str().into(),
+            owner_id: c.owner_id.as_str().into(),
+            tags: c.tags.iter().map(|t| t.as_str().into()).collect(),
+            hot: c.hot_reason.is_some(),
+            credit_limit_fen: c.credit_limit_fen,
+        }
+    }
+}
+
+/// A search's answer: how many customers match, and the ids of the first `limit` in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    pub total: usize,
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug)]
+struct IndexEntry {
+    id: String,
+    key: SearchKey,
+    facets: Facets,
+    /// The name's pinyin: entries are kept in this order, so the default list needs no sort.
+    sort: String,
+}
+
+#[derive(Debug, Default)]
+struct SearchIndex {
+    built: bool,
+    /// One entry per customer in view, ordered by (`sort`, `id`).
+    entries: Vec<IndexEntry>,
+    /// Customers whose key must be rebuilt before the next search.
+    dirty: HashSet<String>,
+    /// The last query and the entries it matched: a query that narrows it (one more letter
+    /// typed) only looks at those. Cleared whenever an entry changes.
+    last: Option<(Query, Vec<u32>)>,
+}
+
+/// The index behind a lock so that searching (a read of the replica) can refresh it.
+#[derive(Debug, Default)]
+struct IndexCell(Mutex<SearchIndex>);
+
+impl Clone for IndexCell {
+    fn clone(&self) -> Self {
+        IndexCell::default()
+    }
+}
+
+impl IndexCell {
+    fn touch<'a>(&self, ids: impl IntoIterator<Item = &'a String>) {
+        let mut index = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if index.built {
+            index.dirty.extend(ids.into_iter().cloned());
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -46,10 +192,15 @@ pub struct Replica {
     customers: HashMap<String, CustomerRecord>,
     /// Deal id → its customer's id.
     home: HashMap<String, String>,
+    /// Contact id → its customer's id.
+    contact_home: HashMap<String, String>,
     pending: Vec<Mutation>,
-    /// Records as the pending mutations leave them (`None`: not visible, e.g. its base left).
+    /// Records as the pending mutations leave them.
     over_customers: HashMap<String, CustomerView>,
     over_deals: HashMap<String, OpportunityView>,
+    /// `None`: deleted by a pending mutation.
+    over_contacts: HashMap<String, Option<ContactView>>,
+    index: IndexCell,
 }
 
 impl Replica {
@@ -63,6 +214,9 @@ impl Replica {
         for record in records {
             for o in &record.opportunities {
                 r.home.insert(o.id.clone(), record.customer.id.clone());
+            }
+            for c in &record.contacts {
+                r.contact_home.insert(c.id.clone(), record.customer.id.clone());
             }
             r.customers.insert(record.customer.id.clone(), record);
         }
@@ -110,9 +264,131 @@ impl Replica {
         self.customers.get(customer_id).map(|r| r.opportunities.iter().map(|o| over.get(&o.id).unwrap_or(o)).collect()).unwrap_or_default()
     }
 
+    pub fn contact(&self, id: &str) -> Option<&ContactView> {
+        match self.over_contacts.get(id) {
+            Some(over) => over.as_ref(),
+            None => self.contact_home.get(id).and_then(|c| self.customers.get(c)).and_then(|r| r.contacts.iter().find(|x| x.id == id)),
+        }
+    }
+
+    /// The contacts of one customer as the view shows them, by name.
+    pub fn contacts_of(&self, customer_id: &str) -> Vec<&ContactView> {
+        let base = self.customers.get(customer_id).map(|r| r.contacts.as_slice()).unwrap_or_default();
+        let mut out: Vec<&ContactView> = base
+            .iter()
+            .filter_map(|c| match self.over_contacts.get(&c.id) {
+                Some(over) => over.as_ref(),
+                None => Some(c),
+            })
+            .collect();
+        // Created on this device and not pulled yet.
+        out.extend(self.over_contacts.values().flatten().filter(|c| c.customer_id == customer_id && !self.contact_home.contains_key(&c.id)));
+        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+
     /// The base record of a customer (for storage).
     pub fn record(&self, id: &str) -> Option<&CustomerRecord> {
         self.customers.get(id)
+    }
+
+    // -- searching -------------------------------------------------------------------------------
+
+    /// The customers the filter admits, in its order; the ids of the first `limit`.
+    pub fn search(&self, filter: &CustomerFilter, limit: usize) -> Found {
+        let mut guard = self.index.0.lock().unwrap_or_else(|e| e.into_inner());
+        let index = &mut *guard;
+        self.refresh(index);
+        let query = Query::parse(&filter.query);
+        // The entries matching the query (in name order), narrowing the last search if possible.
+        let matching: Vec<u32> = match &query {
+            None => (0..index.entries.len() as u32).collect(),
+            Some(q) => {
+                let mut memo = Vec::new();
+                let entries = &index.entries;
+                let test = |i: &u32| q.matches(&entries[*i as usize].key, &mut memo);
+                let hits: Vec<u32> = match &index.last {
+                    Some((last, hits)) if q.narrows(last) => hits.iter().copied().filter(test).collect(),
+                    _ => (0..entries.len() as u32).filter(test).collect(),
+                };
+                index.last = Some((q.clone(), hits.clone()));
+                hits
+            }
+        };
+        if !filter.filters() && filter.sort == SortBy::Name {
+            let ids = matching.iter().take(limit).map(|&i| index.entries[i as usize].id.clone()).collect();
+            return Found { total: matching.len(), ids };
+        }
+        let mut hits: Vec<&IndexEntry> = matching.iter().map(|&i| &index.entries[i as usize]).filter(|e| filter.admits(&e.facets)).collect();
+        let total = hits.len();
+        let by_name = |a: &&IndexEntry, b: &&IndexEntry| a.sort.cmp(&b.sort).then_with(|| a.id.cmp(&b.id));
+        let order = |a: &&IndexEntry, b: &&IndexEntry| match filter.sort {
+            SortBy::Name => by_name(a, b),
+            SortBy::Grade => Grade::from_code(&a.facets.grade).cmp(&Grade::from_code(&b.facets.grade)).then_with(|| by_name(a, b)),
+            SortBy::CreditLimit => b.facets.credit_limit_fen.cmp(&a.facets.credit_limit_fen).then_with(|| by_name(a, b)),
+        };
+        if filter.sort != SortBy::Name {
+            if hits.len() > limit && limit > 0 {
+                hits.select_nth_unstable_by(limit - 1, order);
+            }
+            hits.truncate(limit);
+            hits.sort_unstable_by(order);
+        }
+        let ids = hits.into_iter().take(limit).map(|e| e.id.clone()).collect();
+        Found { total, ids }
+    }
+
+    /// Builds the index on first use, then rebuilds the keys of touched customers.
+    fn refresh(&self, index: &mut SearchIndex) {
+        if index.built && index.dirty.is_empty() {
+            return;
+        }
+        if !index.built {
+            index.entries = self.customers().map(|c| self.index_entry(c)).collect();
+            index.built = true;
+        } else {
+            let dirty = std::mem::take(&mut index.dirty);
+            index.entries.retain(|e| !dirty.contains(&e.id));
+            index.entries.extend(dirty.iter().filter_map(|id| self.customer(id)).map(|c| self.index_entry(c)));
+        }
+        index.dirty.clear();
+        index.last = None;
+        // A stable sort: linear on the already ordered runs an update leaves.
+        index.entries.sort_by(|a, b| a.sort.cmp(&b.sort).then_with(|| a.id.cmp(&b.id)));
+    }
+
+    fn index_entry(&self, c: &CustomerView) -> IndexEntry {
+        let (key, sort) = self.search_key(c);
+        IndexEntry { id: c.id.clone(), key, sort, facets: Facets::of(c) }
+    }
+
+    fn search_key(&self, c: &CustomerView) -> (SearchKey, String) {
+        let contacts = self.contacts_of(&c.id);
+        let names = [c.name.as_str(), c.short_name.as_deref().unwrap_or(""), c.name_en.as_deref().unwrap_or("")]
+            .into_iter()
+            .chain(contacts.iter().map(|x| x.name.as_str()))
+            .chain(c.tags.iter().map(String::as_str));
+        let phones = c.phone.iter().chain(contacts.iter().filter_map(|x| x.phone.as_ref())).map(String::as_str);
+        (SearchKey::new(names, phones), pinyin_sort_key(&c.name))
+    }
+
+    /// Customers in view that look like `probe`, those with the most reasons first (at most
+    /// `limit`); `except` is the customer being edited.
+    pub fn likely_duplicates(&self, probe: &Probe, except: Option<&str>, limit: usize) -> Vec<(String, Vec<DuplicateReason>)> {
+        let mut found: Vec<(String, Vec<DuplicateReason>)> = self
+            .customers()
+            .filter(|c| Some(c.id.as_str()) != except)
+            .filter_map(|c| {
+                let contacts = self.contacts_of(&c.id);
+                let phones = c.phone.iter().chain(contacts.iter().filter_map(|x| x.phone.as_ref())).map(String::as_str);
+                let emails = contacts.iter().filter_map(|x| x.email.as_deref());
+                let reasons = probe.reasons(&Probe::new(&c.name, phones, emails, c.credit_code.as_deref()));
+                (!reasons.is_empty()).then(|| (c.id.clone(), reasons))
+            })
+            .collect();
+        found.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.1.cmp(&b.1)).then_with(|| a.0.cmp(&b.0)));
+        found.truncate(limit);
+        found
     }
 
     // -- pending mutations ---------------------------------------------------------------------
@@ -146,17 +422,17 @@ impl Replica {
 
     /// The update a form's changes amount to, each field with the value the user saw as its
     /// original; `None` when nothing changed or the customer is not in view.
-    pub fn customer_edit(&self, id: &str, changes: &[(CustomerField, Option<String>)]) -> Option<Op> {
+    pub fn customer_edit(&self, id: &str, changes: &[(CustomerField, String)]) -> Option<Op> {
         let current = self.customer(id)?;
-        let edits: Vec<_> = changes
-            .iter()
-            .filter_map(|(field, value)| {
-                let original = field_value(current, *field);
-                let value = value.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-                (original != value).then(|| super::sync::FieldEdit { field: *field, original, value })
-            })
-            .collect();
+        let edits = edits(changes, |f| field_value(current, f));
         (!edits.is_empty()).then(|| Op::UpdateCustomer { id: id.to_string(), edits })
+    }
+
+    /// Like [`Replica::customer_edit`], for a contact.
+    pub fn contact_edit(&self, id: &str, changes: &[(ContactField, String)]) -> Option<Op> {
+        let current = self.contact(id)?;
+        let edits = edits(changes, |f| contact_value(current, f));
+        (!edits.is_empty()).then(|| Op::UpdateContact { id: id.to_string(), edits })
     }
 
     // -- applying a pull -------------------------------------------------------------------------
@@ -168,6 +444,7 @@ impl Replica {
             touched.removed.extend(self.customers.keys().cloned());
             self.customers.clear();
             self.home.clear();
+            self.contact_home.clear();
         }
         for c in &page.customers {
             touched.removed.remove(&c.id);
@@ -176,13 +453,17 @@ impl Replica {
                 Entry::Occupied(mut known) => {
                     let record = known.get_mut();
                     record.customer = c.clone();
-                    // A customer in a page comes with all its deals: those not listed are gone.
+                    // A customer in a page comes with all its deals and contacts: those not
+                    // listed are gone.
                     for o in record.opportunities.drain(..) {
                         self.home.remove(&o.id);
                     }
+                    for x in record.contacts.drain(..) {
+                        self.contact_home.remove(&x.id);
+                    }
                 }
                 Entry::Vacant(new) => {
-                    new.insert(CustomerRecord { customer: c.clone(), opportunities: Vec::new() });
+                    new.insert(CustomerRecord { customer: c.clone(), opportunities: Vec::new(), contacts: Vec::new() });
                 }
             }
         }
@@ -199,6 +480,19 @@ impl Replica {
                 touched.upserted.insert(o.customer_id.clone());
             }
         }
+        for x in &page.contacts {
+            if let Some(old_home) = self.contact_home.get(&x.id).cloned() {
+                if let Some(r) = self.customers.get_mut(&old_home) {
+                    r.contacts.retain(|y| y.id != x.id);
+                }
+                touched.upserted.insert(old_home);
+            }
+            if let Some(r) = self.customers.get_mut(&x.customer_id) {
+                r.contacts.push(x.clone());
+                self.contact_home.insert(x.id.clone(), x.customer_id.clone());
+                touched.upserted.insert(x.customer_id.clone());
+            }
+        }
         for gone in &page.removed {
             match gone.entity.as_str() {
                 "customer" => {
@@ -206,8 +500,19 @@ impl Replica {
                         for o in r.opportunities {
                             self.home.remove(&o.id);
                         }
+                        for x in r.contacts {
+                            self.contact_home.remove(&x.id);
+                        }
                         touched.upserted.remove(&gone.id);
                         touched.removed.insert(gone.id.clone());
+                    }
+                }
+                "contact" => {
+                    if let Some(home) = self.contact_home.remove(&gone.id) {
+                        if let Some(r) = self.customers.get_mut(&home) {
+                            r.contacts.retain(|x| x.id != gone.id);
+                            touched.upserted.insert(home);
+                        }
                     }
                 }
                 _ => {
@@ -223,16 +528,28 @@ impl Replica {
         for id in &touched.upserted {
             if let Some(r) = self.customers.get_mut(id) {
                 r.opportunities.sort_by(|a, b| a.id.cmp(&b.id));
+                r.contacts.sort_by(|a, b| a.id.cmp(&b.id));
             }
         }
+        self.index.touch(touched.upserted.iter().chain(&touched.removed));
         self.recompute();
         touched
     }
 
+    /// The customers whose view the overlay changes (their own fields or their contacts).
+    fn overlaid(&self) -> Vec<String> {
+        let contacts = self.over_contacts.iter().filter_map(|(id, over)| {
+            self.contact_home.get(id).cloned().or_else(|| over.as_ref().map(|c| c.customer_id.clone()))
+        });
+        self.over_customers.keys().cloned().chain(contacts).collect()
+    }
+
     /// Recomputes the overlay: base records with every pending mutation applied in order.
     fn recompute(&mut self) {
+        let before = self.overlaid();
         self.over_customers.clear();
         self.over_deals.clear();
+        self.over_contacts.clear();
         for i in 0..self.pending.len() {
             match &self.pending[i].op {
                 Op::CreateCustomer(c) => {
@@ -241,7 +558,7 @@ impl Replica {
                     if self.customers.contains_key(&c.id) {
                         continue;
                     }
-                    let view = CustomerView {
+                    let mut view = CustomerView {
                         id: c.id.clone(),
                         name: c.name.trim().to_string(),
                         name_en: None,
@@ -258,7 +575,11 @@ impl Replica {
                         id_number: None,
                         bank_account: None,
                         version: 0,
+                        ..Default::default()
                     };
+                    for (field, value) in &c.details {
+                        set_field(&mut view, *field, Some(value.clone()));
+                    }
                     self.over_customers.insert(c.id.clone(), view);
                 }
                 Op::UpdateCustomer { id, edits } => {
@@ -273,32 +594,122 @@ impl Replica {
                     deal.stage = *to;
                     self.over_deals.insert(id.clone(), deal);
                 }
+                Op::CreateContact(c) => {
+                    if self.contact_home.contains_key(&c.id) || self.customer(&c.customer_id).is_none() {
+                        continue;
+                    }
+                    let mut view = ContactView {
+                        id: c.id.clone(),
+                        customer_id: c.customer_id.clone(),
+                        name: c.name.trim().to_string(),
+                        version: 0,
+                        ..Default::default()
+                    };
+                    for (field, value) in &c.details {
+                        set_contact_field(&mut view, *field, Some(value.clone()));
+                    }
+                    self.over_contacts.insert(c.id.clone(), Some(view));
+                }
+                Op::UpdateContact { id, edits } => {
+                    let Some(mut view) = self.contact(id).cloned() else { continue };
+                    for e in edits {
+                        set_contact_field(&mut view, e.field, e.value.clone());
+                    }
+                    self.over_contacts.insert(id.clone(), Some(view));
+                }
+                Op::DeleteContact { id } => {
+                    if self.contact(id).is_some() {
+                        self.over_contacts.insert(id.clone(), None);
+                    }
+                }
             }
         }
+        let after = self.overlaid();
+        self.index.touch(before.iter().chain(&after));
     }
+}
+
+/// The edits a form's typed values amount to against the current values.
+fn edits<F: Field>(changes: &[(F, String)], current: impl Fn(F) -> Option<String>) -> Vec<FieldEdit<F>> {
+    changes
+        .iter()
+        .filter_map(|(field, typed)| {
+            let original = current(*field);
+            let value = field.canonical(typed);
+            (original != value).then(|| FieldEdit { field: *field, original, value })
+        })
+        .collect()
 }
 
 /// A customer's value for an editable field, as the sync protocol carries it.
 pub fn field_value(c: &CustomerView, field: CustomerField) -> Option<String> {
+    use CustomerField as F;
     match field {
-        CustomerField::Name => Some(c.name.clone()),
-        CustomerField::City => Some(c.city.clone()),
-        CustomerField::Industry => Some(c.industry.clone()),
-        CustomerField::Size => Some(c.size.clone()),
-        CustomerField::BusinessType => Some(c.business_type.clone()),
-        CustomerField::Phone => c.phone.clone(),
+        F::Name => Some(c.name.clone()),
+        F::City => Some(c.city.clone()),
+        F::Industry => Some(c.industry.clone()),
+        F::Size => Some(c.size.clone()),
+        F::BusinessType => Some(c.business_type.clone()),
+        F::Phone => c.phone.clone(),
+        F::ShortName => c.short_name.clone(),
+        F::Address => c.address.clone(),
+        F::Source => c.source.clone(),
+        F::Tags => (!c.tags.is_empty()).then(|| c.tags.join(",")),
+        F::CooperationSince => c.cooperation_since.clone(),
+        F::CreditLimit => c.credit_limit_fen.map(|f| f.to_string()),
+        F::Satisfaction => c.satisfaction.clone(),
+        F::CreditCode => c.credit_code.clone(),
+        F::HotReason => c.hot_reason.clone(),
     }
 }
 
-fn set_field(c: &mut CustomerView, field: CustomerField, value: Option<String>) {
+/// Sets a field from its protocol value (the inverse of [`field_value`]).
+pub fn set_field(c: &mut CustomerView, field: CustomerField, value: Option<String>) {
+    use CustomerField as F;
     let text = |v: Option<String>| v.map(|v| v.trim().to_string()).unwrap_or_default();
     match field {
-        CustomerField::Name => c.name = text(value),
-        CustomerField::City => c.city = text(value),
-        CustomerField::Industry => c.industry = text(value),
-        CustomerField::Size => c.size = text(value),
-        CustomerField::BusinessType => c.business_type = text(value),
-        CustomerField::Phone => c.phone = value,
+        F::Name => c.name = text(value),
+        F::City => c.city = text(value),
+        F::Industry => c.industry = text(value),
+        F::Size => c.size = text(value),
+        F::BusinessType => c.business_type = text(value),
+        F::Phone => c.phone = value,
+        F::ShortName => c.short_name = value,
+        F::Address => c.address = value,
+        F::Source => c.source = value,
+        F::Tags => c.tags = value.map(|v| v.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        F::CooperationSince => c.cooperation_since = value,
+        F::CreditLimit => c.credit_limit_fen = value.and_then(|v| v.parse().ok()),
+        F::Satisfaction => c.satisfaction = value,
+        F::CreditCode => c.credit_code = value,
+        F::HotReason => c.hot_reason = value,
+    }
+}
+
+/// A contact's value for a field, as the sync protocol carries it.
+pub fn contact_value(c: &ContactView, field: ContactField) -> Option<String> {
+    match field {
+        ContactField::Name => Some(c.name.clone()),
+        ContactField::Title => c.title.clone(),
+        ContactField::Role => c.role.clone(),
+        ContactField::Phone => c.phone.clone(),
+        ContactField::Email => c.email.clone(),
+        ContactField::Wechat => c.wechat.clone(),
+        ContactField::Birthday => c.birthday.clone(),
+        ContactField::Notes => c.notes.clone(),
+    }
+}
+
+pub fn set_contact_field(c: &mut ContactView, field: ContactField, value: Option<String>) {
+    match field {
+        ContactField::Name => c.name = value.unwrap_or_default(),
+        ContactField::Title => c.title = value,
+        ContactField::Role => c.role = value,
+        ContactField::Phone => c.phone = value,
+        ContactField::Email => c.email = value,
+        ContactField::Wechat => c.wechat = value,
+        ContactField::Birthday => c.birthday = value,
+        ContactField::Notes => c.notes = value,
     }
 }
 
@@ -330,6 +741,7 @@ mod tests {
             id_number: None,
             bank_account: None,
             version: 1,
+            ..Default::default()
         }
     }
 
@@ -357,6 +769,7 @@ mod tests {
             more: false,
             customers,
             opportunities,
+            contacts: Vec::new(),
             removed: removed.into_iter().map(|(e, id)| Removed { entity: e.into(), id }).collect(),
         }
     }
@@ -397,7 +810,7 @@ mod tests {
 
     #[test]
     fn pending_mutations_show_at_once_and_stay_on_top_of_newer_server_state() {
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, Stage::Proposal)] }], vec![]);
+        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, Stage::Proposal)], contacts: vec![] }], vec![]);
         let created = NewCustomer {
             id: id(5),
             name: " 新客户 ".into(),
@@ -408,6 +821,7 @@ mod tests {
             size: CompanySize::Micro,
             business_type: BusinessType::Retailer,
             phone: None,
+            details: Default::default(),
         };
         r.push_pending(mutation(1, Op::CreateCustomer(created)));
         r.push_pending(mutation(2, rename(1, "甲", "甲方")));
@@ -441,8 +855,8 @@ mod tests {
 
     #[test]
     fn an_edit_records_what_the_user_saw_and_skips_unchanged_fields() {
-        let r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![] }], vec![]);
-        let op = r.customer_edit(&id(1), &[(CustomerField::Name, Some("甲".into())), (CustomerField::City, Some(" 上海 ".into())), (CustomerField::Phone, Some("".into()))]);
+        let r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![], contacts: vec![] }], vec![]);
+        let op = r.customer_edit(&id(1), &[(CustomerField::Name, "甲".into()), (CustomerField::City, " 上海 ".into()), (CustomerField::Phone, "".into())]);
         assert_eq!(
             op,
             Some(Op::UpdateCustomer {
@@ -453,18 +867,89 @@ mod tests {
                 ]
             })
         );
-        assert_eq!(r.customer_edit(&id(1), &[(CustomerField::Name, Some("甲".into()))]), None);
-        assert_eq!(r.customer_edit(&id(9), &[(CustomerField::Name, Some("x".into()))]), None);
+        assert_eq!(r.customer_edit(&id(1), &[(CustomerField::Name, "甲".into())]), None);
+        assert_eq!(r.customer_edit(&id(9), &[(CustomerField::Name, "x".into())]), None);
     }
 
     #[test]
     fn edits_to_a_record_that_left_the_view_show_nothing() {
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![] }], vec![mutation(1, rename(1, "甲", "甲方"))]);
+        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![], contacts: vec![] }], vec![mutation(1, rename(1, "甲", "甲方"))]);
         assert_eq!(r.customer(&id(1)).unwrap().name, "甲方");
         r.apply_page(&page(vec![], vec![], vec![("customer", id(1))]));
         assert!(r.customer(&id(1)).is_none());
         assert_eq!(r.customers().count(), 0);
         // Still queued: the server will say why it refuses it.
         assert_eq!(r.pending().len(), 1);
+    }
+
+    fn contact(n: u8, customer: u8, name: &str, phone: &str) -> ContactView {
+        ContactView { id: id(n), customer_id: id(customer), name: name.into(), phone: Some(phone.into()), version: 1, ..Default::default() }
+    }
+
+    #[test]
+    fn contacts_come_with_their_customer_and_take_pending_changes() {
+        use crate::domain::sync::NewContact;
+        let mut r = Replica::new(owner());
+        let mut first = page(vec![customer(1, "杭州网络科技有限公司")], vec![], vec![]);
+        first.contacts = vec![contact(20, 1, "王芳", "13900001111"), contact(21, 1, "李雷", "13900002222")];
+        let t = r.apply_page(&first);
+        assert_eq!(t.upserted, [id(1)].into_iter().collect());
+        assert_eq!(r.contacts_of(&id(1)).iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["李雷", "王芳"]);
+        r.push_pending(mutation(1, Op::CreateContact(NewContact { id: id(22), customer_id: id(1), name: "赵敏".into(), details: [(ContactField::Role, "decision_maker".into())].into_iter().collect() })));
+        r.push_pending(mutation(2, Op::DeleteContact { id: id(21) }));
+        let edit = r.contact_edit(&id(20), &[(ContactField::Title, " 采购经理 ".into()), (ContactField::Name, "王芳".into())]).unwrap();
+        assert_eq!(edit, Op::UpdateContact { id: id(20), edits: vec![FieldEdit { field: ContactField::Title, original: None, value: Some("采购经理".into()) }] });
+        r.push_pending(mutation(3, edit));
+        let shown: Vec<(&str, Option<&str>)> = r.contacts_of(&id(1)).iter().map(|c| (c.name.as_str(), c.title.as_deref().or(c.role.as_deref()))).collect();
+        assert_eq!(shown, [("王芳", Some("采购经理")), ("赵敏", Some("decision_maker"))]);
+        assert!(r.contact(&id(21)).is_none());
+        // A customer sent again comes with all its contacts.
+        let mut again = page(vec![customer(1, "杭州网络科技有限公司")], vec![], vec![]);
+        again.contacts = vec![contact(20, 1, "王芳", "13900001111")];
+        r.apply_page(&again);
+        assert!(r.record(&id(1)).unwrap().contacts.iter().all(|c| c.id != id(21)));
+        // A removed contact leaves its customer's record.
+        r.apply_page(&page(vec![], vec![], vec![("contact", id(20))]));
+        assert_eq!(r.record(&id(1)).unwrap().contacts.len(), 0);
+    }
+
+    #[test]
+    fn search_finds_by_pinyin_contact_and_phone_and_follows_changes() {
+        let mut r = Replica::new(owner());
+        let mut first = page(vec![customer(1, "杭州网络科技有限公司"), customer(2, "成都贸易有限公司"), customer(3, "北京建筑集团")], vec![], vec![]);
+        first.contacts = vec![contact(20, 2, "刘洋", "13900001111")];
+        r.apply_page(&first);
+        fn ids_of(r: &Replica, q: &str) -> Vec<String> {
+            r.search(&CustomerFilter { query: q.into(), ..Default::default() }, 10).ids
+        }
+        macro_rules! ids {
+            ($q:expr) => {
+                ids_of(&r, $q)
+            };
+        }
+        assert_eq!(ids!("hzwl"), [id(1)]);
+        assert_eq!(ids!("cdmy"), [id(2)]);
+        assert_eq!(ids!("liuyang"), [id(2)], "by a contact's name in pinyin");
+        assert_eq!(ids!("1111"), [id(2)], "by a contact's phone");
+        // Sorted by pinyin: beijing, chengdu, hangzhou.
+        assert_eq!(ids!(""), [id(3), id(2), id(1)]);
+        let found = r.search(&CustomerFilter::default(), 2);
+        assert_eq!((found.total, found.ids), (3, vec![id(3), id(2)]));
+        // The index follows a pending rename and a pull.
+        r.push_pending(mutation(1, rename(3, "北京建筑集团", "天津建筑集团")));
+        assert_eq!(ids!("tjjz"), [id(3)]);
+        assert!(ids!("bjjz").is_empty());
+        r.apply_page(&page(vec![customer(4, "广州物流")], vec![], vec![("customer", id(1))]));
+        assert_eq!(ids!("gzwl"), [id(4)]);
+        assert!(ids!("hzwl").is_empty());
+        // Filters and sorting.
+        let mut hot = customer(5, "安徽热电");
+        hot.hot_reason = Some("招标在即".into());
+        hot.grade = "A".into();
+        r.apply_page(&page(vec![hot], vec![], vec![]));
+        let f = CustomerFilter { hot_only: true, ..Default::default() };
+        assert_eq!(r.search(&f, 10).ids, [id(5)]);
+        let f = CustomerFilter { sort: SortBy::Grade, ..Default::default() };
+        assert_eq!(r.search(&f, 1).ids, [id(5)]);
     }
 }

@@ -7,9 +7,11 @@
 //! (`client_id`, `seq`). `GET /api/sync/pull?cursor=N` answers a [`PullPage`]: what changed after
 //! the cursor, as the user may see it, and what left their view.
 
-use super::catalog::{BusinessType, CompanySize, Industry, Region, Stage};
-use super::customer::CustomerView;
+use super::catalog::{BusinessType, CompanySize, ContactRole, Industry, Region, Satisfaction, Source, Stage};
+use super::credit_code::normalize_credit_code;
+use super::customer::{ContactView, CustomerView};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The longest free-text field a mutation may carry (names, cities), in characters.
 pub const MAX_TEXT_CHARS: usize = 200;
@@ -17,7 +19,7 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands. A newer client's type is refused with
 /// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 3] = ["create_customer", "update_customer", "move_opportunity"];
+pub const KNOWN_TYPES: [&str; 6] = ["create_customer", "update_customer", "move_opportunity", "create_contact", "update_contact", "delete_contact"];
 
 /// One change, made on one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +42,12 @@ pub enum Op {
     UpdateCustomer { id: String, edits: Vec<FieldEdit> },
     /// A deal moved to another stage of the funnel.
     MoveOpportunity { id: String, from: Stage, to: Stage },
+    /// A new contact person of a customer.
+    CreateContact(NewContact),
+    /// Changed fields of a contact, like [`Op::UpdateCustomer`].
+    UpdateContact { id: String, edits: Vec<FieldEdit<ContactField>> },
+    /// A contact removed (left the company, entered twice).
+    DeleteContact { id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,59 +63,282 @@ pub struct NewCustomer {
     pub business_type: BusinessType,
     #[serde(default)]
     pub phone: Option<String>,
+    /// The optional fields filled in (short name, source, tags, …), canonical values as in an
+    /// edit. The fields above cannot appear here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<CustomerField, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewContact {
+    pub id: String,
+    pub customer_id: String,
+    pub name: String,
+    /// The other fields filled in; `name` cannot appear here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<ContactField, String>,
+}
+
+/// A field a mutation can set: its column, and the shared rule for its values.
+pub trait Field: Copy + Eq + Ord + std::fmt::Debug + 'static {
+    const ALL: &'static [Self];
+    /// The column (and audit field) name.
+    fn column(self) -> &'static str;
+    /// Whether `value` is acceptable (`None` = cleared), in its canonical form.
+    fn check(self, value: Option<&str>) -> Result<(), Rejection>;
+    /// The canonical form of what a user typed (trimmed; tags, codes tidied); `None` if blank.
+    fn canonical(self, typed: &str) -> Option<String>;
+
+    fn from_column(column: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.column() == column)
+    }
 }
 
 /// The customer fields a device may edit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerField {
     Name,
+    ShortName,
     City,
+    Address,
     Industry,
     Size,
     BusinessType,
+    Source,
+    Tags,
+    CooperationSince,
+    CreditLimit,
+    Satisfaction,
+    CreditCode,
+    HotReason,
     Phone,
 }
 
 impl CustomerField {
-    pub const ALL: [CustomerField; 6] =
+    /// The fields a new customer always has (not in [`NewCustomer::details`]).
+    pub const BASIC: [CustomerField; 6] =
         [CustomerField::Name, CustomerField::City, CustomerField::Industry, CustomerField::Size, CustomerField::BusinessType, CustomerField::Phone];
+}
 
-    /// The column (and audit field) name.
-    pub const fn column(self) -> &'static str {
+impl Field for CustomerField {
+    const ALL: &'static [CustomerField] = &[
+        CustomerField::Name,
+        CustomerField::ShortName,
+        CustomerField::City,
+        CustomerField::Address,
+        CustomerField::Industry,
+        CustomerField::Size,
+        CustomerField::BusinessType,
+        CustomerField::Source,
+        CustomerField::Tags,
+        CustomerField::CooperationSince,
+        CustomerField::CreditLimit,
+        CustomerField::Satisfaction,
+        CustomerField::CreditCode,
+        CustomerField::HotReason,
+        CustomerField::Phone,
+    ];
+
+    fn column(self) -> &'static str {
         match self {
             CustomerField::Name => "name",
+            CustomerField::ShortName => "short_name",
             CustomerField::City => "city",
+            CustomerField::Address => "address",
             CustomerField::Industry => "industry",
             CustomerField::Size => "size",
             CustomerField::BusinessType => "business_type",
+            CustomerField::Source => "source",
+            CustomerField::Tags => "tags",
+            CustomerField::CooperationSince => "cooperation_since",
+            CustomerField::CreditLimit => "credit_limit_fen",
+            CustomerField::Satisfaction => "satisfaction",
+            CustomerField::CreditCode => "credit_code",
+            CustomerField::HotReason => "hot_reason",
             CustomerField::Phone => "phone",
         }
     }
 
-    /// Whether `value` is acceptable for this field (`None` = cleared).
     fn check(self, value: Option<&str>) -> Result<(), Rejection> {
-        let invalid = |code: &'static str| Err(Rejection::Invalid { code: code.into() });
-        match (self, value) {
-            (CustomerField::Phone, None) => Ok(()),
-            (CustomerField::Phone, Some(p)) if super::privacy::normalize_phone(p).is_some_and(|d| (5..=20).contains(&d.len())) && p.chars().count() <= 32 => Ok(()),
-            (CustomerField::Phone, Some(_)) => invalid("invalid_phone"),
-            (_, None) => invalid("required"),
-            (CustomerField::Name | CustomerField::City, Some(v)) => text(v),
-            (CustomerField::Industry, Some(v)) if Industry::from_code(v).is_some() => Ok(()),
-            (CustomerField::Size, Some(v)) if CompanySize::from_code(v).is_some() => Ok(()),
-            (CustomerField::BusinessType, Some(v)) if BusinessType::from_code(v).is_some() => Ok(()),
-            _ => invalid("unknown_code"),
+        use CustomerField as F;
+        let Some(v) = value else {
+            return match self {
+                F::Name | F::City | F::Industry | F::Size | F::BusinessType => invalid("required"),
+                _ => Ok(()),
+            };
+        };
+        match self {
+            F::Name | F::City | F::ShortName | F::Address | F::HotReason => text(v),
+            F::Phone => phone(v),
+            F::Industry => coded(Industry::from_code(v)),
+            F::Size => coded(CompanySize::from_code(v)),
+            F::BusinessType => coded(BusinessType::from_code(v)),
+            F::Source => coded(Source::from_code(v)),
+            F::Satisfaction => coded(Satisfaction::from_code(v)),
+            F::Tags => tags(v),
+            F::CooperationSince => date(v),
+            F::CreditLimit => match v.parse::<i64>() {
+                Ok(fen) if (0..=MAX_AMOUNT_FEN).contains(&fen) && v == fen.to_string() => Ok(()),
+                _ => invalid("invalid_amount"),
+            },
+            F::CreditCode => match normalize_credit_code(v) {
+                Ok(code) if code == v => Ok(()),
+                Ok(_) => invalid("credit_code_character"),
+                Err(e) => invalid(e.code()),
+            },
+        }
+    }
+
+    fn canonical(self, typed: &str) -> Option<String> {
+        let t = typed.trim();
+        if t.is_empty() {
+            return None;
+        }
+        Some(match self {
+            CustomerField::Tags => normalize_tags(t),
+            CustomerField::CreditCode => normalize_credit_code(t).unwrap_or_else(|_| t.to_string()),
+            _ => t.to_string(),
+        })
+        .filter(|v| !v.is_empty())
+    }
+}
+
+/// The contact fields a device may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactField {
+    Name,
+    Title,
+    Role,
+    Phone,
+    Email,
+    Wechat,
+    Birthday,
+    Notes,
+}
+
+impl Field for ContactField {
+    const ALL: &'static [ContactField] = &[
+        ContactField::Name,
+        ContactField::Title,
+        ContactField::Role,
+        ContactField::Phone,
+        ContactField::Email,
+        ContactField::Wechat,
+        ContactField::Birthday,
+        ContactField::Notes,
+    ];
+
+    fn column(self) -> &'static str {
+        match self {
+            ContactField::Name => "name",
+            ContactField::Title => "title",
+            ContactField::Role => "role",
+            ContactField::Phone => "phone",
+            ContactField::Email => "email",
+            ContactField::Wechat => "wechat",
+            ContactField::Birthday => "birthday",
+            ContactField::Notes => "notes",
+        }
+    }
+
+    fn check(self, value: Option<&str>) -> Result<(), Rejection> {
+        let Some(v) = value else {
+            return if self == ContactField::Name { invalid("required") } else { Ok(()) };
+        };
+        match self {
+            ContactField::Name | ContactField::Title => text(v),
+            ContactField::Role => coded(ContactRole::from_code(v)),
+            ContactField::Phone => phone(v),
+            ContactField::Email => email(v),
+            ContactField::Wechat if (1..=40).contains(&v.chars().count()) && !v.chars().any(char::is_whitespace) => Ok(()),
+            ContactField::Wechat => invalid("invalid_wechat"),
+            ContactField::Birthday => date(v),
+            ContactField::Notes if v.chars().count() > MAX_NOTE_CHARS => invalid("too_long"),
+            ContactField::Notes if v.chars().any(|c| c.is_control() && c != '\n') => invalid("too_long"),
+            ContactField::Notes => Ok(()),
+        }
+    }
+
+    fn canonical(self, typed: &str) -> Option<String> {
+        let t = typed.trim();
+        match self {
+            _ if t.is_empty() => None,
+            ContactField::Email => Some(t.to_lowercase()),
+            _ => Some(t.to_string()),
         }
     }
 }
 
 /// One edited field: what the user saw (`original`) and what they set (`value`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldEdit {
-    pub field: CustomerField,
+pub struct FieldEdit<F = CustomerField> {
+    pub field: F,
     pub original: Option<String>,
     pub value: Option<String>,
+}
+
+/// The largest amount a field may hold: ¥1,000,000,000,000 in fen.
+pub const MAX_AMOUNT_FEN: i64 = 100_000_000_000_000;
+/// The longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// Tags per customer, and characters per tag.
+pub const MAX_TAGS: usize = 10;
+pub const MAX_TAG_CHARS: usize = 20;
+
+fn invalid(code: &str) -> Result<(), Rejection> {
+    Err(Rejection::Invalid { code: code.into() })
+}
+
+fn coded<T>(known: Option<T>) -> Result<(), Rejection> {
+    known.map(|_| ()).ok_or_else(|| Rejection::Invalid { code: "unknown_code".into() })
+}
+
+fn phone(v: &str) -> Result<(), Rejection> {
+    if super::privacy::normalize_phone(v).is_some_and(|d| (5..=20).contains(&d.len())) && v.chars().count() <= 32 {
+        Ok(())
+    } else {
+        invalid("invalid_phone")
+    }
+}
+
+fn email(v: &str) -> Result<(), Rejection> {
+    let ok = v.len() <= 100
+        && !v.chars().any(|c| c.is_whitespace() || c.is_control())
+        && v.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'));
+    if ok { Ok(()) } else { invalid("invalid_email") }
+}
+
+fn date(v: &str) -> Result<(), Rejection> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match time::Date::parse(v, &format) {
+        Ok(d) if (1900..=2200).contains(&d.year()) => Ok(()),
+        _ => invalid("invalid_date"),
+    }
+}
+
+/// Tags as typed (`VIP, 重点 ，vip`) in canonical form: split on commas (either width), trimmed,
+/// the first spelling of each kept, joined with `,`.
+pub fn normalize_tags(typed: &str) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for tag in typed.split([',', '，', ';', '；']).map(str::trim).filter(|t| !t.is_empty()) {
+        if !seen.iter().any(|s| s.to_lowercase() == tag.to_lowercase()) {
+            seen.push(tag.to_string());
+        }
+    }
+    seen.join(",")
+}
+
+fn tags(v: &str) -> Result<(), Rejection> {
+    let list: Vec<&str> = v.split(',').collect();
+    if list.len() > MAX_TAGS || list.iter().any(|t| t.chars().count() > MAX_TAG_CHARS || t.chars().any(char::is_control)) {
+        return invalid("invalid_tags");
+    }
+    if normalize_tags(v) != v {
+        return invalid("invalid_tags");
+    }
+    Ok(())
 }
 
 fn text(v: &str) -> Result<(), Rejection> {
@@ -119,6 +350,22 @@ fn text(v: &str) -> Result<(), Rejection> {
     } else {
         Ok(())
     }
+}
+
+/// Edits of one record: at least one, each field once, every value acceptable.
+fn check_edits<F: Field>(edits: &[FieldEdit<F>]) -> Result<(), Rejection> {
+    if edits.is_empty() || edits.len() > F::ALL.len() {
+        return invalid("no_changes");
+    }
+    let mut seen = Vec::new();
+    for e in edits {
+        if seen.contains(&e.field) {
+            return invalid("duplicate_field");
+        }
+        seen.push(e.field);
+        e.field.check(e.value.as_deref())?;
+    }
+    Ok(())
 }
 
 fn valid_id(id: &str) -> bool {
@@ -137,33 +384,54 @@ impl Op {
                 text(&c.name)?;
                 text(&c.city)?;
                 if c.kind != "company" && c.kind != "individual" {
-                    return Err(Rejection::Invalid { code: "unknown_code".into() });
+                    return invalid("unknown_code");
                 }
-                CustomerField::Phone.check(c.phone.as_deref())
+                CustomerField::Phone.check(c.phone.as_deref())?;
+                for (field, value) in &c.details {
+                    if CustomerField::BASIC.contains(field) {
+                        return invalid("duplicate_field");
+                    }
+                    field.check(Some(value))?;
+                }
+                Ok(())
             }
             Op::UpdateCustomer { id, edits } => {
                 if !valid_id(id) {
                     return Err(bad_id());
                 }
-                if edits.is_empty() || edits.len() > CustomerField::ALL.len() {
-                    return Err(Rejection::Invalid { code: "no_changes".into() });
-                }
-                let mut seen = Vec::new();
-                for e in edits {
-                    if seen.contains(&e.field) {
-                        return Err(Rejection::Invalid { code: "duplicate_field".into() });
-                    }
-                    seen.push(e.field);
-                    e.field.check(e.value.as_deref())?;
-                }
-                Ok(())
+                check_edits(edits)
             }
             Op::MoveOpportunity { id, from, to } => {
                 if !valid_id(id) {
                     return Err(bad_id());
                 }
                 if from == to {
-                    return Err(Rejection::Invalid { code: "same_stage".into() });
+                    return invalid("same_stage");
+                }
+                Ok(())
+            }
+            Op::CreateContact(c) => {
+                if !valid_id(&c.id) || !valid_id(&c.customer_id) {
+                    return Err(bad_id());
+                }
+                text(&c.name)?;
+                for (field, value) in &c.details {
+                    if *field == ContactField::Name {
+                        return invalid("duplicate_field");
+                    }
+                    field.check(Some(value))?;
+                }
+                Ok(())
+            }
+            Op::UpdateContact { id, edits } => {
+                if !valid_id(id) {
+                    return Err(bad_id());
+                }
+                check_edits(edits)
+            }
+            Op::DeleteContact { id } => {
+                if !valid_id(id) {
+                    return Err(bad_id());
                 }
                 Ok(())
             }
@@ -176,6 +444,8 @@ impl Op {
             Op::CreateCustomer(c) => ("customer", &c.id),
             Op::UpdateCustomer { id, .. } => ("customer", id),
             Op::MoveOpportunity { id, .. } => ("opportunity", id),
+            Op::CreateContact(c) => ("contact", &c.id),
+            Op::UpdateContact { id, .. } | Op::DeleteContact { id } => ("contact", id),
         }
     }
 }
@@ -249,6 +519,9 @@ pub struct PullPage {
     pub more: bool,
     pub customers: Vec<CustomerView>,
     pub opportunities: Vec<OpportunityView>,
+    /// Contacts of customers in view (a customer in the page comes with all of its contacts).
+    #[serde(default)]
+    pub contacts: Vec<ContactView>,
     pub removed: Vec<Removed>,
 }
 
@@ -259,7 +532,7 @@ pub struct Conflict {
     pub id: String,
     pub entity: String,
     pub entity_id: String,
-    /// The field's column name (a [`CustomerField`] for customers).
+    /// The field's column name (a [`CustomerField`] for customers, a [`ContactField`] for contacts).
     pub field: String,
     pub their_value: Option<String>,
     pub current_value: Option<String>,
@@ -272,12 +545,6 @@ pub struct Conflict {
 pub struct RejectedChange {
     pub mutation: Mutation,
     pub reason: Rejection,
-}
-
-impl CustomerField {
-    pub fn from_column(column: &str) -> Option<CustomerField> {
-        CustomerField::ALL.into_iter().find(|f| f.column() == column)
-    }
 }
 
 #[cfg(test)]
@@ -297,6 +564,7 @@ mod tests {
             size: CompanySize::Small,
             business_type: BusinessType::EndUser,
             phone: Some("138 1234 5678".into()),
+            details: BTreeMap::new(),
         }
     }
 
@@ -314,6 +582,9 @@ mod tests {
             Op::CreateCustomer(create()),
             Op::UpdateCustomer { id: ID.into(), edits: vec![] },
             Op::MoveOpportunity { id: ID.into(), from: Stage::Proposal, to: Stage::Lost },
+            Op::CreateContact(NewContact { id: ID.into(), customer_id: ID.into(), name: "王芳".into(), details: BTreeMap::new() }),
+            Op::UpdateContact { id: ID.into(), edits: vec![] },
+            Op::DeleteContact { id: ID.into() },
         ]
         .iter()
         .map(|op| serde_json::to_value(op).unwrap()["type"].as_str().unwrap().to_string())
@@ -344,5 +615,58 @@ mod tests {
         );
         assert_eq!(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Phone, None), edit(CustomerField::Size, Some("large"))] }.validate(), Ok(()));
         assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: Stage::Proposal, to: Stage::Proposal }), "same_stage");
+    }
+
+    #[test]
+    fn the_full_customer_file_checks_every_field() {
+        let ok = |f: CustomerField, v: &str| f.check(Some(v));
+        let code = |r: Result<(), Rejection>| match r {
+            Err(Rejection::Invalid { code }) => code,
+            other => format!("{other:?}"),
+        };
+        assert_eq!(ok(CustomerField::CreditCode, "91350100M000100Y43"), Ok(()));
+        assert_eq!(code(ok(CustomerField::CreditCode, "91350100M000100Y44")), "credit_code_check");
+        assert_eq!(code(ok(CustomerField::CreditCode, "91350100m000100Y43")), "credit_code_character", "not canonical");
+        assert_eq!(CustomerField::CreditCode.canonical(" 91350100m000100y43 ").as_deref(), Some("91350100M000100Y43"));
+        assert_eq!(ok(CustomerField::Tags, "VIP,重点"), Ok(()));
+        assert_eq!(code(ok(CustomerField::Tags, "VIP, 重点")), "invalid_tags");
+        assert_eq!(CustomerField::Tags.canonical("VIP， 重点 ,vip,,").as_deref(), Some("VIP,重点"));
+        assert_eq!(CustomerField::Tags.canonical(" , ，"), None);
+        assert_eq!(ok(CustomerField::CreditLimit, "5000000"), Ok(()));
+        assert_eq!(code(ok(CustomerField::CreditLimit, "-1")), "invalid_amount");
+        assert_eq!(code(ok(CustomerField::CreditLimit, "05")), "invalid_amount");
+        assert_eq!(ok(CustomerField::CooperationSince, "2021-03-01"), Ok(()));
+        assert_eq!(code(ok(CustomerField::CooperationSince, "2021-02-30")), "invalid_date");
+        assert_eq!(code(ok(CustomerField::Source, "tv")), "unknown_code");
+        assert_eq!(CustomerField::HotReason.check(None), Ok(()));
+        assert_eq!(code(CustomerField::City.check(None)), "required");
+        assert_eq!(CustomerField::from_column("credit_limit_fen"), Some(CustomerField::CreditLimit));
+        // Basic fields travel outside `details`.
+        let mut c = create();
+        c.details.insert(CustomerField::Source, "exhibition".into());
+        assert_eq!(Op::CreateCustomer(c.clone()).validate(), Ok(()));
+        c.details.insert(CustomerField::Name, "x".into());
+        assert_eq!(code(Op::CreateCustomer(c).validate()), "duplicate_field");
+    }
+
+    #[test]
+    fn contacts_check_their_fields() {
+        let ok = |f: ContactField, v: &str| f.check(Some(v));
+        assert_eq!(ok(ContactField::Email, "wang.fang@example.cn"), Ok(()));
+        for bad in ["wang", "a@b", "a b@c.cn", "@c.cn", "a@.cn"] {
+            assert!(ok(ContactField::Email, bad).is_err(), "{bad}");
+        }
+        assert_eq!(ContactField::Email.canonical(" Wang@Example.CN "), Some("wang@example.cn".into()));
+        assert_eq!(ok(ContactField::Role, "gatekeeper"), Ok(()));
+        assert!(ok(ContactField::Role, "boss").is_err());
+        assert!(ok(ContactField::Wechat, "wx id").is_err());
+        assert_eq!(ok(ContactField::Notes, "第一行\n第二行"), Ok(()));
+        let mut details = BTreeMap::new();
+        details.insert(ContactField::Phone, "13900001111".into());
+        let new = NewContact { id: ID.into(), customer_id: ID.into(), name: "李雷".into(), details };
+        assert_eq!(Op::CreateContact(new.clone()).validate(), Ok(()));
+        assert_eq!(Op::CreateContact(NewContact { customer_id: "x".into(), ..new }).validate(), Err(Rejection::Invalid { code: "invalid_id".into() }));
+        let edit = FieldEdit { field: ContactField::Name, original: Some("李雷".into()), value: None };
+        assert_eq!(Op::UpdateContact { id: ID.into(), edits: vec![edit] }.validate(), Err(Rejection::Invalid { code: "required".into() }));
     }
 }

@@ -166,6 +166,7 @@ fn NewCustomerForm(on_created: Callback<String>, on_cancel: Callback<()>) -> imp
             size,
             business_type,
             phone: (!phone.is_empty()).then_some(phone),
+            details: Default::default(),
         };
         let id = customer.id.clone();
         match sync.mutate(Op::CreateCustomer(customer)) {
@@ -315,14 +316,14 @@ fn EditCustomer(customer: CustomerView, editing: RwSignal<bool>) -> impl IntoVie
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut changes = vec![
-            (CustomerField::Name, Some(name.get_untracked())),
-            (CustomerField::City, Some(city.get_untracked())),
-            (CustomerField::Industry, Some(industry.get_untracked())),
-            (CustomerField::Size, Some(size.get_untracked())),
-            (CustomerField::BusinessType, Some(business_type.get_untracked())),
+            (CustomerField::Name, name.get_untracked()),
+            (CustomerField::City, city.get_untracked()),
+            (CustomerField::Industry, industry.get_untracked()),
+            (CustomerField::Size, size.get_untracked()),
+            (CustomerField::BusinessType, business_type.get_untracked()),
         ];
         if phone_editable {
-            changes.push((CustomerField::Phone, Some(phone.get_untracked())));
+            changes.push((CustomerField::Phone, phone.get_untracked()));
         }
         let op = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer_edit(&id, &changes)));
         match op.map(|op| sync.mutate(op)) {

@@ -1,9 +1,9 @@
 //! Translated labels for codes: roles, catalogue values, error and refusal codes, editable
 //! fields. One place, so every screen says the same thing for the same code.
 
-use crate::domain::catalog::{BusinessType, CompanySize, Industry, Region, Stage};
+use crate::domain::catalog::{BusinessType, CompanySize, ContactRole, Industry, Region, Satisfaction, Source, Stage};
 use crate::domain::org::Role;
-use crate::domain::sync::{CustomerField, Rejection};
+use crate::domain::sync::{ContactField, CustomerField, Rejection};
 use crate::i18n::{t_string, Locale};
 
 type I18n = leptos_i18n::I18nContext<Locale>;
@@ -51,6 +51,14 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "not_ready" => t_string!(i18n, errors.not_ready),
         "already_exists" => t_string!(i18n, errors.already_exists),
         "client_must_update" => t_string!(i18n, errors.client_must_update),
+        "credit_code_length" => t_string!(i18n, errors.credit_code_length),
+        "credit_code_character" => t_string!(i18n, errors.credit_code_character),
+        "credit_code_check" => t_string!(i18n, errors.credit_code_check),
+        "invalid_email" => t_string!(i18n, errors.invalid_email),
+        "invalid_date" => t_string!(i18n, errors.invalid_date),
+        "invalid_tags" => t_string!(i18n, errors.invalid_tags),
+        "invalid_amount" => t_string!(i18n, errors.invalid_amount),
+        "invalid_wechat" => t_string!(i18n, errors.invalid_wechat),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()
@@ -131,13 +139,70 @@ pub fn business_type_label(i18n: I18n, v: BusinessType) -> String {
 }
 
 pub fn field_label(i18n: I18n, field: CustomerField) -> String {
+    use CustomerField as F;
     match field {
-        CustomerField::Name => t_string!(i18n, customers.name),
-        CustomerField::City => t_string!(i18n, customers.city),
-        CustomerField::Industry => t_string!(i18n, customers.industry),
-        CustomerField::Size => t_string!(i18n, customers.size),
-        CustomerField::BusinessType => t_string!(i18n, customers.business_type),
-        CustomerField::Phone => t_string!(i18n, customers.phone),
+        F::Name => t_string!(i18n, customers.name),
+        F::ShortName => t_string!(i18n, customers.short_name),
+        F::City => t_string!(i18n, customers.city),
+        F::Address => t_string!(i18n, customers.address),
+        F::Industry => t_string!(i18n, customers.industry),
+        F::Size => t_string!(i18n, customers.size),
+        F::BusinessType => t_string!(i18n, customers.business_type),
+        F::Source => t_string!(i18n, customers.source),
+        F::Tags => t_string!(i18n, customers.tags),
+        F::CooperationSince => t_string!(i18n, customers.cooperation_since),
+        F::CreditLimit => t_string!(i18n, customers.credit_limit),
+        F::Satisfaction => t_string!(i18n, customers.satisfaction),
+        F::CreditCode => t_string!(i18n, customers.credit_code),
+        F::HotReason => t_string!(i18n, customers.hot_reason),
+        F::Phone => t_string!(i18n, customers.phone),
+    }
+    .to_string()
+}
+
+pub fn contact_field_label(i18n: I18n, field: ContactField) -> String {
+    match field {
+        ContactField::Name => t_string!(i18n, customers.contact_name),
+        ContactField::Title => t_string!(i18n, customers.contact_title),
+        ContactField::Role => t_string!(i18n, customers.contact_role),
+        ContactField::Phone => t_string!(i18n, customers.contact_phone),
+        ContactField::Email => t_string!(i18n, customers.contact_email),
+        ContactField::Wechat => t_string!(i18n, customers.contact_wechat),
+        ContactField::Birthday => t_string!(i18n, customers.contact_birthday),
+        ContactField::Notes => t_string!(i18n, customers.contact_notes),
+    }
+    .to_string()
+}
+
+pub fn source_label(i18n: I18n, v: Source) -> String {
+    match v {
+        Source::Referral => t_string!(i18n, source.referral),
+        Source::Exhibition => t_string!(i18n, source.exhibition),
+        Source::Website => t_string!(i18n, source.website),
+        Source::ColdCall => t_string!(i18n, source.cold_call),
+        Source::Partner => t_string!(i18n, source.partner),
+        Source::ExistingCustomer => t_string!(i18n, source.existing_customer),
+        Source::Advertising => t_string!(i18n, source.advertising),
+        Source::Other => t_string!(i18n, source.other),
+    }
+    .to_string()
+}
+
+pub fn satisfaction_label(i18n: I18n, v: Satisfaction) -> String {
+    match v {
+        Satisfaction::High => t_string!(i18n, satisfaction.high),
+        Satisfaction::Medium => t_string!(i18n, satisfaction.medium),
+        Satisfaction::Low => t_string!(i18n, satisfaction.low),
+    }
+    .to_string()
+}
+
+pub fn contact_role_label(i18n: I18n, v: ContactRole) -> String {
+    match v {
+        ContactRole::DecisionMaker => t_string!(i18n, contact_role.decision_maker),
+        ContactRole::Influencer => t_string!(i18n, contact_role.influencer),
+        ContactRole::User => t_string!(i18n, contact_role.user),
+        ContactRole::Gatekeeper => t_string!(i18n, contact_role.gatekeeper),
     }
     .to_string()
 }
@@ -149,6 +214,9 @@ pub fn field_value_label(i18n: I18n, field: CustomerField, value: Option<&str>) 
         CustomerField::Industry => Industry::from_code(v).map(|x| industry_label(i18n, x)),
         CustomerField::Size => CompanySize::from_code(v).map(|x| size_label(i18n, x)),
         CustomerField::BusinessType => BusinessType::from_code(v).map(|x| business_type_label(i18n, x)),
+        CustomerField::Source => Source::from_code(v).map(|x| source_label(i18n, x)),
+        CustomerField::Satisfaction => Satisfaction::from_code(v).map(|x| satisfaction_label(i18n, x)),
+        CustomerField::CreditLimit => v.parse::<i64>().ok().map(|fen| crate::domain::Money::from_fen(fen).format_yuan()),
         _ => None,
     }
     .unwrap_or_else(|| v.to_string())

@@ -34,7 +34,11 @@ pub fn router() -> Router<AppState> {
 }
 
 pub(super) const COLUMNS: &str = "c.id, c.name, c.name_en, c.kind, r.code AS region, c.city, c.industry, c.size, \
-    c.business_type, c.grade, c.owner_id, u.display_name AS owner_name, c.phone, c.id_number, c.bank_account, c.version";
+    c.business_type, c.grade, c.owner_id, u.display_name AS owner_name, c.phone, c.id_number, c.bank_account, c.version, \
+    c.short_name, c.source, c.address, c.tags, c.cooperation_since, c.credit_limit_fen, c.satisfaction, c.credit_code, c.hot_reason";
+/// A contact's columns (`k` is `contacts`), for [`contact_view`].
+pub(super) const CONTACT_COLUMNS: &str =
+    "k.id, k.customer_id, k.name, k.title, k.role, k.phone, k.email, k.wechat, k.birthday, k.notes, k.version";
 pub(super) const FROM: &str = "FROM customers c JOIN users u ON u.id = c.owner_id JOIN regions r ON r.id = c.region_id";
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +83,36 @@ pub(super) fn customer_view(row: &AnyRow, viewer: &Viewer, vault: &Vault) -> Res
         bank_account,
         owner_id,
         version: row.try_get("version")?,
+        short_name: row.try_get("short_name")?,
+        source: row.try_get("source")?,
+        address: row.try_get("address")?,
+        tags: row.try_get::<Option<String>, _>("tags")?.map(|t| t.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        cooperation_since: row.try_get("cooperation_since")?,
+        credit_limit_fen: row.try_get("credit_limit_fen")?,
+        satisfaction: row.try_get("satisfaction")?,
+        credit_code: row.try_get("credit_code")?,
+        hot_reason: row.try_get("hot_reason")?,
+    })
+}
+
+/// A contact row as a viewer may see it: the phone opened, then masked unless the viewer owns
+/// the customer (`owns`).
+pub(super) fn contact_view(row: &AnyRow, owns: bool, vault: &Vault) -> Result<ContactView, AppError> {
+    let id: String = row.try_get("id")?;
+    let stored: Option<String> = row.try_get("phone")?;
+    let phone = vault.open_opt(Place { table: "contacts", column: "phone", id: &id }, stored.as_deref())?;
+    Ok(ContactView {
+        customer_id: row.try_get("customer_id")?,
+        name: row.try_get("name")?,
+        title: row.try_get("title")?,
+        role: row.try_get("role")?,
+        phone: phone.map(|p| if owns { p } else { mask_phone(&p) }),
+        email: row.try_get("email")?,
+        wechat: row.try_get("wechat")?,
+        birthday: row.try_get("birthday")?,
+        notes: row.try_get("notes")?,
+        version: row.try_get("version")?,
+        id,
     })
 }
 
@@ -124,30 +158,11 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
     let row = query.fetch_optional(state.db.pool()).await?.ok_or(AppError::NotFound)?;
     let customer = customer_view(&row, &viewer, &state.vault)?;
     let owns = customer.owner_id == viewer.user.user_id;
-    let rows = sqlx::query(
-        "SELECT id, name, title, phone, email, CASE WHEN is_decision_maker THEN 1 ELSE 0 END AS decides \
-         FROM contacts WHERE customer_id = $1 ORDER BY name, id",
-    )
-    .bind(id.as_str())
-    .fetch_all(state.db.pool())
-    .await
-    ?;
-    let contacts = rows
-        .iter()
-        .map(|r| {
-            let contact_id: String = r.try_get("id")?;
-            let stored: Option<String> = r.try_get("phone")?;
-            let phone = state.vault.open_opt(Place { table: "contacts", column: "phone", id: &contact_id }, stored.as_deref())?;
-            Ok(ContactView {
-                id: contact_id,
-                name: r.try_get("name")?,
-                title: r.try_get("title")?,
-                phone: phone.map(|p| if owns { p } else { mask_phone(&p) }),
-                email: r.try_get("email")?,
-                is_decision_maker: r.try_get::<i64, _>("decides")? != 0,
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let rows = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts k WHERE k.customer_id = $1 ORDER BY k.name, k.id"))
+        .bind(id.as_str())
+        .fetch_all(state.db.pool())
+        .await?;
+    let contacts = rows.iter().map(|r| contact_view(r, owns, &state.vault)).collect::<Result<Vec<_>, AppError>>()?;
     Ok(Json(CustomerDetail { customer, contacts }))
 }
 

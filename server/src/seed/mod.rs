@@ -139,6 +139,9 @@ struct Generator<'v> {
     backend: Backend,
     vault: &'v Vault,
     rng: ChaCha8Rng,
+    /// Draws for the fields added with the full customer file (issue 5), from their own stream so
+    /// that every record drawn before keeps exactly its values.
+    extra: ChaCha8Rng,
     opts: SeedOptions,
     demo_hash: String,
     start: Date,
@@ -163,6 +166,10 @@ struct Generator<'v> {
     order_seq: u64,
 }
 
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.gen_range(0..items.len())]
+}
+
 fn date_ms(d: Date) -> i64 {
     d.midnight().assume_utc().unix_timestamp() * 1000
 }
@@ -177,6 +184,7 @@ impl<'v> Generator<'v> {
             backend,
             vault,
             rng: ChaCha8Rng::seed_from_u64(opts.seed),
+            extra: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x0005_c0de),
             opts,
             demo_hash,
             start: opts.today - Duration::days(3 * 365),
@@ -191,11 +199,18 @@ impl<'v> Generator<'v> {
             products: Batch::new("products", &["id", "sku", "name_zh", "name_en", "unit", "unit_price_fen", "unit_cost_fen"]),
             customers: Batch::new(
                 "customers",
-                &["id", "name", "name_en", "kind", "region_id", "city", "industry", "size", "business_type", "grade", "owner_id", "phone", "phone_bidx", "id_number", "bank_account", "created_at", "updated_at", "version"],
+                &[
+                    "id", "name", "name_en", "kind", "region_id", "city", "industry", "size", "business_type", "grade", "owner_id", "phone", "phone_bidx",
+                    "id_number", "bank_account", "created_at", "updated_at", "version", "short_name", "source", "address", "tags", "cooperation_since",
+                    "credit_limit_fen", "satisfaction", "credit_code", "hot_reason",
+                ],
             ),
             contacts: Batch::new(
                 "contacts",
-                &["id", "customer_id", "name", "title", "phone", "phone_bidx", "email", "is_decision_maker", "created_at", "updated_at", "version"],
+                &[
+                    "id", "customer_id", "name", "title", "phone", "phone_bidx", "email", "is_decision_maker", "created_at", "updated_at", "version", "role",
+                    "wechat", "birthday",
+                ],
             ),
             opportunities: Batch::new(
                 "opportunities",
@@ -467,6 +482,9 @@ impl<'v> Generator<'v> {
             let email = (!individual).then(|| format!("{email_local}@example.cn"));
             let phone_bidx = self.vault.phone_index(&phone);
             let phone = self.vault.seal(Place { table: "contacts", column: "phone", id: &id }, &phone);
+            let role = if decides && !individual { "decision_maker" } else { *pick(&mut self.extra, &["influencer", "user", "gatekeeper"]) };
+            let wechat = self.extra.gen_bool(0.6).then(|| format!("wxid_{:08x}", self.extra.gen::<u32>()));
+            let birthday = self.extra.gen_bool(0.5).then(|| format!("{}-{:02}-{:02}", self.extra.gen_range(1965..2000), self.extra.gen_range(1..=12), self.extra.gen_range(1..=28)));
             self.contacts.push(vec![
                 id.into(),
                 customer_id.clone().into(),
@@ -479,6 +497,9 @@ impl<'v> Generator<'v> {
                 created.into(),
                 created.into(),
                 1i64.into(),
+                Some(role.to_string()).into(),
+                wechat.into(),
+                birthday.into(),
             ]);
             contact_names.push(cname);
         }
@@ -522,7 +543,8 @@ impl<'v> Generator<'v> {
         };
         let (phone, id_number, bank_account) =
             (seal("phone", phone), seal("id_number", id_number), seal("bank_account", bank_account));
-        self.customers.push(vec![
+        let profile = self.profile(&name, city, individual, size, created_day);
+        let mut row: Vec<crate::insert::Val> = vec![
             customer_id.into(),
             name.into(),
             name_en.into(),
@@ -541,7 +563,60 @@ impl<'v> Generator<'v> {
             created.into(),
             last_touch.into(),
             1i64.into(),
-        ]);
+        ];
+        row.extend(profile);
+        self.customers.push(row);
+    }
+
+    /// The profile fields of the full customer file: short name, source, address, tags, since
+    /// when, credit limit by size, satisfaction, a valid credit code for companies, and a hot
+    /// reason for about one in fifty.
+    fn profile(&mut self, name: &str, city: &str, individual: bool, size: CompanySize, since: Date) -> Vec<crate::insert::Val> {
+        let r = &mut self.extra;
+        let short_name = (!individual)
+            .then(|| name.strip_prefix(city).map(|rest| rest.chars().take(4).collect::<String>()))
+            .flatten()
+            .filter(|s| s.chars().count() == 4);
+        let source = SOURCES[WeightedIndex::new(SOURCES.iter().map(|s| s.1)).expect("w").sample(r)].0;
+        let address = format!("{city}{}{}号", pick(r, ROADS), r.gen_range(1..=999));
+        let n_tags = *pick(r, &[0, 0, 1, 1, 2]);
+        let mut tags: Vec<&str> = Vec::new();
+        for _ in 0..n_tags {
+            let t = *pick(r, TAGS);
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        let tags = (!tags.is_empty()).then(|| tags.join(","));
+        let yuan: i64 = match size {
+            CompanySize::Micro => 50_000,
+            CompanySize::Small => 200_000,
+            CompanySize::Medium => 500_000,
+            CompanySize::Large => 2_000_000,
+            CompanySize::Enterprise => 5_000_000,
+        };
+        let credit_limit = (!individual).then(|| Money::from_yuan(yuan).fen());
+        let satisfaction = ["high", "medium", "low"][WeightedIndex::new([40, 45, 15]).expect("w").sample(r)];
+        let credit_code = (!individual).then(|| {
+            const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+            let area = *pick(r, &["110105", "310104", "440305", "510107", "330106", "420106", "320102"]);
+            let org: String = (0..9).map(|_| ALPHABET[r.gen_range(0..ALPHABET.len())] as char).collect();
+            let body = format!("91{area}{org}");
+            let check = kedao_app::domain::credit_code::check_character(&body).expect("17 characters of the alphabet");
+            format!("{body}{check}")
+        });
+        let hot = r.gen_bool(0.02).then(|| pick(r, HOT_REASONS).to_string());
+        vec![
+            short_name.into(),
+            Some(source.to_string()).into(),
+            Some(address).into(),
+            tags.into(),
+            Some(iso(since)).into(),
+            credit_limit.into(),
+            Some(satisfaction.to_string()).into(),
+            credit_code.into(),
+            hot.into(),
+        ]
     }
 
     /// One deal walked through the funnel from its creation; it either closes (won or lost) or is

@@ -149,3 +149,12 @@ pub const SOURCES: &[(&str, u32)] = &[
     ("partner", 15),
     ("existing_customer", 20),
 ];
+
+/// Streets for demo addresses.
+pub const ROADS: &[&str] = &["人民路", "解放路", "中山路", "建设路", "科技路", "长江路", "新华路", "工业大道", "创业路", "文化路"];
+
+/// Demo customer tags.
+pub const TAGS: &[&str] = &["重点客户", "长期合作", "价格敏感", "新客户", "需回访", "VIP"];
+
+/// Why a rep marked a demo customer hot.
+pub const HOT_REASONS: &[&str] = &["即将签约大单", "竞争对手正在接触", "年度采购计划启动", "高层拜访后意向强烈"];

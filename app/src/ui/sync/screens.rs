@@ -4,10 +4,10 @@
 
 use super::{use_sync, Link, SyncState};
 use crate::domain::replica::Replica;
-use crate::domain::sync::{CustomerField, Op};
+use crate::domain::sync::{ContactField, CustomerField, Field, Op};
 use crate::i18n::{format_date, t, t_string, use_i18n, Locale};
-use crate::ui::labels::{field_label, field_value_label, rejection_text, stage_label};
-use leptos::either::{Either, EitherOf3};
+use crate::ui::labels::{contact_field_label, field_label, field_value_label, rejection_text, stage_label};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -66,22 +66,35 @@ pub fn UpdateBanner() -> impl IntoView {
 }
 
 /// One line describing a pending or refused change.
-fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> impl IntoView {
+fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
     let gone = || t_string!(i18n, sync.record_gone).to_string();
     match op {
         Op::CreateCustomer(c) => {
             let name = c.name.clone();
-            EitherOf3::A(t!(i18n, sync.op_create, name = move || name.clone()))
+            t!(i18n, sync.op_create, name = move || name.clone()).into_any()
         }
         Op::UpdateCustomer { id, edits } => {
             let name = replica.and_then(|r| r.customer(id)).map(|c| c.name.clone()).unwrap_or_else(gone);
             let fields = edits.iter().map(|e| field_label(i18n, e.field)).collect::<Vec<_>>().join("、");
-            EitherOf3::B(t!(i18n, sync.op_update, name = move || name.clone(), fields = move || fields.clone()))
+            t!(i18n, sync.op_update, name = move || name.clone(), fields = move || fields.clone()).into_any()
         }
         Op::MoveOpportunity { id, to, .. } => {
             let title = replica.and_then(|r| r.opportunity(id)).map(|o| o.title.clone()).unwrap_or_else(gone);
             let stage = stage_label(i18n, *to);
-            EitherOf3::C(t!(i18n, sync.op_move, title = move || title.clone(), stage = move || stage.clone()))
+            t!(i18n, sync.op_move, title = move || title.clone(), stage = move || stage.clone()).into_any()
+        }
+        Op::CreateContact(c) => {
+            let name = c.name.clone();
+            t!(i18n, sync.op_contact_create, name = move || name.clone()).into_any()
+        }
+        Op::UpdateContact { id, edits } => {
+            let name = replica.and_then(|r| r.contact(id)).map(|c| c.name.clone()).unwrap_or_else(gone);
+            let fields = edits.iter().map(|e| contact_field_label(i18n, e.field)).collect::<Vec<_>>().join("、");
+            t!(i18n, sync.op_contact_update, name = move || name.clone(), fields = move || fields.clone()).into_any()
+        }
+        Op::DeleteContact { id } => {
+            let name = replica.and_then(|r| r.contact(id)).map(|c| c.name.clone()).unwrap_or_else(gone);
+            t!(i18n, sync.op_contact_delete, name = move || name.clone()).into_any()
         }
     }
 }
@@ -233,10 +246,18 @@ fn ConflictList(sync: SyncState) -> impl IntoView {
                 Either::Right(view! {
                     <ul class="list" data-testid="conflict-list">
                         {list.into_iter().map(|c| {
-                            let field = CustomerField::from_column(&c.field);
-                            let name = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer(&c.entity_id)).map(|x| x.name.clone()))
-                                .unwrap_or_else(|| t_string!(i18n, sync.record_gone).to_string());
-                            let label = field.map(|f| field_label(i18n, f)).unwrap_or_else(|| c.field.clone());
+                            let contact = c.entity == "contact";
+                            let field = (!contact).then(|| CustomerField::from_column(&c.field)).flatten();
+                            let name = sync.replica.with_untracked(|r| {
+                                let r = r.as_ref()?;
+                                if contact { r.contact(&c.entity_id).map(|x| x.name.clone()) } else { r.customer(&c.entity_id).map(|x| x.name.clone()) }
+                            })
+                            .unwrap_or_else(|| t_string!(i18n, sync.record_gone).to_string());
+                            let label = match (field, ContactField::from_column(&c.field)) {
+                                (Some(f), _) => field_label(i18n, f),
+                                (None, Some(f)) if contact => contact_field_label(i18n, f),
+                                _ => c.field.clone(),
+                            };
                             let value = move |v: Option<&str>| match field {
                                 Some(f) => field_value_label(i18n, f, v),
                                 None => v.unwrap_or("—").to_string(),

@@ -1,0 +1,439 @@
+//! Applying one pushed mutation: the permission checks beyond the shared validation, the writes,
+//! the audit entries and the change-feed entries. Every arm refuses only before its first write,
+//! so a refused mutation has written nothing.
+
+use super::super::session::Viewer;
+use super::super::{AppError, AppState};
+use crate::access::{may_change, CustomerScope};
+use crate::audit::{self, Actor, Change};
+use crate::crypto::{Place, Vault};
+use crate::db::now_ms;
+use kedao_app::domain::catalog::ContactRole;
+use kedao_app::domain::privacy::mask_phone;
+use kedao_app::domain::sync::{ContactField, CustomerField, Field, FieldEdit, Op, Rejection};
+use sqlx::{Any, Row, Transaction};
+use std::collections::HashMap;
+
+/// What a push works with: who is asking, what it has changed so far, and the customers it edits.
+pub(super) struct Work<'a> {
+    pub state: &'a AppState,
+    pub viewer: &'a Viewer,
+    pub scope: &'a CustomerScope,
+    pub actor: Actor<'a>,
+    pub changed: Vec<(&'static str, String)>,
+    pub audit: audit::Pending,
+    pub customers: HashMap<String, Editable>,
+}
+
+/// A record the viewer may see, as far as editing needs it (the phone opened).
+#[derive(Clone)]
+pub(super) struct Editable {
+    owner_id: String,
+    version: i64,
+    values: HashMap<&'static str, Option<String>>,
+}
+
+/// A value to write, typed for the column (PostgreSQL does not cast text to BIGINT).
+enum Cell {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+}
+
+/// The columns one field's value is written to: a phone is sealed beside its blind index, the
+/// credit limit is a number, the rest is text.
+fn cells(vault: &Vault, table: &'static str, id: &str, column: &'static str, value: Option<&str>) -> Vec<(&'static str, Cell)> {
+    match column {
+        "phone" => vec![
+            ("phone", Cell::Text(vault.seal_opt(Place { table, column, id }, value))),
+            ("phone_bidx", Cell::Text(value.and_then(|p| vault.phone_index(p)))),
+        ],
+        "credit_limit_fen" => vec![(column, Cell::Int(value.and_then(|v| v.parse().ok())))],
+        _ => vec![(column, Cell::Text(value.map(str::to_string)))],
+    }
+}
+
+/// `UPDATE table SET …, updated_at = now[, version = version + 1] WHERE id = …`. Column names
+/// come from the closed lists of fields, never from input.
+async fn update_row(tx: &mut Transaction<'_, Any>, table: &'static str, id: &str, sets: Vec<(&'static str, Cell)>, bump: bool) -> Result<(), AppError> {
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let assignments: Vec<String> = sets.iter().enumerate().map(|(i, (col, _))| format!("{col} = ${}", i + 1)).collect();
+    let n = sets.len();
+    let version = if bump { ", version = version + 1" } else { "" };
+    let sql = format!("UPDATE {table} SET {}, updated_at = ${}{version} WHERE id = ${}", assignments.join(", "), n + 1, n + 2);
+    let mut query = sqlx::query(&sql);
+    for (_, cell) in sets {
+        query = match cell {
+            Cell::Text(v) => query.bind(v),
+            Cell::Int(v) => query.bind(v),
+            Cell::Bool(v) => query.bind(v),
+        };
+    }
+    query.bind(now_ms()).bind(id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A value as stored, trimmed like the shared canonical form (phones are kept as typed).
+fn stored(column: &str, value: Option<&String>) -> Option<String> {
+    value.map(|v| if column == "phone" { v.clone() } else { v.trim().to_string() })
+}
+
+/// Applies one validated mutation inside `tx` and notes what it changed in `work` (the change
+/// feed and the audit log are written once for the batch). `Ok(Err(_))` is a refusal.
+pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op: &Op) -> Result<Result<i64, Rejection>, AppError> {
+    let Work { state, viewer, scope, actor, .. } = *work;
+    let actor = &actor;
+    match op {
+        Op::CreateCustomer(c) => {
+            if !viewer.user.role.creates_customers() {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let region: Option<String> = sqlx::query("SELECT id FROM regions WHERE code = $1")
+                .bind(c.region.code())
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| r.try_get("id"))
+                .transpose()?;
+            let Some(region_id) = region else { return Ok(Err(Rejection::Invalid { code: "unknown_code".into() })) };
+            // A manager creates only inside the regions they answer for (or would lose sight of it).
+            if let CustomerScope::Regions(regions) = scope {
+                if !regions.contains(&region_id) {
+                    return Ok(Err(Rejection::Forbidden));
+                }
+            }
+            let exists = sqlx::query("SELECT 1 AS one FROM customers WHERE id = $1").bind(&c.id).fetch_optional(&mut **tx).await?;
+            if exists.is_some() {
+                return Ok(Err(Rejection::AlreadyExists));
+            }
+            let place = Place { table: "customers", column: "phone", id: &c.id };
+            let now = now_ms();
+            sqlx::query(
+                "INSERT INTO customers (id, name, kind, region_id, city, industry, size, business_type, grade, owner_id, phone, phone_bidx, \
+                 created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'D', $9, $10, $11, $12, $12, 1)",
+            )
+            .bind(&c.id)
+            .bind(c.name.trim())
+            .bind(&c.kind)
+            .bind(&region_id)
+            .bind(c.city.trim())
+            .bind(c.industry.code())
+            .bind(c.size.code())
+            .bind(c.business_type.code())
+            .bind(&viewer.user.user_id)
+            .bind(state.vault.seal_opt(place, c.phone.as_deref()))
+            .bind(c.phone.as_deref().and_then(|p| state.vault.phone_index(p)))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            let mut values: HashMap<&'static str, Option<String>> = [
+                ("name", Some(c.name.trim().to_string())),
+                ("city", Some(c.city.trim().to_string())),
+                ("industry", Some(c.industry.code().to_string())),
+                ("size", Some(c.size.code().to_string())),
+                ("business_type", Some(c.business_type.code().to_string())),
+                ("phone", c.phone.clone()),
+            ]
+            .into_iter()
+            .collect();
+            let mut sets = Vec::new();
+            for (field, value) in &c.details {
+                let value = stored(field.column(), Some(value));
+                sets.extend(cells(&state.vault, "customers", &c.id, field.column(), value.as_deref()));
+                values.insert(field.column(), value);
+            }
+            update_row(tx, "customers", &c.id, sets, false).await?;
+            work.audit.add(actor, Change { entity: "customer", entity_id: &c.id, field: "created", old: None, new: Some(c.name.trim()) });
+            work.changed.push(("customer", c.id.clone()));
+            work.customers.insert(c.id.clone(), Editable { owner_id: viewer.user.user_id.clone(), version: 1, values });
+            Ok(Ok(1))
+        }
+        Op::UpdateCustomer { id, edits } => {
+            // Read with the batch (`prefetch`): absent means invisible or nonexistent.
+            let Some(row) = work.customers.get(id).cloned() else { return Ok(Err(Rejection::NotFound)) };
+            if !may_change(viewer, &row.owner_id) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let version = row.version;
+            let changed = update_fields(tx, work, "customer", id, &row, edits).await?;
+            if !changed {
+                return Ok(Ok(version));
+            }
+            work.changed.push(("customer", id.clone()));
+            // Later mutations of this batch see this one.
+            if let Some(cached) = work.customers.get_mut(id) {
+                cached.version += 1;
+                for edit in edits {
+                    cached.values.insert(edit.field.column(), stored(edit.field.column(), edit.value.as_ref()));
+                }
+            }
+            Ok(Ok(version + 1))
+        }
+        Op::MoveOpportunity { id, to, .. } => {
+            let (condition, binds) = scope.sql(2);
+            let sql = format!(
+                "SELECT o.stage, o.version, o.owner_id, c.owner_id AS customer_owner FROM opportunities o \
+                 JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND {condition}"
+            );
+            let mut query = sqlx::query(&sql).bind(id);
+            for b in &binds {
+                query = query.bind(b.as_str());
+            }
+            let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(Err(Rejection::NotFound)) };
+            let (owner, customer_owner): (String, String) = (row.try_get("owner_id")?, row.try_get("customer_owner")?);
+            if !(may_change(viewer, &owner) || may_change(viewer, &customer_owner)) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            // The later move wins whatever the device thought the stage was; the history keeps
+            // every move with the stage it really left.
+            let current: String = row.try_get("stage")?;
+            let version: i64 = row.try_get("version")?;
+            if current == to.code() {
+                return Ok(Ok(version));
+            }
+            let now = now_ms();
+            let closed_on = to.is_closed().then(|| {
+                let d = time::OffsetDateTime::from_unix_timestamp(now / 1000).map(|t| t.date()).unwrap_or(time::Date::MIN);
+                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            });
+            sqlx::query("UPDATE opportunities SET stage = $1, stage_entered_at = $2, closed_on = $3, updated_at = $2, version = version + 1 WHERE id = $4")
+                .bind(to.code())
+                .bind(now)
+                .bind(closed_on)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO opportunity_stage_history (id, opportunity_id, from_stage, to_stage, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(id)
+            .bind(&current)
+            .bind(to.code())
+            .bind(&viewer.user.user_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&current), new: Some(to.code()) });
+            work.changed.push(("opportunity", id.clone()));
+            Ok(Ok(version + 1))
+        }
+        Op::CreateContact(k) => {
+            let Some(owner) = customer_owner(tx, scope, &k.customer_id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !may_change(viewer, &owner) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let exists = sqlx::query("SELECT 1 AS one FROM contacts WHERE id = $1").bind(&k.id).fetch_optional(&mut **tx).await?;
+            if exists.is_some() {
+                return Ok(Err(Rejection::AlreadyExists));
+            }
+            let now = now_ms();
+            let decides = k.details.get(&ContactField::Role).map(String::as_str) == Some(ContactRole::DecisionMaker.code());
+            sqlx::query(
+                "INSERT INTO contacts (id, customer_id, name, is_decision_maker, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $5, 1)",
+            )
+            .bind(&k.id)
+            .bind(&k.customer_id)
+            .bind(k.name.trim())
+            .bind(decides)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            let mut sets = Vec::new();
+            for (field, value) in &k.details {
+                let value = stored(field.column(), Some(value));
+                sets.extend(cells(&state.vault, "contacts", &k.id, field.column(), value.as_deref()));
+            }
+            update_row(tx, "contacts", &k.id, sets, false).await?;
+            // The customer's history shows who joined and left its contacts.
+            work.audit.add(actor, Change { entity: "customer", entity_id: &k.customer_id, field: "contact_added", old: None, new: Some(k.name.trim()) });
+            work.changed.push(("contact", k.id.clone()));
+            Ok(Ok(1))
+        }
+        Op::UpdateContact { id, edits } => {
+            let Some((row, _)) = editable_contact(tx, state, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !may_change(viewer, &row.owner_id) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let version = row.version;
+            if !update_fields(tx, work, "contact", id, &row, edits).await? {
+                return Ok(Ok(version));
+            }
+            work.changed.push(("contact", id.clone()));
+            Ok(Ok(version + 1))
+        }
+        Op::DeleteContact { id } => {
+            let Some((row, customer_id)) = editable_contact(tx, state, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !may_change(viewer, &row.owner_id) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            sqlx::query("DELETE FROM contacts WHERE id = $1").bind(id).execute(&mut **tx).await?;
+            let name = row.values.get("name").cloned().flatten();
+            work.audit.add(actor, Change { entity: "customer", entity_id: &customer_id, field: "contact_deleted", old: name.as_deref(), new: None });
+            work.changed.push(("contact", id.clone()));
+            Ok(Ok(row.version + 1))
+        }
+    }
+}
+
+/// Writes the edits that change something (one UPDATE, version + 1), files conflicts for values
+/// someone else changed since the user read them, and audits each change. `false`: nothing to do.
+async fn update_fields<F: Field>(
+    tx: &mut Transaction<'_, Any>,
+    work: &mut Work<'_>,
+    entity: &'static str,
+    id: &str,
+    row: &Editable,
+    edits: &[FieldEdit<F>],
+) -> Result<bool, AppError> {
+    let table = if entity == "contact" { "contacts" } else { "customers" };
+    let mut sets = Vec::new();
+    for edit in edits {
+        let column = edit.field.column();
+        let current = row.values.get(column).cloned().flatten();
+        let value = stored(column, edit.value.as_ref());
+        if current == value {
+            continue;
+        }
+        if current != edit.original {
+            // Someone else changed this field since the user read it: the later push wins, and
+            // whoever set the overwritten value finds it in their conflicts list.
+            let conflict = Overwritten { entity, id, column, theirs: current.as_deref(), winning: value.as_deref(), original: edit.original.as_deref() };
+            record_conflict(tx, &work.state.vault, conflict, &work.viewer.user.user_id).await?;
+        }
+        sets.extend(cells(&work.state.vault, table, id, column, value.as_deref()));
+        if entity == "contact" && column == "role" {
+            sets.push(("is_decision_maker", Cell::Bool(value.as_deref() == Some(ContactRole::DecisionMaker.code()))));
+        }
+        // Phones are not written to the audit log in clear.
+        let shown = |v: Option<&str>| if column == "phone" { v.map(mask_phone) } else { v.map(str::to_string) };
+        let (old, new) = (shown(current.as_deref()), shown(value.as_deref()));
+        work.audit.add(&work.actor, Change { entity, entity_id: id, field: column, old: old.as_deref(), new: new.as_deref() });
+    }
+    if sets.is_empty() {
+        return Ok(false);
+    }
+    update_row(tx, table, id, sets, true).await?;
+    Ok(true)
+}
+
+/// The owner of a customer the viewer may see.
+async fn customer_owner(tx: &mut Transaction<'_, Any>, scope: &CustomerScope, customer_id: &str) -> Result<Option<String>, AppError> {
+    let (condition, binds) = scope.sql(2);
+    let sql = format!("SELECT c.owner_id FROM customers c WHERE c.id = $1 AND {condition}");
+    let mut query = sqlx::query(&sql).bind(customer_id);
+    for b in &binds {
+        query = query.bind(b.as_str());
+    }
+    Ok(query.fetch_optional(&mut **tx).await?.map(|r| r.try_get("owner_id")).transpose()?)
+}
+
+/// A contact of a customer the viewer may see, with its customer's owner and its customer's id.
+async fn editable_contact(tx: &mut Transaction<'_, Any>, state: &AppState, scope: &CustomerScope, id: &str) -> Result<Option<(Editable, String)>, AppError> {
+    let (condition, binds) = scope.sql(2);
+    let columns: Vec<String> = ContactField::ALL.iter().map(|f| format!("k.{}", f.column())).collect();
+    let sql = format!(
+        "SELECT k.customer_id, k.version, c.owner_id, {} FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id = $1 AND {condition}",
+        columns.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(id);
+    for b in &binds {
+        query = query.bind(b.as_str());
+    }
+    let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(None) };
+    let mut values = HashMap::new();
+    for field in ContactField::ALL {
+        let column = field.column();
+        let stored: Option<String> = row.try_get(column)?;
+        let value = if column == "phone" { state.vault.open_opt(Place { table: "contacts", column, id }, stored.as_deref())? } else { stored };
+        values.insert(column, value);
+    }
+    let editable = Editable { owner_id: row.try_get("owner_id")?, version: row.try_get("version")?, values };
+    Ok(Some((editable, row.try_get("customer_id")?)))
+}
+
+/// The customers among `ids` the viewer may see, in one query per 200.
+pub(super) async fn prefetch(tx: &mut Transaction<'_, Any>, state: &AppState, scope: &CustomerScope, ids: &[String]) -> Result<HashMap<String, Editable>, AppError> {
+    let mut out = HashMap::new();
+    let mut unique: Vec<&String> = ids.iter().collect();
+    unique.sort();
+    unique.dedup();
+    let columns: Vec<String> = CustomerField::ALL.iter().map(|f| format!("c.{}", f.column())).collect();
+    for chunk in unique.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let (condition, binds) = scope.sql(chunk.len() + 1);
+        let sql = format!("SELECT c.id, c.owner_id, c.version, {} FROM customers c WHERE c.id IN ({}) AND {condition}", columns.join(", "), list.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let id: String = row.try_get("id")?;
+            let mut values = HashMap::new();
+            for field in CustomerField::ALL {
+                let column = field.column();
+                let value = match column {
+                    "phone" => state.vault.open_opt(Place { table: "customers", column, id: &id }, row.try_get::<Option<String>, _>(column)?.as_deref())?,
+                    "credit_limit_fen" => row.try_get::<Option<i64>, _>(column)?.map(|fen| fen.to_string()),
+                    _ => row.try_get(column)?,
+                };
+                values.insert(column, value);
+            }
+            out.insert(id, Editable { owner_id: row.try_get("owner_id")?, version: row.try_get("version")?, values });
+        }
+    }
+    Ok(out)
+}
+
+/// A value a push overwrote: the record, the field, and the three values.
+struct Overwritten<'a> {
+    entity: &'static str,
+    id: &'a str,
+    column: &'static str,
+    theirs: Option<&'a str>,
+    winning: Option<&'a str>,
+    original: Option<&'a str>,
+}
+
+/// Files the overwritten value for whoever last set it (from the audit log), unless that is the
+/// user overwriting it. Phone values are kept sealed.
+async fn record_conflict(tx: &mut Transaction<'_, Any>, vault: &Vault, o: Overwritten<'_>, pusher: &str) -> Result<(), AppError> {
+    let author: Option<String> =
+        sqlx::query("SELECT actor_id FROM audit_log WHERE entity = $1 AND entity_id = $2 AND field = $3 ORDER BY at DESC, id DESC LIMIT 1")
+            .bind(o.entity)
+            .bind(o.id)
+            .bind(o.column)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.try_get("actor_id"))
+            .transpose()?;
+    let Some(author) = author.filter(|a| a != pusher) else { return Ok(()) };
+    let conflict_id = uuid::Uuid::new_v4().to_string();
+    let keep = |col: &'static str, v: Option<&str>| {
+        if o.column == "phone" {
+            vault.seal_opt(Place { table: "sync_conflicts", column: col, id: &conflict_id }, v)
+        } else {
+            v.map(str::to_string)
+        }
+    };
+    sqlx::query(
+        "INSERT INTO sync_conflicts (id, user_id, entity, entity_id, field, their_value, current_value, original_value, at, resolved) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, FALSE)",
+    )
+    .bind(&conflict_id)
+    .bind(&author)
+    .bind(o.entity)
+    .bind(o.id)
+    .bind(o.column)
+    .bind(keep("their_value", o.theirs))
+    .bind(keep("current_value", o.winning))
+    .bind(keep("original_value", o.original))
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! What a pull sends: a snapshot page of everything the viewer may see, or the records changed
+//! since a sequence number as the viewer may see them now (the others are removals).
+
+use super::super::customers::{contact_view, customer_view, COLUMNS as CUSTOMER_COLUMNS, CONTACT_COLUMNS, FROM as CUSTOMER_FROM};
+use super::super::session::Viewer;
+use super::super::{AppError, AppState};
+use crate::access::CustomerScope;
+use kedao_app::domain::catalog::Stage;
+use kedao_app::domain::customer::{ContactView, CustomerView};
+use kedao_app::domain::sync::{OpportunityView, PullPage, Removed};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::{BTreeSet, HashMap};
+
+/// Customers (with their deals and contacts) per snapshot page, and changes per incremental page.
+const PAGE: i64 = 2000;
+
+pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &CustomerScope, seq: i64, epoch: i64, after: &str, reset: bool) -> Result<PullPage, AppError> {
+    let (condition, binds) = scope.sql(2);
+    let sql = format!("SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} WHERE c.id > $1 AND {condition} ORDER BY c.id LIMIT {PAGE}");
+    let mut query = sqlx::query(&sql).bind(after);
+    for b in &binds {
+        query = query.bind(b.as_str());
+    }
+    let rows = query.fetch_all(state.db.pool()).await?;
+    let customers = rows.iter().map(|r| customer_view(r, viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
+    let opportunities = opportunities_of(state, &ids).await?;
+    let contacts = contacts_of(state, viewer, &customers).await?;
+    let more = customers.len() as i64 == PAGE;
+    let cursor = match customers.last() {
+        Some(last) if more => format!("s.{seq}.{epoch}.{}", last.id),
+        _ => format!("c.{seq}.{epoch}"),
+    };
+    Ok(PullPage { cursor, reset, more, customers, opportunities, contacts, removed: Vec::new() })
+}
+
+/// The records changed after `seq`, as the viewer may see them now; the others are removals.
+pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &CustomerScope, seq: i64, epoch: i64) -> Result<PullPage, AppError> {
+    // Each record once, at its latest change; a page ends at a change number, so a record whose
+    // latest change is after it comes (with its latest state) on the next page.
+    let rows = sqlx::query(&format!(
+        "SELECT entity, entity_id, MAX(seq) AS last FROM change_log WHERE seq > $1 GROUP BY entity, entity_id ORDER BY last LIMIT {PAGE}"
+    ))
+    .bind(seq)
+    .fetch_all(state.db.pool())
+    .await?;
+    let more = rows.len() as i64 == PAGE;
+    let mut last = seq;
+    let mut customer_ids = BTreeSet::new();
+    let mut opportunity_ids = BTreeSet::new();
+    let mut contact_ids = BTreeSet::new();
+    for r in &rows {
+        last = last.max(r.try_get("last")?);
+        let entity: String = r.try_get("entity")?;
+        let id: String = r.try_get("entity_id")?;
+        match entity.as_str() {
+            "customer" => customer_ids.insert(id),
+            "contact" => contact_ids.insert(id),
+            _ => opportunity_ids.insert(id),
+        };
+    }
+    let mut page = PullPage { cursor: format!("c.{last}.{epoch}"), more, ..Default::default() };
+    if !customer_ids.is_empty() {
+        let ids: Vec<String> = customer_ids.iter().cloned().collect();
+        let visible = customers_in_scope(state, viewer, scope, &ids).await?;
+        let seen: BTreeSet<String> = visible.iter().map(|c| c.id.clone()).collect();
+        let shown: Vec<String> = seen.iter().cloned().collect();
+        // A customer that came into view brings its deals; one that left takes them along.
+        page.opportunities.extend(opportunities_of(state, &shown).await?);
+        page.contacts.extend(contacts_of(state, viewer, &visible).await?);
+        let gone: Vec<String> = customer_ids.difference(&seen).cloned().collect();
+        for o in opportunities_of(state, &gone).await? {
+            page.removed.push(Removed { entity: "opportunity".into(), id: o.id });
+        }
+        page.removed.extend(gone.into_iter().map(|id| Removed { entity: "customer".into(), id }));
+        page.customers = visible;
+    }
+    // Deals changed on their own: visible through their customer, or removed.
+    let sent: BTreeSet<&str> = page.opportunities.iter().map(|o| o.id.as_str()).collect();
+    let pending: Vec<String> = opportunity_ids.into_iter().filter(|id| !sent.contains(id.as_str())).collect();
+    for chunk in pending.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let (condition, binds) = scope.sql(chunk.len() + 1);
+        let sql = format!(
+            "SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id IN ({}) AND {condition}",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        let found = query.fetch_all(state.db.pool()).await?.iter().map(opportunity_view).collect::<Result<Vec<_>, _>>()?;
+        let visible: BTreeSet<&str> = found.iter().map(|o| o.id.as_str()).collect();
+        for id in chunk {
+            if !visible.contains(id.as_str()) {
+                page.removed.push(Removed { entity: "opportunity".into(), id: id.clone() });
+            }
+        }
+        page.opportunities.extend(found);
+    }
+    // Contacts changed on their own: visible through their customer, or removed.
+    let sent: BTreeSet<&str> = page.contacts.iter().map(|k| k.id.as_str()).collect();
+    let pending: Vec<String> = contact_ids.into_iter().filter(|id| !sent.contains(id.as_str())).collect();
+    for chunk in pending.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let (condition, binds) = scope.sql(chunk.len() + 1);
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS}, c.owner_id AS customer_owner FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id IN ({}) AND {condition}",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        let mut found = Vec::new();
+        for row in query.fetch_all(state.db.pool()).await? {
+            let owns = row.try_get::<String, _>("customer_owner")? == viewer.user.user_id;
+            found.push(contact_view(&row, owns, &state.vault)?);
+        }
+        let visible: BTreeSet<&str> = found.iter().map(|k| k.id.as_str()).collect();
+        for id in chunk {
+            if !visible.contains(id.as_str()) {
+                page.removed.push(Removed { entity: "contact".into(), id: id.clone() });
+            }
+        }
+        page.contacts.extend(found);
+    }
+    Ok(page)
+}
+
+const OPPORTUNITY_COLUMNS: &str = "o.id, o.customer_id, o.owner_id, o.title, o.stage, o.amount_fen, o.expected_close, o.version";
+
+async fn customers_in_scope(state: &AppState, viewer: &Viewer, scope: &CustomerScope, ids: &[String]) -> Result<Vec<CustomerView>, AppError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let (condition, binds) = scope.sql(chunk.len() + 1);
+        let sql = format!("SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} WHERE c.id IN ({}) AND {condition}", list.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
+            out.push(customer_view(&row, viewer, &state.vault)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The deals of these customers (the caller has checked they are visible), in no particular
+/// order: the replica keeps its own.
+async fn opportunities_of(state: &AppState, customer_ids: &[String]) -> Result<Vec<OpportunityView>, AppError> {
+    let mut out = Vec::new();
+    for chunk in customer_ids.chunks(500) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.customer_id IN ({})", list.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
+            out.push(opportunity_view(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+fn opportunity_view(row: &AnyRow) -> Result<OpportunityView, AppError> {
+    let stage: String = row.try_get("stage")?;
+    Ok(OpportunityView {
+        id: row.try_get("id")?,
+        customer_id: row.try_get("customer_id")?,
+        owner_id: row.try_get("owner_id")?,
+        title: row.try_get("title")?,
+        stage: Stage::from_code(&stage).ok_or_else(|| anyhow::anyhow!("unknown stage {stage:?}"))?,
+        amount_fen: row.try_get("amount_fen")?,
+        expected_close: row.try_get("expected_close")?,
+        version: row.try_get("version")?,
+    })
+}
+
+/// The contacts of these customers (the caller has checked they are visible), phones masked
+/// unless the viewer owns the customer.
+async fn contacts_of(state: &AppState, viewer: &Viewer, customers: &[CustomerView]) -> Result<Vec<ContactView>, AppError> {
+    let mut out = Vec::new();
+    for chunk in customers.chunks(500) {
+        let owners: HashMap<&str, bool> = chunk.iter().map(|c| (c.id.as_str(), c.owner_id == viewer.user.user_id)).collect();
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts k WHERE k.customer_id IN ({})", list.join(", "));
+        let mut query = sqlx::query(&sql);
+        for c in chunk {
+            query = query.bind(c.id.as_str());
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
+            let customer_id: String = row.try_get("customer_id")?;
+            let owns = owners.get(customer_id.as_str()).copied().unwrap_or(false);
+            out.push(contact_view(&row, owns, &state.vault)?);
+        }
+    }
+    Ok(out)
+}

@@ -91,6 +91,18 @@ impl Money {
         out
     }
 
+    /// Yuan as typed into a form, without symbol or grouping: `50000`, `1234.5`, `-0.05`.
+    /// [`Money::parse`] reads it back.
+    pub fn to_plain(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        match abs % 100 {
+            0 => format!("{sign}{}", abs / 100),
+            f if f % 10 == 0 => format!("{sign}{}.{}", abs / 100, f / 10),
+            f => format!("{sign}{}.{f:02}", abs / 100),
+        }
+    }
+
     /// Multiplies by a percentage given in basis points (1/100 of a percent), rounding half away
     /// from zero to the nearest fen: weighted pipeline values, discounts.
     pub fn scale_bp(self, basis_points: i64) -> Money {
@@ -196,5 +208,15 @@ mod tests {
         assert_eq!(Money::from_fen(1).scale_bp(5_000), Money::from_fen(1));
         assert_eq!(Money::from_fen(-1).scale_bp(5_000), Money::from_fen(-1));
         assert_eq!(Money::from_yuan(1_000).scale_bp(10_000), Money::from_yuan(1_000));
+    }
+
+    #[test]
+    fn plain_yuan_round_trips_through_parse() {
+        for fen in [0, 5, 50, 123_456, 5_000_000, -5, 100_10] {
+            let m = Money::from_fen(fen);
+            assert_eq!(Money::parse(&m.to_plain()), Ok(m), "{}", m.to_plain());
+        }
+        assert_eq!(Money::from_fen(5_000_000).to_plain(), "50000");
+        assert_eq!(Money::from_fen(123_450).to_plain(), "1234.5");
     }
 }

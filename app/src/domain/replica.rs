@@ -366,10 +366,9 @@ impl Replica {
         let contacts = self.contacts_of(&c.id);
         let names = [c.name.as_str(), c.short_name.as_deref().unwrap_or(""), c.name_en.as_deref().unwrap_or("")]
             .into_iter()
-            .chain(contacts.iter().map(|x| x.name.as_str()))
-            .chain(c.tags.iter().map(String::as_str));
+            .chain(contacts.iter().map(|x| x.name.as_str()));
         let phones = c.phone.iter().chain(contacts.iter().filter_map(|x| x.phone.as_ref())).map(String::as_str);
-        (SearchKey::new(names, phones), pinyin_sort_key(&c.name))
+        (SearchKey::new(names, c.tags.iter().map(String::as_str), phones), pinyin_sort_key(&c.name))
     }
 
     /// Customers in view that look like `probe`, those with the most reasons first (at most

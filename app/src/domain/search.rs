@@ -53,10 +53,19 @@ pub struct SearchKey {
 }
 
 impl SearchKey {
-    /// `names`: the customer's name, short name, contact names and tags; `phones`: its phones
-    /// and its contacts' phones, as the viewer sees them.
-    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>, phones: impl IntoIterator<Item = &'a str>) -> SearchKey {
+    /// `names`: the customer's name, short name and contact names (found by text and pinyin);
+    /// `words`: found by text only (tags: their pinyin would find 长期合作 for any `hz`);
+    /// `phones`: its phones and its contacts' phones, as the viewer sees them.
+    pub fn new<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+        words: impl IntoIterator<Item = &'a str>,
+        phones: impl IntoIterator<Item = &'a str>,
+    ) -> SearchKey {
         let mut key = SearchKey::default();
+        for word in words {
+            key.text.extend(word.trim().chars().flat_map(char::to_lowercase));
+            key.text.push('\n');
+        }
         for name in names {
             let name = name.trim();
             if name.is_empty() {
@@ -205,7 +214,7 @@ mod tests {
     use super::*;
 
     fn finds(query: &str, names: &[&str]) -> bool {
-        let key = SearchKey::new(names.iter().copied(), []);
+        let key = SearchKey::new(names.iter().copied(), [], []);
         Query::parse(query).unwrap().matches(&key, &mut Vec::new())
     }
 
@@ -238,10 +247,11 @@ mod tests {
 
     #[test]
     fn plain_text_contact_names_tags_and_phone_digits() {
-        let key = SearchKey::new(["杭州网络科技有限公司", "杭网", "王芳", "VIP客户", "Acme Ltd"], ["+86 138-1234-5678", "021****5678"]);
+        let key = SearchKey::new(["杭州网络科技有限公司", "杭网", "王芳", "Acme Ltd"], ["VIP客户", "长期合作"], ["+86 138-1234-5678", "021****5678"]);
         let m = |q: &str| Query::parse(q).unwrap().matches(&key, &mut Vec::new());
         assert!(m("网络科技") && m("王芳") && m("vip") && m("acme") && m("杭网"));
         assert!(m("wf"), "contact initials");
+        assert!(m("长期合作") && !m("cqhz"), "tags by text, not by pinyin");
         assert!(m("13812345678") && m("1234 5678") && m("138-1234"), "an own phone by any piece");
         assert!(m("5678") && !m("0215678"), "a masked phone only by the digits shown");
         assert!(!m("上海") && !m("99"));

@@ -59,6 +59,13 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "invalid_tags" => t_string!(i18n, errors.invalid_tags),
         "invalid_amount" => t_string!(i18n, errors.invalid_amount),
         "invalid_wechat" => t_string!(i18n, errors.invalid_wechat),
+        "empty_file" => t_string!(i18n, errors.empty_file),
+        "xls_unsupported" => t_string!(i18n, errors.xls_unsupported),
+        "not_a_table" => t_string!(i18n, errors.not_a_table),
+        "unreadable_encoding" => t_string!(i18n, errors.unreadable_encoding),
+        "too_many_rows" => t_string!(i18n, errors.too_many_rows),
+        "invalid_mapping" => t_string!(i18n, errors.invalid_mapping),
+        "too_large" => t_string!(i18n, errors.too_large),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()

@@ -44,6 +44,7 @@ macro_rules! lazy_screen {
 
 lazy_screen!(SignInRoute, signin::SignIn);
 lazy_screen!(CustomersRoute, customers::Customers);
+lazy_screen!(ImportRoute, customers::Import);
 lazy_screen!(SettingsRoute, pages::Settings);
 
 /// The HTML document the server renders around the app.
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=pages::Workbench />
                         <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
+                        <Route path=path!("customers/import") view={Lazy::<ImportRoute>::new()} />
                         <Route path=path!("funnel") view=pages::Funnel />
                         <Route path=path!("segments") view=pages::Segments />
                         <Route path=path!("promotions") view=pages::Promotions />

@@ -43,8 +43,58 @@ pub fn Workbench() -> impl IntoView {
                     {t!(i18n, workbench.today, date = date_text)}
                 </Show>
             </p>
+            <HotCustomers />
             <div class="empty-state"><p>{t!(i18n, workbench.empty)}</p></div>
         </section>
+    }
+}
+
+/// 热点客户 of the user's people, for those who answer for customers (managers and above), from
+/// the replica: each with its owner and why it is hot, one tap from its 360 view.
+#[component]
+fn HotCustomers() -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = super::sync::use_sync();
+    let me = expect_context::<super::session::CurrentUser>();
+    let shown = move || me.get().is_some_and(|m| m.role.answers_for_customers());
+    let hot = Memo::new(move |_| {
+        if !shown() {
+            return None;
+        }
+        sync.replica.with(|r| {
+            let r = r.as_ref()?;
+            let filter = crate::domain::replica::CustomerFilter { hot_only: true, ..Default::default() };
+            let found = r.search(&filter, 20);
+            Some(found.ids.iter().filter_map(|id| r.customer(id).cloned()).collect::<Vec<_>>())
+        })
+    });
+    view! {
+        <Show when=move || hot.get().is_some()>
+            <section class="card" data-testid="hot-customers">
+                <h2 class="card-title">{t!(i18n, workbench.hot_title)}</h2>
+                {move || {
+                    let list = hot.get().unwrap_or_default();
+                    if list.is_empty() {
+                        return leptos::either::Either::Left(view! { <p class="hint">{t!(i18n, workbench.hot_empty)}</p> });
+                    }
+                    leptos::either::Either::Right(view! {
+                        <ul class="list">
+                            {list.into_iter().map(|c| view! {
+                                <li>
+                                    <A href=format!("/customers?c={}", c.id) attr:class="list-item" attr:data-customer=c.id.clone()>
+                                        <span class="list-item-main">
+                                            <span class="list-item-title">{c.name.clone()}</span>
+                                            <span class="list-item-sub">{format!("{} · {}", c.owner_name, c.hot_reason.clone().unwrap_or_default())}</span>
+                                        </span>
+                                        <span class="badge">{c.grade.to_uppercase()}</span>
+                                    </A>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })
+                }}
+            </section>
+        </Show>
     }
 }
 
@@ -66,7 +116,13 @@ pub fn History(id: String) -> impl IntoView {
     let field_label = move |field: &str| match field {
         "owner_id" => t_string!(i18n, customers.owner).to_string(),
         "shared_with" => t_string!(i18n, customers.shared_with).to_string(),
-        other => other.to_string(),
+        "contact_added" => t_string!(i18n, customers.contact_added).to_string(),
+        "contact_deleted" => t_string!(i18n, customers.contact_deleted).to_string(),
+        "created" => t_string!(i18n, customers.created).to_string(),
+        other => {
+            use crate::domain::sync::{CustomerField, Field};
+            CustomerField::from_column(other).map(|f| super::labels::field_label(i18n, f)).unwrap_or_else(|| other.to_string())
+        }
     };
     view! {
         <button type="button" class="button button-small history-toggle" data-testid="history-toggle"
@@ -82,7 +138,12 @@ pub fn History(id: String) -> impl IntoView {
                         let when = time::OffsetDateTime::from_unix_timestamp(e.at_ms / 1000)
                             .map(|t| format_date(i18n.get_locale(), t.date()))
                             .unwrap_or_default();
-                        let change = format!("{}: {} → {}", field_label(&e.field), e.old_value.unwrap_or_else(|| "—".into()), e.new_value.unwrap_or_else(|| "—".into()));
+                        let column = <crate::domain::sync::CustomerField as crate::domain::sync::Field>::from_column(&e.field);
+                        let value = |v: Option<String>| match column {
+                            Some(f) => super::labels::field_value_label(i18n, f, v.as_deref()),
+                            None => v.unwrap_or_else(|| "—".into()),
+                        };
+                        let change = format!("{}: {} → {}", field_label(&e.field), value(e.old_value), value(e.new_value));
                         view! {
                             <li>
                                 <span class="list-item-title">{change}</span>

@@ -17,6 +17,7 @@ mod health;
 pub mod pwa;
 pub mod session;
 mod sync;
+mod transfer;
 
 pub use error::{AppError, AppJson};
 
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(customers::router())
         .merge(sync::router())
+        .merge(transfer::router())
         .merge(pwa::router());
     Router::new()
         .merge(api)

@@ -123,7 +123,7 @@ async fn manifest(headers: HeaderMap) -> Response {
     ([(CONTENT_TYPE, HeaderValue::from_static("application/manifest+json"))], body.to_string()).into_response()
 }
 
-fn prefers_english(headers: &HeaderMap) -> bool {
+pub(super) fn prefers_english(headers: &HeaderMap) -> bool {
     let header = |name| headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(";");
     let cookies = header(axum::http::header::COOKIE);
     if let Some(locale) = cookies.split(';').filter_map(|c| c.trim().strip_prefix("i18n_pref_locale=")).next() {

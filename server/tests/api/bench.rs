@@ -58,3 +58,34 @@ async fn bench_server_mutations_per_s() {
     rates.sort_by(f64::total_cmp);
     println!("BENCH server_mutations_per_s_{} {:.0} mutations/s", backend().name(), rates[1]);
 }
+
+/// Importing 10,000 rows: a dry run and the commit of every row (one transaction), by a rep, from
+/// a UTF-8 CSV with contacts. Median of three rounds on fresh data; target ≤ 10 s.
+#[tokio::test]
+#[ignore = "benchmark: run by .ci/bench"]
+async fn bench_import_10000_rows() {
+    let mut times = Vec::new();
+    for round in 0..3 {
+        let app = spawn_app().await;
+        seed(&app.db, &test_vault(), SeedOptions { scale: 1, seed: DEFAULT_SEED, today: date!(2026 - 11 - 22) }).await.unwrap();
+        let res = app.post_json("/api/auth/login", &json!({"username": "rep21", "password": DEMO_PASSWORD})).await;
+        let cookie = res.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+        let mut csv = String::from("客户名称,城市,区域,行业,规模,电话,信用额度（元）,联系人,手机,邮箱\n");
+        for i in 0..10_000 {
+            csv.push_str(&format!("武汉测试{round}客户{i}有限公司,武汉,华中,电子,小型,027-{:08},50000,联系人{i},139{:08},c{i}@example.cn\n", i, i));
+        }
+        let mapping = "name=0,city=1,region=2,industry=3,size=4,phone=5,credit_limit=6,contact_name=7,contact_phone=8,contact_email=9";
+        let started = std::time::Instant::now();
+        for step in ["check", "commit&mode=all"] {
+            let res = app
+                .post(&format!("/api/import/customers?step={step}&mapping={mapping}"), &[("cookie", &cookie), ("content-type", "text/csv")], csv.clone())
+                .await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        let imported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE city = '武汉' AND name LIKE '武汉测试%'").fetch_one(app.db.pool()).await.unwrap();
+        assert_eq!(imported, 10_000);
+    }
+    times.sort_by(f64::total_cmp);
+    println!("BENCH import_10000_rows_ms_{} {:.0} ms", crate::helpers::backend().name(), times[1]);
+}

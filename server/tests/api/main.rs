@@ -14,3 +14,4 @@ mod login;
 mod seed;
 mod session;
 mod sync;
+mod transfer;

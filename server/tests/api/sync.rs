@@ -323,3 +323,67 @@ async fn a_change_on_one_device_is_announced_to_the_others_within_two_seconds() 
     let anonymous = app.get("/api/sync/events", &[]).await;
     assert_eq!(anonymous.status, 401);
 }
+
+#[tokio::test]
+async fn the_full_customer_file_and_its_contacts_travel_as_mutations() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let start = pull_all(&app, &rep1, None).await;
+    let cursor = start.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    // The demo data has contacts with roles, and full profiles.
+    let contacts: Vec<Value> = start.iter().flat_map(|p| p["contacts"].as_array().unwrap().clone()).collect();
+    assert!(contacts.iter().any(|k| k["role"] == "decision_maker"));
+    assert!(start[0]["customers"].as_array().unwrap().iter().any(|c| c["credit_code"].is_string() && c["source"].is_string()));
+
+    let id = "7d2f9a1e-2222-4a2b-8c3d-000000000001";
+    let (k1, k2) = ("7d2f9a1e-2222-4a2b-8c3d-000000000011", "7d2f9a1e-2222-4a2b-8c3d-000000000012");
+    let mut create = new_customer(id, "杭州网络科技有限公司");
+    create["details"] = json!({"short_name": "杭网", "tags": "VIP,重点", "credit_code": "91350100M000100Y43", "credit_limit": "5000000",
+        "hot_reason": "招标在即", "source": "exhibition", "cooperation_since": "2024-03-01"});
+    let res = push(&app, &rep1, DEVICE_A, json!([
+        {"seq": 1, "at_ms": 1, "op": create},
+        {"seq": 2, "at_ms": 2, "op": {"type": "create_contact", "id": k1, "customer_id": id, "name": "王芳",
+            "details": {"role": "decision_maker", "phone": "139 0000 2222", "email": "wang@example.cn", "birthday": "1985-06-01"}}},
+        {"seq": 3, "at_ms": 3, "op": {"type": "create_contact", "id": k2, "customer_id": id, "name": "李雷", "details": {"title": "工程师"}}},
+        {"seq": 4, "at_ms": 4, "op": {"type": "update_contact", "id": k2, "edits": [{"field": "role", "original": null, "value": "user"}]}},
+        {"seq": 5, "at_ms": 5, "op": {"type": "update_customer", "id": id, "edits": [{"field": "credit_limit", "original": "5000000", "value": "8000000"}]}},
+        {"seq": 6, "at_ms": 6, "op": {"type": "update_customer", "id": id, "edits": [{"field": "credit_code", "original": null, "value": "91350100M000100Y44"}]}},
+    ])).await;
+    let outcomes: Vec<&Value> = res["results"].as_array().unwrap().iter().map(|r| &r["outcome"]).collect();
+    assert!(outcomes[..5].iter().all(|o| o["status"] == "applied"), "{res}");
+    assert_eq!(*outcomes[5], json!({"status": "rejected", "reason": "invalid", "code": "credit_code_check"}));
+
+    let later = pull_all(&app, &rep1, Some(&cursor)).await;
+    let c = later.iter().flat_map(|p| p["customers"].as_array().unwrap().clone()).find(|c| c["id"] == id).unwrap();
+    assert_eq!(c["short_name"], "杭网");
+    assert_eq!(c["tags"], json!(["VIP", "重点"]));
+    assert_eq!((c["credit_limit_fen"].as_i64(), c["hot_reason"].as_str(), c["version"].as_i64()), (Some(8_000_000), Some("招标在即"), Some(2)));
+    let mine: Vec<Value> = later.iter().flat_map(|p| p["contacts"].as_array().unwrap().clone()).filter(|k| k["customer_id"] == id).collect();
+    assert_eq!(mine.len(), 2);
+    let lei = mine.iter().find(|k| k["id"] == k2).unwrap();
+    assert_eq!((lei["title"].as_str(), lei["role"].as_str(), lei["version"].as_i64()), (Some("工程师"), Some("user"), Some(2)));
+    // The contact's phone is sealed at rest; the owner reads it whole.
+    let fang = mine.iter().find(|k| k["id"] == k1).unwrap();
+    assert_eq!(fang["phone"], "139 0000 2222");
+    let stored: String = sqlx::query("SELECT phone FROM contacts WHERE id = $1").bind(k1).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    assert!(stored.starts_with("enc:v1:"));
+    // The customer's history lists the contacts added.
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM audit_log WHERE entity_id = $1 AND field = 'contact_added'", id).await, 2);
+
+    // A colleague in another region cannot touch the contacts; a manager of the region sees them masked.
+    let rep_south = login(&app, "rep9").await;
+    let refused = push(&app, &rep_south, DEVICE_B, json!([{"seq": 1, "at_ms": 1, "op": {"type": "delete_contact", "id": k1}}])).await;
+    assert_eq!(refused["results"][0]["outcome"], json!({"status": "rejected", "reason": "not_found"}));
+    let manager = login(&app, "manager1").await;
+    let seen = pull_all(&app, &manager, None).await;
+    let masked = seen.iter().flat_map(|p| p["contacts"].as_array().unwrap().clone()).find(|k| k["id"] == k1).unwrap();
+    assert_eq!(masked["phone"], "139****2222");
+
+    // Deleting a contact removes it from the owner's replica on the next pull.
+    let cursor = later.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    let gone = push(&app, &rep1, DEVICE_A, json!([{"seq": 7, "at_ms": 7, "op": {"type": "delete_contact", "id": k2}}])).await;
+    assert_eq!(gone["results"][0]["outcome"]["status"], "applied");
+    let after = pull_all(&app, &rep1, Some(&cursor)).await;
+    assert!(after.iter().any(|p| p["removed"].as_array().unwrap().contains(&json!({"entity": "contact", "id": k2}))));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM contacts WHERE id = $1", k2).await, 0);
+}

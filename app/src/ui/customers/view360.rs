@@ -1,0 +1,288 @@
+//! 客户视图: one customer on one screen: who it is (profile, classification, credit), who to
+//! talk to (contacts, tap to call), what is in play (opportunities with a stage picker), and the
+//! sections the coming modules fill (activities, orders, payments, tickets, expenses), with the
+//! audit history one tap away. A rep marks a customer hot here, with the reason.
+
+use super::contacts::Contacts;
+use super::fields::phone_view;
+use super::form::CustomerForm;
+use super::I18n;
+use crate::domain::catalog::{BusinessType, CompanySize, Industry, Region, Satisfaction, Source, Stage};
+use crate::domain::customer::CustomerView;
+use crate::domain::sync::{CustomerField, OpportunityView, Op};
+use crate::domain::Money;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::labels::{business_type_label, industry_label, region_label, rejection_text, satisfaction_label, size_label, source_label, stage_label};
+use crate::ui::session::CurrentUser;
+use crate::ui::sync::use_sync;
+use leptos::either::Either;
+use leptos::prelude::*;
+
+/// Whether the signed-in user may change this customer (its owner, or who answers for it; the
+/// server checks again).
+fn may_edit(me: &CurrentUser, c: &CustomerView) -> bool {
+    me.get().is_some_and(|m| m.user_id == c.owner_id || m.role.answers_for_customers())
+}
+
+#[component]
+pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let me = expect_context::<CurrentUser>();
+    let sees_history = me.get().is_some_and(|m| m.role.sees_history());
+    let editing = RwSignal::new(false);
+    let customer = {
+        let id = id.clone();
+        Memo::new(move |_| sync.replica.with(|r| r.as_ref().and_then(|r| r.customer(&id).cloned())))
+    };
+    let editable = Memo::new(move |_| customer.with(|c| c.as_ref().is_some_and(|c| may_edit(&me, c))));
+    let done = Callback::new(move |_| editing.set(false));
+    view! {
+        <article class="customer-card" data-testid="customer-detail">
+            <button type="button" class="button back-button" on:click=move |_| selected.set(None)>{t!(i18n, customers.back)}</button>
+            {move || match customer.get() {
+                None => Either::Left(view! { <p class="hint">{t!(i18n, errors.not_found)}</p> }),
+                Some(c) if editing.get() => Either::Right(Either::Left(view! { <CustomerForm existing=Some(c) on_done=done /> })),
+                Some(c) => Either::Right(Either::Right({
+                    let history_id = c.id.clone();
+                    let can_edit = editable.get();
+                    view! {
+                    <Header c=c.clone() />
+                    <div class="actions head-actions">
+                        <Show when=move || can_edit>
+                            <button type="button" class="button button-small" data-testid="edit-customer" on:click=move |_| editing.set(true)>
+                                {t!(i18n, customers.edit)}
+                            </button>
+                        </Show>
+                        <HotPanel c=c.clone() editable=can_edit />
+                        <Show when=move || sees_history>
+                            <crate::ui::pages::History id=history_id.clone() />
+                        </Show>
+                    </div>
+                    <Profile c />
+                }})),
+            }}
+            <section class="section" data-section="contacts">
+                <h3 class="card-title">{t!(i18n, customers.contacts)}</h3>
+                <Contacts customer_id=id.clone() editable=editable />
+            </section>
+            <section class="section" data-section="deals">
+                <h3 class="card-title">{t!(i18n, customers.deals)}</h3>
+                <Deals customer_id=id.clone() />
+            </section>
+            <Later key="activities" />
+            <Later key="orders" />
+            <Later key="payments" />
+            <Later key="tickets" />
+            <Later key="expenses" />
+        </article>
+    }
+}
+
+#[component]
+fn Header(c: CustomerView) -> impl IntoView {
+    let i18n = use_i18n();
+    let hot = c.hot_reason.is_some();
+    view! {
+        <div class="page-head">
+            <div>
+                <h2 class="page-title" data-testid="customer-name">{c.name.clone()}</h2>
+                <p class="page-subtitle">
+                    {c.short_name.clone().map(|s| format!("{s} · "))}
+                    {c.owner_name.clone()}
+                </p>
+            </div>
+            <div class="head-badges">
+                <Show when=move || hot>
+                    <span class="badge badge-hot" data-testid="hot-badge">{t!(i18n, customers.hot)}</span>
+                </Show>
+                <span class="badge" title=move || t_string!(i18n, customers.grade).to_string()>{c.grade.to_uppercase()}</span>
+            </div>
+        </div>
+    }
+}
+
+/// 热点客户: the reason shown to everyone; its owner marks and unmarks it.
+#[component]
+fn HotPanel(c: CustomerView, editable: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let asking = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let failed = RwSignal::new(None::<String>);
+    let id = c.id.clone();
+    let set = move |value: String| {
+        let op = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer_edit(&id, &[(CustomerField::HotReason, value.clone())])));
+        match op.map(|op| sync.mutate(op)) {
+            None | Some(Ok(())) => {
+                asking.set(false);
+                failed.set(None);
+            }
+            Some(Err(r)) => failed.set(Some(rejection_text(i18n, &r))),
+        }
+    };
+    let mark = {
+        let set = set.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let text = reason.get_untracked();
+            if text.trim().is_empty() {
+                failed.set(Some(crate::ui::labels::error_text(i18n, "required")));
+                return;
+            }
+            set(text);
+        }
+    };
+    let current = c.hot_reason.clone();
+    let is_hot = current.is_some();
+    view! {
+        {current.map(|r| view! {
+            <p class="hot-reason" data-testid="hot-reason"><strong>{t!(i18n, customers.hot_reason)}</strong>" "{r}</p>
+        })}
+        <Show when=move || editable>
+            {
+                let set = set.clone();
+                let mark = mark.clone();
+                move || if is_hot {
+                    let set = set.clone();
+                    Either::Left(view! {
+                        <button type="button" class="button button-small" data-testid="unmark-hot" on:click=move |_| set(String::new())>
+                            {t!(i18n, customers.unmark_hot)}
+                        </button>
+                    })
+                } else if asking.get() {
+                    Either::Right(Either::Left(view! {
+                        <form class="inline-form" on:submit=mark.clone() novalidate>
+                            <label class="field">
+                                <span class="field-label">{t!(i18n, customers.hot_reason)}</span>
+                                <input name="hot_reason" type="text" maxlength="200" bind:value=reason />
+                            </label>
+                            <button type="submit" class="button button-small button-primary" data-testid="save-hot">{t!(i18n, customers.save)}</button>
+                        </form>
+                    }))
+                } else {
+                    Either::Right(Either::Right(view! {
+                        <button type="button" class="button button-small" data-testid="mark-hot" on:click=move |_| asking.set(true)>
+                            {t!(i18n, customers.mark_hot)}
+                        </button>
+                    }))
+                }
+            }
+        </Show>
+        <p class="form-error" role="alert">{move || failed.get()}</p>
+    }
+}
+
+#[component]
+fn Profile(c: CustomerView) -> impl IntoView {
+    let i18n = use_i18n();
+    let region = Region::from_code(&c.region).map(|x| region_label(i18n, x)).unwrap_or(c.region.clone());
+    let industry = Industry::from_code(&c.industry).map(|x| industry_label(i18n, x)).unwrap_or(c.industry.clone());
+    let size = CompanySize::from_code(&c.size).map(|x| size_label(i18n, x)).unwrap_or(c.size.clone());
+    let business = BusinessType::from_code(&c.business_type).map(|x| business_type_label(i18n, x)).unwrap_or(c.business_type.clone());
+    let source = c.source.as_deref().and_then(Source::from_code).map(|x| source_label(i18n, x));
+    let satisfaction = c.satisfaction.as_deref().and_then(Satisfaction::from_code).map(|x| satisfaction_label(i18n, x));
+    let credit = c.credit_limit_fen.map(|f| Money::from_fen(f).format_yuan());
+    let optional = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+    view! {
+        <section class="section" data-section="profile">
+            <h3 class="card-title">{t!(i18n, customers.profile)}</h3>
+            <dl class="facts">
+                <dt>{t!(i18n, customers.phone)}</dt><dd>{phone_view(c.phone.clone())}</dd>
+                <dt>{t!(i18n, customers.region)}</dt><dd>{region}</dd>
+                <dt>{t!(i18n, customers.city)}</dt><dd data-testid="customer-city">{c.city.clone()}</dd>
+                <dt>{t!(i18n, customers.address)}</dt><dd>{optional(c.address.clone())}</dd>
+                <dt>{t!(i18n, customers.industry)}</dt><dd>{industry}</dd>
+                <dt>{t!(i18n, customers.size)}</dt><dd>{size}</dd>
+                <dt>{t!(i18n, customers.business_type)}</dt><dd>{business}</dd>
+                <dt>{t!(i18n, customers.source)}</dt><dd>{optional(source)}</dd>
+                <dt>{t!(i18n, customers.tags)}</dt>
+                <dd class="tags">{c.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</dd>
+                <dt>{t!(i18n, customers.cooperation_since)}</dt><dd>{optional(c.cooperation_since.clone())}</dd>
+                <dt>{t!(i18n, customers.credit_limit)}</dt><dd>{optional(credit)}</dd>
+                <dt>{t!(i18n, customers.satisfaction)}</dt><dd>{optional(satisfaction)}</dd>
+                <dt>{t!(i18n, customers.credit_code)}</dt><dd class="code">{optional(c.credit_code.clone())}</dd>
+                <Show when={let has = c.id_number.is_some(); move || has}>
+                    <dt>{t!(i18n, customers.id_number)}</dt><dd data-testid="id-number">{c.id_number.clone()}</dd>
+                </Show>
+                <Show when={let has = c.bank_account.is_some(); move || has}>
+                    <dt>{t!(i18n, customers.bank_account)}</dt><dd data-testid="bank-account">{c.bank_account.clone()}</dd>
+                </Show>
+            </dl>
+        </section>
+    }
+}
+
+/// A section the coming modules fill: its title and what will appear.
+#[component]
+fn Later(key: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let (title, body) = later_text(i18n, key);
+    view! {
+        <section class="section" data-section=key>
+            <h3 class="card-title">{title}</h3>
+            <p class="hint empty-section">{body}</p>
+        </section>
+    }
+}
+
+fn later_text(i18n: I18n, key: &str) -> (String, String) {
+    let (title, body) = match key {
+        "activities" => (t_string!(i18n, customers.activities), t_string!(i18n, customers.activities_empty)),
+        "orders" => (t_string!(i18n, customers.orders), t_string!(i18n, customers.orders_empty)),
+        "payments" => (t_string!(i18n, customers.payments), t_string!(i18n, customers.payments_empty)),
+        "tickets" => (t_string!(i18n, customers.tickets), t_string!(i18n, customers.tickets_empty)),
+        _ => (t_string!(i18n, customers.expenses), t_string!(i18n, customers.expenses_empty)),
+    };
+    (title.to_string(), body.to_string())
+}
+
+/// The customer's opportunities; picking a stage moves the deal (a sync mutation).
+#[component]
+fn Deals(customer_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let error = RwSignal::new(None::<String>);
+    let deals = Memo::new(move |_| {
+        sync.replica.with(|r| {
+            let mut list: Vec<OpportunityView> = r.as_ref().map(|r| r.opportunities_of(&customer_id).into_iter().cloned().collect()).unwrap_or_default();
+            list.sort_by(|a, b| a.expected_close.cmp(&b.expected_close).then_with(|| a.id.cmp(&b.id)));
+            list
+        })
+    });
+    view! {
+        <p class="form-error" role="alert">{move || error.get()}</p>
+        <Show when=move || !deals.get().is_empty() fallback=move || view! { <p class="hint">{t!(i18n, customers.no_deals)}</p> }>
+            <ul class="list deals" data-testid="deals">
+                <For each=move || deals.get() key=|o| (o.id.clone(), o.stage) let:o>
+                    {
+                        let (id, from) = (o.id.clone(), o.stage);
+                        let on_change = move |ev| {
+                            let Some(to) = Stage::from_code(&event_target_value(&ev)) else { return };
+                            if to == from {
+                                return;
+                            }
+                            match sync.mutate(Op::MoveOpportunity { id: id.clone(), from, to }) {
+                                Ok(()) => error.set(None),
+                                Err(r) => error.set(Some(rejection_text(i18n, &r))),
+                            }
+                        };
+                        view! {
+                            <li class="deal" data-deal=o.id.clone() data-stage=o.stage.code()>
+                                <span class="list-item-main">
+                                    <span class="list-item-title">{o.title.clone()}</span>
+                                    <span class="list-item-sub">{format!("{} · {}", Money::from_fen(o.amount_fen).format_yuan(), o.expected_close)}</span>
+                                </span>
+                                <select name="stage" class="stage-select" aria-label=move || t_string!(i18n, customers.stage).to_string() on:change=on_change>
+                                    {Stage::ALL.iter().map(|&s| view! {
+                                        <option value=s.code() selected=s == from>{move || stage_label(i18n, s)}</option>
+                                    }).collect_view()}
+                                </select>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </Show>
+    }
+}

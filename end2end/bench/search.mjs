@@ -45,19 +45,32 @@ for (let round = 0; round < 3; round++) {
   const total = await page.getByTestId('customer-count').textContent();
   if (!/共 (\d{6}|1\d{5}) 个/.test(total.replace(/,/g, ''))) throw new Error(`expected 100,000 customers, the list says ${total}`);
   for (const query of [['h', 'z', 'w', 'l'], ['杭', '州'], ['1', '3', '8']]) {
-    const times = await page.evaluate((keys) => {
+    const times = await page.evaluate(async (keys) => {
       const input = document.querySelector('input[name="customer-search"]');
+      const count = document.querySelector('[data-testid="customer-count"]');
+      // Leptos runs its effects (the search, the list's DOM updates) in microtasks after the
+      // event: the next macrotask (a MessageChannel message, not clamped like a timer) starts
+      // once the page is up to date, before the browser paints.
+      const settled = () => new Promise((ok) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => ok();
+        channel.port2.postMessage(null);
+      });
       const out = [];
       input.value = '';
       input.dispatchEvent(new Event('input', { bubbles: true }));
+      await settled();
       let typed = '';
+      let before = count.textContent;
       for (const k of keys) {
         typed += k;
         const t0 = performance.now();
         input.value = typed;
         input.dispatchEvent(new Event('input', { bubbles: true }));
-        // Leptos updates the DOM synchronously in the event's task: the list is current here.
+        await settled();
         out.push(performance.now() - t0);
+        if (count.textContent === before && typed.length === 1) throw new Error(`the list did not change for ${typed}`);
+        before = count.textContent;
       }
       return out;
     }, query);

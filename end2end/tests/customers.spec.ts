@@ -128,6 +128,28 @@ test('a rep creates a customer with two contacts, finds it by pinyin initials an
   } finally {
     await tablet.close();
   }
+
+  // Saved anyway, then recognised as the same customer: merged, everything under one record.
+  await page.getByTestId('new-customer').click();
+  await form.locator('input[name="name"]').fill(`武汉网络${suffix}`);
+  await form.locator('select[name="region"]').selectOption('central');
+  await form.locator('input[name="city"]').fill('武汉');
+  await form.locator('input[name="phone"]').fill('13900007777');
+  await form.getByTestId('save-customer').click();
+  await form.getByTestId('save-anyway').click();
+  await expect(card.getByTestId('customer-name')).toHaveText(`武汉网络${suffix}`);
+  await expect(card.getByTestId('no-contacts')).toBeVisible();
+  await card.getByTestId('merge-open').click();
+  const candidate = card.getByTestId('merge-candidate').filter({ hasText: name });
+  await candidate.getByRole('button').click();
+  await candidate.getByRole('button', { name: `把“${name}”合并到本客户` }).click();
+  await expect(card.getByTestId('contacts').locator('li')).toHaveCount(2);
+  await expect(card.locator('a[href="tel:13900001111"]')).toBeVisible();
+  await synced(page);
+  await card.getByRole('button', { name: '返回列表' }).click();
+  await expect(count).toHaveText(total!);
+  await search.fill(name);
+  await expect(page.locator('[data-testid="customer-list"] .list-item', { hasText: name })).toHaveCount(0);
 });
 
 test('an import with three bad rows lists each by row, column and reason and commits nothing; then the valid rows only', async ({ page, baseURL }, info) => {

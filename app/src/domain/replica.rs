@@ -200,6 +200,8 @@ pub struct Replica {
     over_deals: HashMap<String, OpportunityView>,
     /// `None`: deleted by a pending mutation.
     over_contacts: HashMap<String, Option<ContactView>>,
+    /// Customers merged into another by a pending mutation: merged id → kept id.
+    merged_into: HashMap<String, String>,
     index: IndexCell,
 }
 
@@ -231,17 +233,30 @@ impl Replica {
     // -- reading the view ----------------------------------------------------------------------
 
     pub fn customer(&self, id: &str) -> Option<&CustomerView> {
+        if self.merged_into.contains_key(id) {
+            return None;
+        }
         self.over_customers.get(id).or_else(|| self.customers.get(id).map(|r| &r.customer))
     }
 
     /// Every customer in view, in no particular order.
     pub fn customers(&self) -> impl Iterator<Item = &CustomerView> {
-        let over = &self.over_customers;
-        self.customers.values().map(|r| &r.customer).filter(move |c| !over.contains_key(&c.id)).chain(over.values())
+        let (over, merged) = (&self.over_customers, &self.merged_into);
+        self.customers
+            .values()
+            .map(|r| &r.customer)
+            .filter(move |c| !over.contains_key(&c.id))
+            .chain(over.values())
+            .filter(move |c| !merged.contains_key(&c.id))
     }
 
     pub fn customer_count(&self) -> usize {
-        self.customers.len() + self.over_customers.keys().filter(|id| !self.customers.contains_key(*id)).count()
+        self.customers.len() + self.over_customers.keys().filter(|id| !self.customers.contains_key(*id)).count() - self.merged_into.len()
+    }
+
+    /// The customer and those merged into it by pending mutations: whose records it shows.
+    fn merged_with<'a>(&'a self, customer_id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        std::iter::once(customer_id).chain(self.merged_into.iter().filter(move |(_, keep)| *keep == customer_id).map(|(merged, _)| merged.as_str()))
     }
 
     pub fn opportunity(&self, id: &str) -> Option<&OpportunityView> {
@@ -261,7 +276,10 @@ impl Replica {
     /// The deals of one customer, as the view shows them.
     pub fn opportunities_of(&self, customer_id: &str) -> Vec<&OpportunityView> {
         let over = &self.over_deals;
-        self.customers.get(customer_id).map(|r| r.opportunities.iter().map(|o| over.get(&o.id).unwrap_or(o)).collect()).unwrap_or_default()
+        self.merged_with(customer_id)
+            .filter_map(|id| self.customers.get(id))
+            .flat_map(|r| r.opportunities.iter().map(|o| over.get(&o.id).unwrap_or(o)))
+            .collect()
     }
 
     pub fn contact(&self, id: &str) -> Option<&ContactView> {
@@ -273,16 +291,18 @@ impl Replica {
 
     /// The contacts of one customer as the view shows them, by name.
     pub fn contacts_of(&self, customer_id: &str) -> Vec<&ContactView> {
-        let base = self.customers.get(customer_id).map(|r| r.contacts.as_slice()).unwrap_or_default();
-        let mut out: Vec<&ContactView> = base
+        let ids: Vec<&str> = self.merged_with(customer_id).collect();
+        let mut out: Vec<&ContactView> = ids
             .iter()
+            .filter_map(|id| self.customers.get(*id))
+            .flat_map(|r| r.contacts.iter())
             .filter_map(|c| match self.over_contacts.get(&c.id) {
                 Some(over) => over.as_ref(),
                 None => Some(c),
             })
             .collect();
         // Created on this device and not pulled yet.
-        out.extend(self.over_contacts.values().flatten().filter(|c| c.customer_id == customer_id && !self.contact_home.contains_key(&c.id)));
+        out.extend(self.over_contacts.values().flatten().filter(|c| ids.contains(&c.customer_id.as_str()) && !self.contact_home.contains_key(&c.id)));
         out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
         out
     }
@@ -540,7 +560,8 @@ impl Replica {
         let contacts = self.over_contacts.iter().filter_map(|(id, over)| {
             self.contact_home.get(id).cloned().or_else(|| over.as_ref().map(|c| c.customer_id.clone()))
         });
-        self.over_customers.keys().cloned().chain(contacts).collect()
+        let merges = self.merged_into.iter().flat_map(|(a, b)| [a.clone(), b.clone()]);
+        self.over_customers.keys().cloned().chain(contacts).chain(merges).collect()
     }
 
     /// Recomputes the overlay: base records with every pending mutation applied in order.
@@ -549,6 +570,7 @@ impl Replica {
         self.over_customers.clear();
         self.over_deals.clear();
         self.over_contacts.clear();
+        self.merged_into.clear();
         for i in 0..self.pending.len() {
             match &self.pending[i].op {
                 Op::CreateCustomer(c) => {
@@ -619,6 +641,17 @@ impl Replica {
                 Op::DeleteContact { id } => {
                     if self.contact(id).is_some() {
                         self.over_contacts.insert(id.clone(), None);
+                    }
+                }
+                Op::MergeCustomers { keep, merged } => {
+                    // Both must be in view; once the server has merged them a pull removes
+                    // `merged` from the base and this is a no-op.
+                    if self.customer(keep).is_some() && self.customer(merged).is_some() {
+                        // Customers merged earlier into `merged` now show under `keep`.
+                        for target in self.merged_into.values_mut().filter(|t| *t == merged) {
+                            *target = keep.clone();
+                        }
+                        self.merged_into.insert(merged.clone(), keep.clone());
                     }
                 }
             }
@@ -950,5 +983,28 @@ mod tests {
         assert_eq!(r.search(&f, 10).ids, [id(5)]);
         let f = CustomerFilter { sort: SortBy::Grade, ..Default::default() };
         assert_eq!(r.search(&f, 1).ids, [id(5)]);
+    }
+
+    #[test]
+    fn a_merge_shows_at_once_with_everything_under_the_kept_customer() {
+        let mut r = Replica::new(owner());
+        let mut first = page(vec![customer(1, "杭州网络科技有限公司"), customer(2, "杭州网络科技")], vec![deal(10, 1, Stage::Proposal), deal(11, 2, Stage::Negotiation)], vec![]);
+        first.contacts = vec![contact(20, 1, "王芳", "13900001111"), contact(21, 2, "李雷", "13900002222")];
+        r.apply_page(&first);
+        let f = CustomerFilter { query: "hzwl".into(), ..Default::default() };
+        assert_eq!(r.search(&f, 10).total, 2);
+        r.push_pending(mutation(1, Op::MergeCustomers { keep: id(1), merged: id(2) }));
+        assert!(r.customer(&id(2)).is_none());
+        assert_eq!(r.customer_count(), 1);
+        assert_eq!(r.opportunities_of(&id(1)).len(), 2);
+        assert_eq!(r.contacts_of(&id(1)).len(), 2);
+        assert_eq!(r.search(&f, 10).ids, [id(1)]);
+        assert_eq!(r.search(&CustomerFilter { query: "lilei".into(), ..Default::default() }, 10).ids, [id(1)], "the merged contacts are searchable");
+        // The server merged them: the pull moves the deal and contact and removes the other.
+        let mut done = page(vec![customer(1, "杭州网络科技有限公司")], vec![deal(10, 1, Stage::Proposal), deal(11, 1, Stage::Negotiation)], vec![("customer", id(2))]);
+        done.contacts = vec![contact(20, 1, "王芳", "13900001111"), contact(21, 1, "李雷", "13900002222")];
+        r.apply_page(&done);
+        r.drop_pending(&[1].into_iter().collect());
+        assert_eq!((r.customer_count(), r.opportunities_of(&id(1)).len(), r.contacts_of(&id(1)).len()), (1, 2, 2));
     }
 }

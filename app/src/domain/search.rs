@@ -50,6 +50,9 @@ pub struct SearchKey {
     /// The reading set of each character of the names; [`BREAK`] after each name and for
     /// anything that is not a CJK character.
     tokens: Vec<u16>,
+    /// Every letter a reading of those characters starts with (bit 0 = `a`): a pinyin query
+    /// whose first letter is not here cannot match, and a one-letter query that is, does.
+    initials: u32,
 }
 
 impl SearchKey {
@@ -75,6 +78,9 @@ impl SearchKey {
             key.text.push('\n');
             key.tokens.extend(name.chars().map(|c| reading_set(c).unwrap_or(BREAK)));
             key.tokens.push(BREAK);
+        }
+        for &set in &key.tokens {
+            key.initials |= table::SET_INITIALS[set as usize];
         }
         for phone in phones {
             match normalize_phone(phone).filter(|_| !phone.contains('*')) {
@@ -146,6 +152,8 @@ impl Query {
             }
         }
         match &self.letters {
+            Some(letters) if key.initials & (1 << (letters[0] - b'a')) == 0 => false,
+            Some(letters) if letters.len() == 1 => true,
             Some(letters) => pinyin_matches(&key.tokens, letters, memo),
             None => false,
         }

@@ -19,7 +19,8 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands. A newer client's type is refused with
 /// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 6] = ["create_customer", "update_customer", "move_opportunity", "create_contact", "update_contact", "delete_contact"];
+pub const KNOWN_TYPES: [&str; 7] =
+    ["create_customer", "update_customer", "move_opportunity", "create_contact", "update_contact", "delete_contact", "merge_customers"];
 
 /// One change, made on one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +49,9 @@ pub enum Op {
     UpdateContact { id: String, edits: Vec<FieldEdit<ContactField>> },
     /// A contact removed (left the company, entered twice).
     DeleteContact { id: String },
+    /// Two records of one customer made one 合并: everything of `merged` (contacts, deals,
+    /// activities, orders, payments, shares) moves to `keep`, and `merged` is gone.
+    MergeCustomers { keep: String, merged: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -436,6 +440,15 @@ impl Op {
                 }
                 Ok(())
             }
+            Op::MergeCustomers { keep, merged } => {
+                if !valid_id(keep) || !valid_id(merged) {
+                    return Err(bad_id());
+                }
+                if keep == merged {
+                    return invalid("same_customer");
+                }
+                Ok(())
+            }
         }
     }
 
@@ -447,6 +460,7 @@ impl Op {
             Op::MoveOpportunity { id, .. } => ("opportunity", id),
             Op::CreateContact(c) => ("contact", &c.id),
             Op::UpdateContact { id, .. } | Op::DeleteContact { id } => ("contact", id),
+            Op::MergeCustomers { keep, .. } => ("customer", keep),
         }
     }
 }
@@ -586,6 +600,7 @@ mod tests {
             Op::CreateContact(NewContact { id: ID.into(), customer_id: ID.into(), name: "王芳".into(), details: BTreeMap::new() }),
             Op::UpdateContact { id: ID.into(), edits: vec![] },
             Op::DeleteContact { id: ID.into() },
+            Op::MergeCustomers { keep: ID.into(), merged: ID.replace('0', "1") },
         ]
         .iter()
         .map(|op| serde_json::to_value(op).unwrap()["type"].as_str().unwrap().to_string())
@@ -617,6 +632,7 @@ mod tests {
         );
         assert_eq!(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Phone, None), edit(CustomerField::Size, Some("large"))] }.validate(), Ok(()));
         assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: Stage::Proposal, to: Stage::Proposal }), "same_stage");
+        assert_eq!(code(Op::MergeCustomers { keep: ID.into(), merged: ID.into() }), "same_customer");
     }
 
     #[test]

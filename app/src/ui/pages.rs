@@ -119,6 +119,8 @@ pub fn History(id: String) -> impl IntoView {
         "contact_added" => t_string!(i18n, customers.contact_added).to_string(),
         "contact_deleted" => t_string!(i18n, customers.contact_deleted).to_string(),
         "created" => t_string!(i18n, customers.created).to_string(),
+        "merged" => t_string!(i18n, customers.merged).to_string(),
+        "merged_into" => t_string!(i18n, customers.merged_into).to_string(),
         other => {
             use crate::domain::sync::{CustomerField, Field};
             CustomerField::from_column(other).map(|f| super::labels::field_label(i18n, f)).unwrap_or_else(|| other.to_string())

@@ -387,3 +387,58 @@ async fn the_full_customer_file_and_its_contacts_travel_as_mutations() {
     assert!(after.iter().any(|p| p["removed"].as_array().unwrap().contains(&json!({"entity": "contact", "id": k2}))));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM contacts WHERE id = $1", k2).await, 0);
 }
+
+#[tokio::test]
+async fn a_merge_moves_every_record_of_the_duplicate_and_is_audited() {
+    let app = demo().await;
+    let rep1 = login(&app, "rep1").await;
+    let (keep, merged) = ("7d2f9a1e-3333-4a2b-8c3d-000000000001", "7d2f9a1e-3333-4a2b-8c3d-000000000002");
+    let res = push(&app, &rep1, DEVICE_A, json!([
+        {"seq": 1, "at_ms": 1, "op": new_customer(keep, "宁波海天精工有限公司")},
+        {"seq": 2, "at_ms": 2, "op": new_customer(merged, "宁波海天精工")},
+        {"seq": 3, "at_ms": 3, "op": {"type": "create_contact", "id": "7d2f9a1e-3333-4a2b-8c3d-000000000011", "customer_id": merged, "name": "王芳"}},
+    ])).await;
+    assert!(res["results"].as_array().unwrap().iter().all(|r| r["outcome"]["status"] == "applied"), "{res}");
+    // Deals, orders and activities of the duplicate (demo rows moved onto it for the test).
+    let donor: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep1' AND EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) LIMIT 1")
+        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    for table in ["opportunities", "activities", "orders", "payments"] {
+        sqlx::query(&format!("UPDATE {table} SET customer_id = $1 WHERE customer_id = $2")).bind(merged).bind(&donor).execute(app.db.pool()).await.unwrap();
+    }
+    let counts = |id: &'static str| {
+        let app = &app;
+        async move {
+            let mut out = Vec::new();
+            for table in ["contacts", "opportunities", "activities", "orders", "payments"] {
+                out.push(scalar(app, &format!("SELECT COUNT(*) FROM {table} WHERE customer_id = $1"), id).await);
+            }
+            out
+        }
+    };
+    let before = counts(merged).await;
+    assert!(before.iter().all(|&n| n > 0), "{before:?}");
+    let start = pull_all(&app, &rep1, None).await;
+    let cursor = start.last().unwrap()["cursor"].as_str().unwrap().to_string();
+
+    // Someone else's customer cannot be merged in; a customer into itself is invalid.
+    let other: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep9' LIMIT 1")
+        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let refused = push(&app, &rep1, DEVICE_A, json!([
+        {"seq": 4, "at_ms": 4, "op": {"type": "merge_customers", "keep": keep, "merged": other}},
+        {"seq": 5, "at_ms": 5, "op": {"type": "merge_customers", "keep": keep, "merged": keep}},
+    ])).await;
+    assert_eq!(refused["results"][0]["outcome"], json!({"status": "rejected", "reason": "not_found"}));
+    assert_eq!(refused["results"][1]["outcome"], json!({"status": "rejected", "reason": "invalid", "code": "same_customer"}));
+
+    let res = push(&app, &rep1, DEVICE_A, json!([{"seq": 6, "at_ms": 6, "op": {"type": "merge_customers", "keep": keep, "merged": merged}}])).await;
+    assert_eq!(res["results"][0]["outcome"], json!({"status": "applied", "version": 2}));
+    assert_eq!(counts(keep).await, before, "every record moved");
+    assert_eq!(counts(merged).await, vec![0; 5]);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM customers WHERE id = $1", merged).await, 0);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM audit_log WHERE entity_id = $1 AND field = 'merged'", keep).await, 1);
+    // The pull removes the duplicate and brings the kept one with everything.
+    let later = pull_all(&app, &rep1, Some(&cursor)).await;
+    assert!(later.iter().any(|p| p["removed"].as_array().unwrap().contains(&json!({"entity": "customer", "id": merged}))));
+    let deals = later.iter().flat_map(|p| p["opportunities"].as_array().unwrap().clone()).filter(|o| o["customer_id"] == keep).count() as i64;
+    assert_eq!(deals, before[1]);
+}

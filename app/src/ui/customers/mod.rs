@@ -13,6 +13,7 @@
 mod contacts;
 mod fields;
 mod form;
+mod merge;
 mod transfer;
 mod view360;
 

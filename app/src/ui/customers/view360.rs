@@ -45,6 +45,7 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
                 Some(c) if editing.get() => Either::Right(Either::Left(view! { <CustomerForm existing=Some(c) on_done=done /> })),
                 Some(c) => Either::Right(Either::Right({
                     let history_id = c.id.clone();
+                    let merge_id = c.id.clone();
                     let can_edit = editable.get();
                     view! {
                     <Header c=c.clone() />
@@ -55,6 +56,9 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
                             </button>
                         </Show>
                         <HotPanel c=c.clone() editable=can_edit />
+                        <Show when=move || can_edit>
+                            <super::merge::MergePanel keep=merge_id.clone() />
+                        </Show>
                         <Show when=move || sees_history>
                             <crate::ui::pages::History id=history_id.clone() />
                         </Show>

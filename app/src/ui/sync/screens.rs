@@ -92,6 +92,11 @@ fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
             let fields = edits.iter().map(|e| contact_field_label(i18n, e.field)).collect::<Vec<_>>().join("、");
             t!(i18n, sync.op_contact_update, name = move || name.clone(), fields = move || fields.clone()).into_any()
         }
+        Op::MergeCustomers { keep, merged } => {
+            let name = |id: &str| replica.and_then(|r| r.record(id).map(|x| x.customer.name.clone()).or_else(|| r.customer(id).map(|c| c.name.clone()))).unwrap_or_else(gone);
+            let (keep, merged) = (name(keep), name(merged));
+            t!(i18n, sync.op_merge, merged = move || merged.clone(), keep = move || keep.clone()).into_any()
+        }
         Op::DeleteContact { id } => {
             let name = replica.and_then(|r| r.contact(id)).map(|c| c.name.clone()).unwrap_or_else(gone);
             t!(i18n, sync.op_contact_delete, name = move || name.clone()).into_any()

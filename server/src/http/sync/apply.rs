@@ -263,6 +263,50 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             work.changed.push(("contact", id.clone()));
             Ok(Ok(version + 1))
         }
+        Op::MergeCustomers { keep, merged } => {
+            // Whoever may change both customers may merge them (their owner, or who answers for
+            // them); the merged one's records all move, then it is gone.
+            let Some(keep_owner) = customer_owner(tx, scope, keep).await? else { return Ok(Err(Rejection::NotFound)) };
+            let Some(merged_owner) = customer_owner(tx, scope, merged).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !may_change(viewer, &keep_owner) || !may_change(viewer, &merged_owner) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let names: HashMap<String, String> = sqlx::query("SELECT id, name FROM customers WHERE id IN ($1, $2)")
+                .bind(keep)
+                .bind(merged)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+            for table in ["contacts", "opportunities", "activities", "orders", "payments"] {
+                sqlx::query(&format!("UPDATE {table} SET customer_id = $1 WHERE customer_id = $2")).bind(keep).bind(merged).execute(&mut **tx).await?;
+            }
+            // Colleagues it was shared with keep seeing it.
+            sqlx::query(
+                "INSERT INTO customer_shares (customer_id, user_id, shared_by, shared_at) SELECT $1, s.user_id, s.shared_by, s.shared_at \
+                 FROM customer_shares s WHERE s.customer_id = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM customer_shares t WHERE t.customer_id = $1 AND t.user_id = s.user_id)",
+            )
+            .bind(keep)
+            .bind(merged)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("DELETE FROM customer_shares WHERE customer_id = $1").bind(merged).execute(&mut **tx).await?;
+            sqlx::query("DELETE FROM customers WHERE id = $1").bind(merged).execute(&mut **tx).await?;
+            sqlx::query("UPDATE customers SET version = version + 1, updated_at = $1 WHERE id = $2").bind(now_ms()).bind(keep).execute(&mut **tx).await?;
+            let version: i64 = sqlx::query("SELECT version FROM customers WHERE id = $1").bind(keep).fetch_one(&mut **tx).await?.try_get("version")?;
+            let (keep_name, merged_name) = (names.get(keep).map(String::as_str), names.get(merged).map(String::as_str));
+            work.audit.add(actor, Change { entity: "customer", entity_id: keep, field: "merged", old: merged_name, new: keep_name });
+            work.audit.add(actor, Change { entity: "customer", entity_id: merged, field: "merged_into", old: merged_name, new: Some(keep.as_str()) });
+            work.changed.push(("customer", keep.clone()));
+            work.changed.push(("customer", merged.clone()));
+            work.customers.remove(merged);
+            if let Some(cached) = work.customers.get_mut(keep) {
+                cached.version = version;
+            }
+            Ok(Ok(version))
+        }
         Op::DeleteContact { id } => {
             let Some((row, customer_id)) = editable_contact(tx, state, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
             if !may_change(viewer, &row.owner_id) {

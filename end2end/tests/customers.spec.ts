@@ -183,7 +183,7 @@ test('an import with three bad rows lists each by row, column and reason and com
   const issues = page.getByTestId('import-issue');
   await expect(issues).toHaveCount(3);
   await expect(issues.nth(0)).toContainText('3客户名称必填项未填写。');
-  await expect(issues.nth(1)).toContainText('4区域所选项无效，请刷新后重试。火星');
+  await expect(issues.nth(1)).toContainText('4区域无法识别此值，请填写列表中的选项，例如“华东”“电子”“小型”。火星');
   await expect(issues.nth(2)).toContainText('5统一社会信用代码统一社会信用代码最后一位校验不符，请核对是否输错。');
   // All or nothing (the default): refused, nothing saved.
   await page.getByTestId('import-commit').click();

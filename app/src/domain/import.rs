@@ -204,7 +204,7 @@ pub fn read_row(cells: &[String], headers: &[String], mapping: &Mapping, default
                 required_default
             }
             Some(v) => labels.code(section, v).or_else(|| {
-                issue(c, "unknown_code", Some(v));
+                issue(c, "unknown_value", Some(v));
                 None
             }),
         }
@@ -218,7 +218,7 @@ pub fn read_row(cells: &[String], headers: &[String], mapping: &Mapping, default
             Some(code) => {
                 details.insert(CustomerField::Source, code.to_string());
             }
-            None => issue(Column::Source, "unknown_code", Some(source)),
+            None => issue(Column::Source, "unknown_value", Some(source)),
         }
     }
     if let Some(s) = cell(Column::Satisfaction) {
@@ -226,7 +226,7 @@ pub fn read_row(cells: &[String], headers: &[String], mapping: &Mapping, default
             Some(code) => {
                 details.insert(CustomerField::Satisfaction, code.to_string());
             }
-            None => issue(Column::Satisfaction, "unknown_code", Some(s)),
+            None => issue(Column::Satisfaction, "unknown_value", Some(s)),
         }
     }
     let kind = match cell(Column::Kind) {
@@ -234,7 +234,7 @@ pub fn read_row(cells: &[String], headers: &[String], mapping: &Mapping, default
         Some(k) => match labels.code("kind", k) {
             Some(code) => code,
             None => {
-                issue(Column::Kind, "unknown_code", Some(k));
+                issue(Column::Kind, "unknown_value", Some(k));
                 "company"
             }
         },
@@ -369,7 +369,7 @@ mod tests {
                 (7, "客户名称", "required"),
                 (7, "电话", "invalid_phone"),
                 (7, "统一社会信用代码", "credit_code_check"),
-                (7, "区域", "unknown_code"),
+                (7, "区域", "unknown_value"),
                 (7, "合作开始日期", "invalid_date"),
                 (7, "信用额度（元）", "invalid_amount"),
                 (7, "联系人", "required"),

@@ -668,7 +668,7 @@ fn edits<F: Field>(changes: &[(F, String)], current: impl Fn(F) -> Option<String
         .filter_map(|(field, typed)| {
             let original = current(*field);
             let value = field.canonical(typed);
-            (original != value).then(|| FieldEdit { field: *field, original, value })
+            (original != value).then_some(FieldEdit { field: *field, original, value })
         })
         .collect()
 }

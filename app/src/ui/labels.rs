@@ -60,6 +60,7 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "invalid_amount" => t_string!(i18n, errors.invalid_amount),
         "invalid_wechat" => t_string!(i18n, errors.invalid_wechat),
         "same_customer" => t_string!(i18n, errors.same_customer),
+        "unknown_value" => t_string!(i18n, errors.unknown_value),
         "empty_file" => t_string!(i18n, errors.empty_file),
         "xls_unsupported" => t_string!(i18n, errors.xls_unsupported),
         "not_a_table" => t_string!(i18n, errors.not_a_table),

@@ -65,7 +65,7 @@ async fn a_gbk_csv_is_read_its_bad_rows_are_named_and_the_commit_is_all_or_nothi
         .collect();
     assert_eq!(
         issues,
-        [(3, "客户名称".into(), "required".into()), (4, "区域".into(), "unknown_code".into()), (5, "统一社会信用代码".into(), "credit_code_check".into())]
+        [(3, "客户名称".into(), "required".into()), (4, "区域".into(), "unknown_value".into()), (5, "统一社会信用代码".into(), "credit_code_check".into())]
     );
     assert_eq!(app.count("customers").await, customers, "a dry run saves nothing");
 

@@ -15,6 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 /// Customers (with their deals and contacts) per snapshot page, and changes per incremental page.
 const PAGE: i64 = 2000;
 
+/// One page of every customer (with its deals and contacts) the viewer may see, by id.
 pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &CustomerScope, seq: i64, epoch: i64, after: &str, reset: bool) -> Result<PullPage, AppError> {
     let (condition, binds) = scope.sql(2);
     let sql = format!("SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} WHERE c.id > $1 AND {condition} ORDER BY c.id LIMIT {PAGE}");

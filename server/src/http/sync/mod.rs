@@ -224,7 +224,6 @@ async fn pull(
     Ok(Json(page))
 }
 
-/// One page of every customer (and its opportunities) the viewer may see, by id.
 // ---------------------------------------------------------------------------------------------
 // Events
 

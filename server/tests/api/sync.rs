@@ -128,7 +128,7 @@ async fn bad_mutations_are_rejected_with_a_reason_and_change_nothing() {
         .bind(&rep9_customer).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
     let before = (app.count("audit_log").await, app.count("change_log").await, app.count("customers").await);
     let res = push(&app, &rep1, DEVICE_A, json!([
-        {"seq": 1, "at_ms": 0, "op": {"type": "merge_customers", "ids": ["a", "b"]}},
+        {"seq": 1, "at_ms": 0, "op": {"type": "split_customer", "ids": ["a", "b"]}},
         {"seq": 2, "at_ms": 0, "op": {"type": "update_customer", "id": rep9_customer, "edits": [{"field": "name", "original": null, "value": "抢来的"}]}},
         {"seq": 3, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "negotiation"}},
         {"seq": 4, "at_ms": 0, "op": new_customer("7d2f9a1e-1111-4a2b-8c3d-000000000002", " ")},

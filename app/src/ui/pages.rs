@@ -61,11 +61,14 @@ fn HotCustomers() -> impl IntoView {
         if !shown() {
             return None;
         }
+        // A plain scan, not `Replica::search`: the search's pinyin table belongs in the customer
+        // screen's chunk, not in the first download.
         sync.replica.with(|r| {
             let r = r.as_ref()?;
-            let filter = crate::domain::replica::CustomerFilter { hot_only: true, ..Default::default() };
-            let found = r.search(&filter, 20);
-            Some(found.ids.iter().filter_map(|id| r.customer(id).cloned()).collect::<Vec<_>>())
+            let mut hot: Vec<_> = r.customers().filter(|c| c.hot_reason.is_some()).cloned().collect();
+            hot.sort_by(|a, b| a.owner_name.cmp(&b.owner_name).then_with(|| a.name.cmp(&b.name)));
+            hot.truncate(20);
+            Some(hot)
         })
     });
     view! {

@@ -116,6 +116,27 @@ pub(super) fn contact_view(row: &AnyRow, owns: bool, vault: &Vault) -> Result<Co
     })
 }
 
+/// The customers among `ids` the viewer may see, as they may see them (one query per 200 ids).
+pub(super) async fn customers_in_scope(state: &AppState, viewer: &Viewer, scope: &CustomerScope, ids: &[String]) -> Result<Vec<CustomerView>, AppError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(200) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let (condition, binds) = scope.sql(chunk.len() + 1);
+        let sql = format!("SELECT {COLUMNS} {FROM} WHERE c.id IN ({}) AND {condition}", list.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
+            out.push(customer_view(&row, viewer, &state.vault)?);
+        }
+    }
+    Ok(out)
+}
+
 async fn list(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -12,7 +12,7 @@
 //!
 //! The client keeps the file and sends it again for each step, so any server process can answer.
 
-use super::customers::{customer_view, COLUMNS, FROM};
+use super::customers::customers_in_scope;
 use super::session::Viewer;
 use super::{AppError, AppState};
 use crate::access::CustomerScope;
@@ -554,23 +554,8 @@ async fn export(
     let english = super::pwa::prefers_english(&headers);
     // Those of the ids the viewer may see, as the viewer sees them, in the order given.
     let scope = CustomerScope::of(&state.db, &viewer).await?;
-    let mut found: HashMap<String, CustomerView> = HashMap::new();
-    for chunk in req.ids.chunks(500) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let (condition, binds) = scope.sql(chunk.len() + 1);
-        let sql = format!("SELECT {COLUMNS} {FROM} WHERE c.id IN ({}) AND {condition}", list.join(", "));
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(id.as_str());
-        }
-        for b in &binds {
-            query = query.bind(b.as_str());
-        }
-        for row in query.fetch_all(state.db.pool()).await? {
-            let c = customer_view(&row, &viewer, &state.vault)?;
-            found.insert(c.id.clone(), c);
-        }
-    }
+    let found: HashMap<String, CustomerView> =
+        customers_in_scope(&state, &viewer, &scope, &req.ids).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
     let rows: Vec<Vec<String>> = req.ids.iter().filter_map(|id| found.get(id)).map(|c| export_row(c, english)).collect();
     let header = export_header(english);
     let date = time::OffsetDateTime::now_utc().date();

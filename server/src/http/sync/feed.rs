@@ -1,7 +1,7 @@
 //! What a pull sends: a snapshot page of everything the viewer may see, or the records changed
 //! since a sequence number as the viewer may see them now (the others are removals).
 
-use super::super::customers::{contact_view, customer_view, COLUMNS as CUSTOMER_COLUMNS, CONTACT_COLUMNS, FROM as CUSTOMER_FROM};
+use super::super::customers::{contact_view, customer_view, customers_in_scope, COLUMNS as CUSTOMER_COLUMNS, CONTACT_COLUMNS, FROM as CUSTOMER_FROM};
 use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
@@ -138,25 +138,6 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
 
 const OPPORTUNITY_COLUMNS: &str = "o.id, o.customer_id, o.owner_id, o.title, o.stage, o.amount_fen, o.expected_close, o.version";
 
-async fn customers_in_scope(state: &AppState, viewer: &Viewer, scope: &CustomerScope, ids: &[String]) -> Result<Vec<CustomerView>, AppError> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(200) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let (condition, binds) = scope.sql(chunk.len() + 1);
-        let sql = format!("SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} WHERE c.id IN ({}) AND {condition}", list.join(", "));
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(id.as_str());
-        }
-        for b in &binds {
-            query = query.bind(b.as_str());
-        }
-        for row in query.fetch_all(state.db.pool()).await? {
-            out.push(customer_view(&row, viewer, &state.vault)?);
-        }
-    }
-    Ok(out)
-}
 
 /// The deals of these customers (the caller has checked they are visible), in no particular
 /// order: the replica keeps its own.

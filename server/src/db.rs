@@ -143,7 +143,8 @@ impl Db {
     /// Applies every migration not yet applied. Safe to run from several processes at once
     /// (sqlx takes a lock on PostgreSQL; SQLite serialises writers).
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        MIGRATOR.run(&self.pool).await.context("applying database migrations")
+        MIGRATOR.run(&self.pool).await.context("applying database migrations")?;
+        crate::catalog::ensure_starter(&self.pool).await.context("filling the starter lists")
     }
 
     /// Answers whether the database responds; for `/healthz`.

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod changes;
 pub mod cli;
 pub mod config;

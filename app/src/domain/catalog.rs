@@ -1,13 +1,24 @@
-//! The fixed vocabularies a customer and an opportunity are classified by: region, industry,
-//! size, business type, grade and funnel stage. Each value has a stable code (stored in the
-//! database, and the form serde uses on the wire); its label comes from the i18n files, keyed by that code.
+//! What customers and deals are classified by.
+//!
+//! - **Lists an admin edits** 数据字典 ([`List`]): region, industry, size, business type, source.
+//!   They are data: a [`Catalog`] travels with the first pull (and again whenever an admin changes
+//!   it), labels come from it in the viewer's language, and both sides accept only its active
+//!   options for new values. A retired option stays on the records that have it.
+//! - **Fixed vocabularies** (the enums below): satisfaction, decision role, grade, funnel stage.
+//!   Each value has a stable code (stored, and used on the wire); its label comes from the i18n
+//!   files, keyed by that code.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
+/// An enum whose variants are stored and sent as stable text codes (also used by the demo
+/// generator for its own vocabulary).
+#[doc(hidden)]
+#[macro_export]
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum $name { $(#[serde(rename = $code)] $variant),+ }
 
         impl $name {
@@ -24,31 +35,6 @@ macro_rules! coded_enum {
         }
     };
 }
-
-coded_enum!(
-    /// Sales regions 销售大区.
-    Region { EastChina = "east", SouthChina = "south", NorthChina = "north", SouthwestChina = "southwest", CentralChina = "central", NortheastChina = "northeast", NorthwestChina = "northwest" }
-);
-
-coded_enum!(
-    /// Industry 行业.
-    Industry { Manufacturing = "manufacturing", Electronics = "electronics", Retail = "retail", Construction = "construction", Healthcare = "healthcare", Logistics = "logistics", Education = "education", Finance = "finance", Food = "food", Energy = "energy" }
-);
-
-coded_enum!(
-    /// Company size 规模.
-    CompanySize { Micro = "micro", Small = "small", Medium = "medium", Large = "large", Enterprise = "enterprise" }
-);
-
-coded_enum!(
-    /// Business type 业务类型.
-    BusinessType { Distributor = "distributor", EndUser = "end_user", Oem = "oem", Government = "government", Retailer = "retailer" }
-);
-
-coded_enum!(
-    /// Where a customer or a deal came from 来源.
-    Source { Referral = "referral", Exhibition = "exhibition", Website = "website", ColdCall = "cold_call", Partner = "partner", ExistingCustomer = "existing_customer", Advertising = "advertising", Other = "other" }
-);
 
 coded_enum!(
     /// Customer satisfaction 满意度.
@@ -92,6 +78,183 @@ impl Stage {
     }
 }
 
+coded_enum!(
+    /// The classification lists an admin edits.
+    List { Region = "region", Industry = "industry", Size = "size", BusinessType = "business_type", Source = "source" }
+);
+
+/// One option of a [`List`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogOption {
+    /// Stable: stored on the records; see [`check_code`].
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Offered for new values; a retired (`false`) option keeps its label on old records.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl CatalogOption {
+    pub fn name(&self, english: bool) -> &str {
+        if english {
+            &self.name_en
+        } else {
+            &self.name_zh
+        }
+    }
+}
+
+/// The company's lists, each in the order the admin gave it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Moves on with every change, so a device knows whether its copy is current.
+    pub version: i64,
+    pub lists: BTreeMap<List, Vec<CatalogOption>>,
+}
+
+/// What a new company starts with (regions excepted: they are the organisation's own and are
+/// created with it). Names as PRODUCT.md uses them.
+const STARTER: &[(List, &[(&str, &str, &str)])] = &[
+    (
+        List::Industry,
+        &[
+            ("manufacturing", "制造业", "Manufacturing"),
+            ("electronics", "电子", "Electronics"),
+            ("retail", "零售", "Retail"),
+            ("construction", "建筑", "Construction"),
+            ("healthcare", "医疗", "Healthcare"),
+            ("logistics", "物流", "Logistics"),
+            ("education", "教育", "Education"),
+            ("finance", "金融", "Finance"),
+            ("food", "食品", "Food"),
+            ("energy", "能源", "Energy"),
+        ],
+    ),
+    (List::Size, &[("micro", "微型", "Micro"), ("small", "小型", "Small"), ("medium", "中型", "Medium"), ("large", "大型", "Large"), ("enterprise", "特大型", "Enterprise")]),
+    (
+        List::BusinessType,
+        &[("distributor", "经销商", "Distributor"), ("end_user", "终端客户", "End user"), ("oem", "OEM", "OEM"), ("government", "政府", "Government"), ("retailer", "零售商", "Retailer")],
+    ),
+    (
+        List::Source,
+        &[
+            ("referral", "客户推荐", "Referral"),
+            ("exhibition", "展会", "Trade show"),
+            ("website", "网站", "Website"),
+            ("cold_call", "电话开发", "Cold call"),
+            ("partner", "合作伙伴", "Partner"),
+            ("existing_customer", "老客户", "Existing customer"),
+            ("advertising", "广告", "Advertising"),
+            ("other", "其他", "Other"),
+        ],
+    ),
+];
+
+/// Longest option code and name.
+pub const MAX_CODE_CHARS: usize = 32;
+pub const MAX_OPTION_NAME_CHARS: usize = 40;
+
+impl Catalog {
+    /// The starter lists, without regions, at version 0.
+    pub fn starter() -> Catalog {
+        let lists = STARTER
+            .iter()
+            .map(|(list, options)| {
+                let options = options.iter().map(|(code, zh, en)| CatalogOption { code: (*code).into(), name_zh: (*zh).into(), name_en: (*en).into(), active: true }).collect();
+                (*list, options)
+            })
+            .collect();
+        Catalog { version: 0, lists }
+    }
+
+    /// Every option of a list, retired ones included, in order.
+    pub fn options(&self, list: List) -> &[CatalogOption] {
+        self.lists.get(&list).map_or(&[], Vec::as_slice)
+    }
+
+    /// The options offered for new values.
+    pub fn active(&self, list: List) -> impl Iterator<Item = &CatalogOption> {
+        self.options(list).iter().filter(|o| o.active)
+    }
+
+    pub fn option(&self, list: List, code: &str) -> Option<&CatalogOption> {
+        self.options(list).iter().find(|o| o.code == code)
+    }
+
+    /// The label of a stored code; the code itself if the list does not know it.
+    pub fn label<'a>(&'a self, list: List, code: &'a str, english: bool) -> &'a str {
+        self.option(list, code).map_or(code, |o| o.name(english))
+    }
+
+    /// Whether `code` may be given as a new value: an active option of the list.
+    pub fn check(&self, list: List, code: &str) -> Result<(), &'static str> {
+        match self.option(list, code) {
+            Some(o) if o.active => Ok(()),
+            Some(_) => Err("retired_option"),
+            None => Err("unknown_code"),
+        }
+    }
+
+    /// The option a value names: its code, or its name in either language, ignoring case and
+    /// spaces (what people type in a spreadsheet).
+    pub fn find(&self, list: List, text: &str) -> Option<&CatalogOption> {
+        let wanted = squash(text);
+        let options = self.options(list);
+        options.iter().find(|o| o.code == text).or_else(|| options.iter().find(|o| squash(&o.code) == wanted || squash(&o.name_zh) == wanted || squash(&o.name_en) == wanted))
+    }
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+}
+
+/// An option code: 1–32 of `a-z`, `0-9`, `_`, starting with a letter (stable, safe in URLs,
+/// CSV and SQL values).
+pub fn check_code(code: &str) -> Result<(), &'static str> {
+    let ok = !code.is_empty()
+        && code.len() <= MAX_CODE_CHARS
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err("invalid_code")
+    }
+}
+
+/// A code made from an English name (`Trade show` → `trade_show`), for an admin who typed none;
+/// `None` if nothing usable is left (a name in Chinese only).
+pub fn code_from_name(name: &str) -> Option<String> {
+    let mut code = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            code.push(c.to_ascii_lowercase());
+        } else if !code.is_empty() && !code.ends_with('_') {
+            code.push('_');
+        }
+    }
+    let code: String = code.trim_matches('_').chars().take(MAX_CODE_CHARS).collect();
+    let code = code.trim_end_matches('_').to_string();
+    check_code(&code).ok().map(|()| code)
+}
+
+/// The rule for an option's names (both languages required, as every screen shows one).
+pub fn check_option_name(name: &str) -> Result<(), &'static str> {
+    let n = name.trim().chars().count();
+    if n == 0 {
+        Err("required")
+    } else if n > MAX_OPTION_NAME_CHARS {
+        Err("too_long")
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,12 +269,8 @@ mod tests {
             }
             assert_eq!(parse("no-such-code"), None);
         }
-        check(Region::ALL, Region::code, Region::from_code);
-        check(Industry::ALL, Industry::code, Industry::from_code);
-        check(CompanySize::ALL, CompanySize::code, CompanySize::from_code);
-        check(BusinessType::ALL, BusinessType::code, BusinessType::from_code);
+        check(List::ALL, List::code, List::from_code);
         check(Grade::ALL, Grade::code, Grade::from_code);
-        check(Source::ALL, Source::code, Source::from_code);
         check(Satisfaction::ALL, Satisfaction::code, Satisfaction::from_code);
         check(ContactRole::ALL, ContactRole::code, ContactRole::from_code);
         check(Stage::ALL, Stage::code, Stage::from_code);
@@ -122,5 +281,52 @@ mod tests {
         let p: Vec<i64> = Stage::OPEN.iter().map(|s| s.default_probability_bp()).collect();
         assert!(p.windows(2).all(|w| w[0] < w[1]));
         assert!(Stage::OPEN.iter().all(|s| !s.is_closed()));
+    }
+
+    #[test]
+    fn the_starter_lists_are_valid_and_unique() {
+        let c = Catalog::starter();
+        for list in [List::Industry, List::Size, List::BusinessType, List::Source] {
+            let options = c.options(list);
+            assert!(!options.is_empty());
+            let mut codes = std::collections::HashSet::new();
+            for o in options {
+                assert_eq!(check_code(&o.code), Ok(()), "{}", o.code);
+                assert!(check_option_name(&o.name_zh).is_ok() && check_option_name(&o.name_en).is_ok());
+                assert!(codes.insert(&o.code));
+            }
+        }
+        assert!(c.options(List::Region).is_empty());
+    }
+
+    #[test]
+    fn options_are_checked_labelled_and_found() {
+        let mut c = Catalog::starter();
+        c.lists.get_mut(&List::Source).unwrap()[1].active = false;
+        assert_eq!(c.check(List::Source, "referral"), Ok(()));
+        assert_eq!(c.check(List::Source, "exhibition"), Err("retired_option"));
+        assert_eq!(c.check(List::Source, "tv"), Err("unknown_code"));
+        assert_eq!(c.check(List::Industry, "referral"), Err("unknown_code"));
+        assert_eq!(c.label(List::Source, "exhibition", false), "展会");
+        assert_eq!(c.label(List::Source, "exhibition", true), "Trade show");
+        assert_eq!(c.label(List::Source, "tv", true), "tv");
+        assert!(c.active(List::Source).all(|o| o.code != "exhibition"));
+        assert_eq!(c.find(List::Source, " trade  SHOW").map(|o| o.code.as_str()), Some("exhibition"));
+        assert_eq!(c.find(List::Source, "展会").map(|o| o.code.as_str()), Some("exhibition"));
+        assert_eq!(c.find(List::Industry, "Electronics").map(|o| o.code.as_str()), Some("electronics"));
+        assert_eq!(c.find(List::Industry, "火星"), None);
+    }
+
+    #[test]
+    fn codes_are_strict_and_made_from_english_names() {
+        assert_eq!(check_code("cold_call"), Ok(()));
+        for bad in ["", "Cold", "1st", "a-b", "a b", "展会", &"a".repeat(33)] {
+            assert_eq!(check_code(bad), Err("invalid_code"), "{bad:?}");
+        }
+        assert_eq!(code_from_name("Trade show").as_deref(), Some("trade_show"));
+        assert_eq!(code_from_name("  B2B / e-Commerce!! ").as_deref(), Some("b2b_e_commerce"));
+        assert_eq!(code_from_name("展会"), None);
+        assert_eq!(code_from_name("3D printing"), None);
+        assert!(code_from_name(&"word ".repeat(20)).is_some_and(|c| c.len() <= 32 && !c.ends_with('_')));
     }
 }

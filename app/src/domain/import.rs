@@ -1,10 +1,11 @@
 //! Importing customers from a spreadsheet 批量导入: which column holds what ([`Column`],
 //! suggested from the headers in either language), and one row read into a new customer with
 //! every problem named by row, column and reason ([`Issue`]). The server reads the file (CSV in
-//! UTF-8 or GBK, or .xlsx), resolves catalogue labels and checks duplicates against the database;
-//! the rules for a value are the same [`Field::check`]s a form uses.
+//! UTF-8 or GBK, or .xlsx) and checks duplicates against the database; list values are read
+//! against the company's [`Catalog`] (code or name in either language); the rules for a value
+//! are the same [`Field::check`]s a form uses.
 
-use super::catalog::{BusinessType, CompanySize, Industry, Region};
+use super::catalog::{Catalog, List};
 use super::sync::{ContactField, CustomerField, Field, Rejection};
 use super::Money;
 use serde::{Deserialize, Serialize};
@@ -114,8 +115,8 @@ pub struct Issue {
     pub value: String,
 }
 
-/// Catalogue values as the importing server resolves them from codes or labels in either
-/// language (`华东`, `East China`, `east`).
+/// Values of the fixed vocabularies (kind, satisfaction) as the importing server resolves them
+/// from codes or labels in either language (`企业客户`, `Company`, `company`).
 pub trait Labels {
     fn code(&self, section: &str, text: &str) -> Option<&'static str>;
 }
@@ -125,22 +126,24 @@ pub trait Labels {
 pub struct ImportRow {
     pub name: String,
     pub kind: &'static str,
-    pub region: Region,
+    /// Option codes of the company's lists.
+    pub region: String,
     pub city: String,
-    pub industry: Industry,
-    pub size: CompanySize,
-    pub business_type: BusinessType,
+    pub industry: String,
+    pub size: String,
+    pub business_type: String,
     pub phone: Option<String>,
     /// The optional fields, canonical and checked.
     pub details: BTreeMap<CustomerField, String>,
     pub contact: Option<(String, BTreeMap<ContactField, String>)>,
 }
 
-/// What a row falls back on when a column is absent or blank.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a row falls back on when a column is absent or blank: the importer's region when they
+/// have exactly one; for industry, size and business type the first active option of the list
+/// (an admin puts the usual one first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Defaults {
-    /// The importer's region when they have exactly one.
-    pub region: Option<Region>,
+    pub region: Option<String>,
 }
 
 /// Dates as people type them into spreadsheets: `2024-03-01`, `2024/3/1`, `2024.3.1`,
@@ -155,7 +158,15 @@ pub fn parse_date(text: &str) -> Option<String> {
 }
 
 /// Reads one data row. `row` is its spreadsheet row number; `headers` name the file's columns.
-pub fn read_row(cells: &[String], headers: &[String], mapping: &Mapping, defaults: Defaults, labels: &dyn Labels, row: u32) -> Result<ImportRow, Vec<Issue>> {
+pub fn read_row(
+    cells: &[String],
+    headers: &[String],
+    mapping: &Mapping,
+    defaults: &Defaults,
+    catalog: &Catalog,
+    labels: &dyn Labels,
+    row: u32,
+) -> Result<ImportRow, Vec<Issue>> {
     let mut issues = Vec::new();
     let cell = |c: Column| -> Option<&str> { mapping.0.get(&c).and_then(|&i| cells.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty()) };
     let header = |c: Column| -> String { mapping.0.get(&c).and_then(|&i| headers.get(i)).cloned().unwrap_or_else(|| c.code().to_string()) };
@@ -194,31 +205,36 @@ pub fn read_row(cells: &[String], headers: &[String], mapping: &Mapping, default
             details.insert(f, v);
         }
     }
-    // Catalogue columns: a code or a label in either language.
-    let mut coded = |c: Column, section: &str, required_default: Option<&'static str>| -> Option<&'static str> {
+    // List columns: a code or a name in either language, of an active option.
+    let mut listed = |c: Column, list: List, default: Option<&str>| -> Option<String> {
         match cell(c) {
             None => {
-                if required_default.is_none() && matches!(c, Column::Region) {
+                if default.is_none() {
                     issue(c, "required", None);
                 }
-                required_default
+                default.map(str::to_string)
             }
-            Some(v) => labels.code(section, v).or_else(|| {
-                issue(c, "unknown_value", Some(v));
-                None
-            }),
+            Some(v) => match catalog.find(list, v) {
+                Some(o) if o.active => Some(o.code.clone()),
+                Some(_) => {
+                    issue(c, "retired_option", Some(v));
+                    None
+                }
+                None => {
+                    issue(c, "unknown_value", Some(v));
+                    None
+                }
+            },
         }
     };
-    let region = coded(Column::Region, "region", defaults.region.map(Region::code)).and_then(Region::from_code);
-    let industry = coded(Column::Industry, "industry", Some(Industry::Manufacturing.code())).and_then(Industry::from_code);
-    let size = coded(Column::Size, "size", Some(CompanySize::Small.code())).and_then(CompanySize::from_code);
-    let business_type = coded(Column::BusinessType, "business_type", Some(BusinessType::EndUser.code())).and_then(BusinessType::from_code);
-    if let Some(source) = cell(Column::Source) {
-        match labels.code("source", source) {
-            Some(code) => {
-                details.insert(CustomerField::Source, code.to_string());
-            }
-            None => issue(Column::Source, "unknown_value", Some(source)),
+    let first = |list: List| catalog.active(list).next().map(|o| o.code.as_str());
+    let region = listed(Column::Region, List::Region, defaults.region.as_deref());
+    let industry = listed(Column::Industry, List::Industry, first(List::Industry));
+    let size = listed(Column::Size, List::Size, first(List::Size));
+    let business_type = listed(Column::BusinessType, List::BusinessType, first(List::BusinessType));
+    if cell(Column::Source).is_some() {
+        if let Some(code) = listed(Column::Source, List::Source, None) {
+            details.insert(CustomerField::Source, code);
         }
     }
     if let Some(s) = cell(Column::Satisfaction) {
@@ -296,15 +312,18 @@ mod tests {
     impl Labels for Codes {
         fn code(&self, section: &str, text: &str) -> Option<&'static str> {
             let known: &[(&str, &str, &'static str)] = &[
-                ("region", "华东", "east"),
-                ("region", "east", "east"),
-                ("industry", "电子", "electronics"),
-                ("size", "小型", "small"),
-                ("source", "展会", "exhibition"),
                 ("kind", "企业客户", "company"),
             ];
             known.iter().find(|(s, t, _)| *s == section && *t == text).map(|(_, _, c)| *c)
         }
+    }
+
+    fn catalog() -> Catalog {
+        use crate::domain::catalog::CatalogOption;
+        let mut c = Catalog::starter();
+        let region = |code: &str, zh: &str, en: &str, active| CatalogOption { code: code.into(), name_zh: zh.into(), name_en: en.into(), active };
+        c.lists.insert(List::Region, vec![region("east", "华东", "East China", true), region("north", "华北", "North China", false)]);
+        c
     }
 
     fn headers() -> Vec<String> {
@@ -336,12 +355,14 @@ mod tests {
             &cells(&["杭州网络科技有限公司", "杭州", "华东", "电子", "0571-8888 6666", "91350100m000100y43", "50,000", "2024/3/1", "王芳", "WANG@example.cn", "x"]),
             &h,
             &mapping,
-            Defaults { region: None },
+            &Defaults::default(),
+            &catalog(),
             &Codes,
             2,
         )
         .unwrap();
-        assert_eq!((row.region, row.industry, row.size), (Region::EastChina, Industry::Electronics, CompanySize::Small));
+        // No size column: the list's first option.
+        assert_eq!((row.region.as_str(), row.industry.as_str(), row.size.as_str()), ("east", "electronics", "micro"));
         assert_eq!(row.details[&CustomerField::CreditCode], "91350100M000100Y43");
         assert_eq!(row.details[&CustomerField::CreditLimit], "5000000");
         assert_eq!(row.details[&CustomerField::CooperationSince], "2024-03-01");
@@ -357,7 +378,8 @@ mod tests {
             &cells(&["", "杭州", "火星", "电子", "call me", "91350100M000100Y44", "-5", "2024-02-30", "", "wang@", ""]),
             &h,
             &mapping,
-            Defaults { region: None },
+            &Defaults::default(),
+            &catalog(),
             &Codes,
             7,
         )
@@ -377,6 +399,21 @@ mod tests {
             ]
         );
         assert_eq!(issues[3].value, "火星");
+    }
+
+    #[test]
+    fn list_values_are_names_or_codes_of_active_options() {
+        let h = headers();
+        let mapping = Mapping(suggest(&h).iter().enumerate().filter_map(|(i, c)| c.map(|c| (c, i))).collect());
+        let read = |region: &str, industry: &str, defaults: &Defaults| {
+            read_row(&cells(&["甲公司", "杭州", region, industry, "", "", "", "", "", "", ""]), &h, &mapping, defaults, &catalog(), &Codes, 3)
+        };
+        let row = read("East China", "ELECTRONICS", &Defaults::default()).unwrap();
+        assert_eq!((row.region.as_str(), row.industry.as_str()), ("east", "electronics"));
+        let codes = |r: Result<ImportRow, Vec<Issue>>| r.unwrap_err().into_iter().map(|i| i.code).collect::<Vec<_>>();
+        assert_eq!(codes(read("华北", "电子", &Defaults::default())), ["retired_option"]);
+        assert_eq!(codes(read("", "电子", &Defaults::default())), ["required"], "no region and no default");
+        assert_eq!(read("", "", &Defaults { region: Some("east".into()) }).unwrap().industry, "manufacturing");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! someone searches and then kept up to date for exactly the customers a pull or a mutation
 //! touched.
 
-use super::catalog::Grade;
+use super::catalog::{Catalog, Grade};
 use super::customer::{ContactView, CustomerView};
 use super::dedupe::{DuplicateReason, Probe};
 use super::search::{pinyin_sort_key, Query, SearchKey};
@@ -48,6 +48,8 @@ pub struct Touched {
     pub removed: BTreeSet<String>,
     /// The page asked for an empty replica first.
     pub reset: bool,
+    /// The page brought a new catalogue (the company's lists).
+    pub catalog: bool,
 }
 
 /// What the customer list shows: a search and filters (`None`: any), and an order.
@@ -203,6 +205,8 @@ pub struct Replica {
     /// Customers merged into another by a pending mutation: merged id → kept id.
     merged_into: HashMap<String, String>,
     index: IndexCell,
+    /// The company's lists as last pulled; empty (version 0) until the first pull brings them.
+    catalog: Catalog,
 }
 
 impl Replica {
@@ -228,6 +232,15 @@ impl Replica {
 
     pub fn owner(&self) -> &Owner {
         &self.owner
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The catalogue as stored on the device.
+    pub fn set_catalog(&mut self, catalog: Catalog) {
+        self.catalog = catalog;
     }
 
     // -- reading the view ----------------------------------------------------------------------
@@ -459,6 +472,10 @@ impl Replica {
     /// Applies one pull page to the base and rebases the pending mutations on it.
     pub fn apply_page(&mut self, page: &PullPage) -> Touched {
         let mut touched = Touched { reset: page.reset, ..Default::default() };
+        if let Some(catalog) = &page.catalog {
+            self.catalog = catalog.clone();
+            touched.catalog = true;
+        }
         if page.reset {
             touched.removed.extend(self.customers.keys().cloned());
             self.customers.clear();
@@ -584,11 +601,11 @@ impl Replica {
                         name: c.name.trim().to_string(),
                         name_en: None,
                         kind: c.kind.clone(),
-                        region: c.region.code().to_string(),
+                        region: c.region.clone(),
                         city: c.city.trim().to_string(),
-                        industry: c.industry.code().to_string(),
-                        size: c.size.code().to_string(),
-                        business_type: c.business_type.code().to_string(),
+                        industry: c.industry.clone(),
+                        size: c.size.clone(),
+                        business_type: c.business_type.clone(),
                         grade: "D".into(),
                         owner_id: self.owner.id.clone(),
                         owner_name: self.owner.name.clone(),
@@ -847,11 +864,11 @@ mod tests {
             id: id(5),
             name: " 新客户 ".into(),
             kind: "company".into(),
-            region: Region::EastChina,
+            region: "east".into(),
             city: "宁波".into(),
-            industry: Industry::Retail,
-            size: CompanySize::Micro,
-            business_type: BusinessType::Retailer,
+            industry: "retail".into(),
+            size: "micro".into(),
+            business_type: "retailer".into(),
             phone: None,
             details: Default::default(),
         };

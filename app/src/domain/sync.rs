@@ -7,7 +7,7 @@
 //! (`client_id`, `seq`). `GET /api/sync/pull?cursor=N` answers a [`PullPage`]: what changed after
 //! the cursor, as the user may see it, and what left their view.
 
-use super::catalog::{BusinessType, CompanySize, ContactRole, Industry, Region, Satisfaction, Source, Stage};
+use super::catalog::{check_code, Catalog, ContactRole, List, Satisfaction, Stage};
 use super::credit_code::normalize_credit_code;
 use super::customer::{ContactView, CustomerView};
 use serde::{Deserialize, Serialize};
@@ -60,11 +60,12 @@ pub struct NewCustomer {
     pub name: String,
     /// `company` or `individual`.
     pub kind: String,
-    pub region: Region,
+    /// Codes of the company's lists ([`Op::check_catalog`]).
+    pub region: String,
     pub city: String,
-    pub industry: Industry,
-    pub size: CompanySize,
-    pub business_type: BusinessType,
+    pub industry: String,
+    pub size: String,
+    pub business_type: String,
     #[serde(default)]
     pub phone: Option<String>,
     /// The optional fields filled in (short name, source, tags, …), canonical values as in an
@@ -123,6 +124,17 @@ impl CustomerField {
     /// The fields a new customer always has (not in [`NewCustomer::details`]).
     pub const BASIC: [CustomerField; 6] =
         [CustomerField::Name, CustomerField::City, CustomerField::Industry, CustomerField::Size, CustomerField::BusinessType, CustomerField::Phone];
+
+    /// The company list a field's values come from.
+    pub fn list(self) -> Option<List> {
+        match self {
+            CustomerField::Industry => Some(List::Industry),
+            CustomerField::Size => Some(List::Size),
+            CustomerField::BusinessType => Some(List::BusinessType),
+            CustomerField::Source => Some(List::Source),
+            _ => None,
+        }
+    }
 }
 
 impl Field for CustomerField {
@@ -175,10 +187,8 @@ impl Field for CustomerField {
         match self {
             F::Name | F::City | F::ShortName | F::Address | F::HotReason => text(v),
             F::Phone => phone(v),
-            F::Industry => coded(Industry::from_code(v)),
-            F::Size => coded(CompanySize::from_code(v)),
-            F::BusinessType => coded(BusinessType::from_code(v)),
-            F::Source => coded(Source::from_code(v)),
+            // Whether the code is one of the company's options is [`Op::check_catalog`]'s part.
+            F::Industry | F::Size | F::BusinessType | F::Source => list_code(v),
             F::Satisfaction => coded(Satisfaction::from_code(v)),
             F::Tags => tags(v),
             F::CooperationSince => date(v),
@@ -295,6 +305,12 @@ fn invalid(code: &str) -> Result<(), Rejection> {
     Err(Rejection::Invalid { code: code.into() })
 }
 
+/// A value of one of the company's lists looks like a code (its membership is checked against
+/// the catalogue by [`Op::check_catalog`]).
+fn list_code(v: &str) -> Result<(), Rejection> {
+    check_code(v).map_err(|_| Rejection::Invalid { code: "unknown_code".into() })
+}
+
 fn coded<T>(known: Option<T>) -> Result<(), Rejection> {
     known.map(|_| ()).ok_or_else(|| Rejection::Invalid { code: "unknown_code".into() })
 }
@@ -391,6 +407,9 @@ impl Op {
                 if c.kind != "company" && c.kind != "individual" {
                     return invalid("unknown_code");
                 }
+                for code in [&c.region, &c.industry, &c.size, &c.business_type] {
+                    list_code(code)?;
+                }
                 CustomerField::Phone.check(c.phone.as_deref())?;
                 for (field, value) in &c.details {
                     if CustomerField::BASIC.contains(field) {
@@ -449,6 +468,26 @@ impl Op {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// Whether the list values a mutation gives are options of the company's lists, and active
+    /// ones: a retired option stays on the records that have it but is not given anew. Both
+    /// sides check it, the device against its copy of the catalogue, the server against its own.
+    pub fn check_catalog(&self, catalog: &Catalog) -> Result<(), Rejection> {
+        let check = |list: List, code: &str| catalog.check(list, code).map_err(|code| Rejection::Invalid { code: code.into() });
+        match self {
+            Op::CreateCustomer(c) => {
+                check(List::Region, &c.region)?;
+                check(List::Industry, &c.industry)?;
+                check(List::Size, &c.size)?;
+                check(List::BusinessType, &c.business_type)?;
+                c.details.iter().filter_map(|(f, v)| f.list().map(|l| (l, v))).try_for_each(|(l, v)| check(l, v))
+            }
+            Op::UpdateCustomer { edits, .. } => {
+                edits.iter().filter_map(|e| Some((e.field.list()?, e.value.as_deref()?))).try_for_each(|(l, v)| check(l, v))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -538,6 +577,10 @@ pub struct PullPage {
     #[serde(default)]
     pub contacts: Vec<ContactView>,
     pub removed: Vec<Removed>,
+    /// The company's lists, when the device's copy is missing or older (see `catalog=` in the
+    /// pull's query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<Catalog>,
 }
 
 /// `GET /api/sync/conflicts`: a value of the user's that a later push overwrote, with the value
@@ -573,11 +616,11 @@ mod tests {
             id: ID.into(),
             name: "杭州网络科技有限公司".into(),
             kind: "company".into(),
-            region: Region::EastChina,
+            region: "east".into(),
             city: "杭州".into(),
-            industry: Industry::Electronics,
-            size: CompanySize::Small,
-            business_type: BusinessType::EndUser,
+            industry: "electronics".into(),
+            size: "small".into(),
+            business_type: "end_user".into(),
             phone: Some("138 1234 5678".into()),
             details: BTreeMap::new(),
         }
@@ -624,7 +667,8 @@ mod tests {
         assert_eq!(code(Op::CreateCustomer(NewCustomer { phone: Some("138****5678".into()), ..create() })), "invalid_phone");
         let edit = |field, value: Option<&str>| FieldEdit { field, original: None, value: value.map(str::to_string) };
         assert_eq!(code(Op::UpdateCustomer { id: ID.into(), edits: vec![] }), "no_changes");
-        assert_eq!(code(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Industry, Some("mining"))] }), "unknown_code");
+        assert_eq!(code(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Industry, Some("Mining!"))] }), "unknown_code");
+        assert_eq!(code(Op::CreateCustomer(NewCustomer { region: "华东".into(), ..create() })), "unknown_code");
         assert_eq!(code(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Name, None)] }), "required");
         assert_eq!(
             code(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::City, Some("上海")), edit(CustomerField::City, Some("北京"))] }),
@@ -655,7 +699,7 @@ mod tests {
         assert_eq!(code(ok(CustomerField::CreditLimit, "05")), "invalid_amount");
         assert_eq!(ok(CustomerField::CooperationSince, "2021-03-01"), Ok(()));
         assert_eq!(code(ok(CustomerField::CooperationSince, "2021-02-30")), "invalid_date");
-        assert_eq!(code(ok(CustomerField::Source, "tv")), "unknown_code");
+        assert_eq!(code(ok(CustomerField::Source, "TV")), "unknown_code");
         assert_eq!(CustomerField::HotReason.check(None), Ok(()));
         assert_eq!(code(CustomerField::City.check(None)), "required");
         assert_eq!(CustomerField::from_column("credit_limit_fen"), Some(CustomerField::CreditLimit));
@@ -665,6 +709,30 @@ mod tests {
         assert_eq!(Op::CreateCustomer(c.clone()).validate(), Ok(()));
         c.details.insert(CustomerField::Name, "x".into());
         assert_eq!(code(Op::CreateCustomer(c).validate()), "duplicate_field");
+    }
+
+    #[test]
+    fn list_values_must_be_active_options_of_the_catalogue() {
+        use crate::domain::catalog::CatalogOption;
+        let mut catalog = Catalog::starter();
+        let option = |code: &str, active| CatalogOption { code: code.into(), name_zh: code.into(), name_en: code.into(), active };
+        catalog.lists.insert(List::Region, vec![option("east", true), option("far_west", false)]);
+        catalog.lists.get_mut(&List::Industry).unwrap().push(option("mining", true));
+        let code = |r: Result<(), Rejection>| match r {
+            Err(Rejection::Invalid { code }) => code,
+            other => format!("{other:?}"),
+        };
+        assert_eq!(Op::CreateCustomer(create()).check_catalog(&catalog), Ok(()));
+        assert_eq!(Op::CreateCustomer(NewCustomer { industry: "mining".into(), ..create() }).check_catalog(&catalog), Ok(()));
+        assert_eq!(code(Op::CreateCustomer(NewCustomer { region: "far_west".into(), ..create() }).check_catalog(&catalog)), "retired_option");
+        assert_eq!(code(Op::CreateCustomer(NewCustomer { size: "tiny".into(), ..create() }).check_catalog(&catalog)), "unknown_code");
+        let mut with_source = create();
+        with_source.details.insert(CustomerField::Source, "tv".into());
+        assert_eq!(code(Op::CreateCustomer(with_source).check_catalog(&catalog)), "unknown_code");
+        let edit = |field, value: Option<&str>| FieldEdit { field, original: None, value: value.map(str::to_string) };
+        let update = |edits| Op::UpdateCustomer { id: ID.into(), edits };
+        assert_eq!(update(vec![edit(CustomerField::Source, None), edit(CustomerField::City, Some("tv"))]).check_catalog(&catalog), Ok(()));
+        assert_eq!(code(update(vec![edit(CustomerField::BusinessType, Some("mining"))]).check_catalog(&catalog)), "unknown_code");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Translated labels for codes: roles, catalogue values, error and refusal codes, editable
 //! fields. One place, so every screen says the same thing for the same code.
 
-use crate::domain::catalog::{BusinessType, CompanySize, ContactRole, Industry, Region, Satisfaction, Source, Stage};
+use crate::domain::catalog::{Catalog, ContactRole, List, Satisfaction, Stage};
 use crate::domain::org::Role;
 use crate::domain::sync::{ContactField, CustomerField, Rejection};
 use crate::i18n::{t_string, Locale};
@@ -61,6 +61,7 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "invalid_wechat" => t_string!(i18n, errors.invalid_wechat),
         "same_customer" => t_string!(i18n, errors.same_customer),
         "unknown_value" => t_string!(i18n, errors.unknown_value),
+        "retired_option" => t_string!(i18n, errors.retired_option),
         "empty_file" => t_string!(i18n, errors.empty_file),
         "xls_unsupported" => t_string!(i18n, errors.xls_unsupported),
         "not_a_table" => t_string!(i18n, errors.not_a_table),
@@ -92,57 +93,6 @@ pub fn stage_label(i18n: I18n, stage: Stage) -> String {
         Stage::Negotiation => t_string!(i18n, stage.negotiation),
         Stage::ContractSigned => t_string!(i18n, stage.contract_signed),
         Stage::Lost => t_string!(i18n, stage.lost),
-    }
-    .to_string()
-}
-
-pub fn region_label(i18n: I18n, v: Region) -> String {
-    match v {
-        Region::EastChina => t_string!(i18n, region.east),
-        Region::SouthChina => t_string!(i18n, region.south),
-        Region::NorthChina => t_string!(i18n, region.north),
-        Region::SouthwestChina => t_string!(i18n, region.southwest),
-        Region::CentralChina => t_string!(i18n, region.central),
-        Region::NortheastChina => t_string!(i18n, region.northeast),
-        Region::NorthwestChina => t_string!(i18n, region.northwest),
-    }
-    .to_string()
-}
-
-pub fn industry_label(i18n: I18n, v: Industry) -> String {
-    match v {
-        Industry::Manufacturing => t_string!(i18n, industry.manufacturing),
-        Industry::Electronics => t_string!(i18n, industry.electronics),
-        Industry::Retail => t_string!(i18n, industry.retail),
-        Industry::Construction => t_string!(i18n, industry.construction),
-        Industry::Healthcare => t_string!(i18n, industry.healthcare),
-        Industry::Logistics => t_string!(i18n, industry.logistics),
-        Industry::Education => t_string!(i18n, industry.education),
-        Industry::Finance => t_string!(i18n, industry.finance),
-        Industry::Food => t_string!(i18n, industry.food),
-        Industry::Energy => t_string!(i18n, industry.energy),
-    }
-    .to_string()
-}
-
-pub fn size_label(i18n: I18n, v: CompanySize) -> String {
-    match v {
-        CompanySize::Micro => t_string!(i18n, size.micro),
-        CompanySize::Small => t_string!(i18n, size.small),
-        CompanySize::Medium => t_string!(i18n, size.medium),
-        CompanySize::Large => t_string!(i18n, size.large),
-        CompanySize::Enterprise => t_string!(i18n, size.enterprise),
-    }
-    .to_string()
-}
-
-pub fn business_type_label(i18n: I18n, v: BusinessType) -> String {
-    match v {
-        BusinessType::Distributor => t_string!(i18n, business_type.distributor),
-        BusinessType::EndUser => t_string!(i18n, business_type.end_user),
-        BusinessType::Oem => t_string!(i18n, business_type.oem),
-        BusinessType::Government => t_string!(i18n, business_type.government),
-        BusinessType::Retailer => t_string!(i18n, business_type.retailer),
     }
     .to_string()
 }
@@ -183,18 +133,10 @@ pub fn contact_field_label(i18n: I18n, field: ContactField) -> String {
     .to_string()
 }
 
-pub fn source_label(i18n: I18n, v: Source) -> String {
-    match v {
-        Source::Referral => t_string!(i18n, source.referral),
-        Source::Exhibition => t_string!(i18n, source.exhibition),
-        Source::Website => t_string!(i18n, source.website),
-        Source::ColdCall => t_string!(i18n, source.cold_call),
-        Source::Partner => t_string!(i18n, source.partner),
-        Source::ExistingCustomer => t_string!(i18n, source.existing_customer),
-        Source::Advertising => t_string!(i18n, source.advertising),
-        Source::Other => t_string!(i18n, source.other),
-    }
-    .to_string()
+/// An option of one of the company's lists in the viewer's language (data, not i18n: the admin
+/// names each option in both); the code itself if the list does not know it.
+pub fn option_label(i18n: I18n, catalog: &Catalog, list: List, code: &str) -> String {
+    catalog.label(list, code, i18n.get_locale() == Locale::en).to_string()
 }
 
 pub fn satisfaction_label(i18n: I18n, v: Satisfaction) -> String {
@@ -217,13 +159,12 @@ pub fn contact_role_label(i18n: I18n, v: ContactRole) -> String {
 }
 
 /// A stored field value as the reader should see it: catalogue codes translated.
-pub fn field_value_label(i18n: I18n, field: CustomerField, value: Option<&str>) -> String {
+pub fn field_value_label(i18n: I18n, catalog: &Catalog, field: CustomerField, value: Option<&str>) -> String {
     let Some(v) = value else { return "—".into() };
+    if let Some(list) = field.list() {
+        return option_label(i18n, catalog, list, v);
+    }
     match field {
-        CustomerField::Industry => Industry::from_code(v).map(|x| industry_label(i18n, x)),
-        CustomerField::Size => CompanySize::from_code(v).map(|x| size_label(i18n, x)),
-        CustomerField::BusinessType => BusinessType::from_code(v).map(|x| business_type_label(i18n, x)),
-        CustomerField::Source => Source::from_code(v).map(|x| source_label(i18n, x)),
         CustomerField::Satisfaction => Satisfaction::from_code(v).map(|x| satisfaction_label(i18n, x)),
         CustomerField::CreditLimit => v.parse::<i64>().ok().map(|fen| crate::domain::Money::from_fen(fen).format_yuan()),
         _ => None,

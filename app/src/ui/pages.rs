@@ -106,6 +106,7 @@ fn HotCustomers() -> impl IntoView {
 pub fn History(id: String) -> impl IntoView {
     let i18n = use_i18n();
     let open = RwSignal::new(false);
+    let catalog = super::sync::use_catalog();
     let entries = RwSignal::new(None::<Vec<HistoryEntry>>);
     let toggle = move |_| {
         open.update(|o| *o = !*o);
@@ -145,7 +146,7 @@ pub fn History(id: String) -> impl IntoView {
                             .unwrap_or_default();
                         let column = <crate::domain::sync::CustomerField as crate::domain::sync::Field>::from_column(&e.field);
                         let value = |v: Option<String>| match column {
-                            Some(f) => super::labels::field_value_label(i18n, f, v.as_deref()),
+                            Some(f) => catalog.with(|cat| super::labels::field_value_label(i18n, cat, f, v.as_deref())),
                             None => v.unwrap_or_else(|| "—".into()),
                         };
                         let change = format!("{}: {} → {}", field_label(&e.field), value(e.old_value), value(e.new_value));

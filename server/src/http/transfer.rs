@@ -28,7 +28,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use kedao_app::domain::catalog::Region;
+use kedao_app::domain::catalog::{Catalog, List};
 use kedao_app::domain::customer::CustomerView;
 use kedao_app::domain::dedupe::{normalize_name, DuplicateReason};
 use kedao_app::domain::import::{
@@ -181,7 +181,8 @@ fn table(format: &'static str, all: Vec<(u32, Vec<String>)>) -> Result<Table, Ap
 }
 
 // ---------------------------------------------------------------------------------------------
-// Labels: catalogue values by code or by their label in either language (from the UI's files).
+// Labels of the fixed vocabularies (kind, satisfaction) by code or label in either language, from
+// the UI's files. The company's lists are read against its catalogue (`Catalog::find`).
 
 struct CatalogueLabels(HashMap<(String, String), &'static str>);
 
@@ -191,7 +192,7 @@ fn labels() -> &'static CatalogueLabels {
         let mut map = HashMap::new();
         for text in [include_str!("../../../app/locales/zh-CN.json"), include_str!("../../../app/locales/en.json")] {
             let json: serde_json::Value = serde_json::from_str(text).expect("the locale files are JSON");
-            for section in ["region", "industry", "size", "business_type", "source", "satisfaction"] {
+            for section in ["satisfaction"] {
                 if let Some(entries) = json[section].as_object() {
                     for (code, label) in entries {
                         let code: &'static str = Box::leak(code.clone().into_boxed_str());
@@ -263,7 +264,8 @@ async fn import(
     }
     let scope = CustomerScope::of(&state.db, &viewer).await?;
     let (regions, default_region) = importer_regions(&state, &viewer, &scope).await?;
-    let (mut report, accepted) = check(&state, &viewer, &table, &mapping, &regions, default_region).await?;
+    let catalog = crate::catalog::load(&mut *state.db.pool().acquire().await?).await?;
+    let (mut report, accepted) = check(&state, &viewer, &table, &mapping, &catalog, &regions, Defaults { region: default_region }).await?;
     match params.step.as_str() {
         "check" => Ok(Json(report).into_response()),
         "commit" => {
@@ -288,7 +290,7 @@ async fn import(
 
 /// The regions the importer may create customers in (`None`: any) and the one a row without a
 /// region gets (a manager's only region, a rep's team's region).
-async fn importer_regions(state: &AppState, viewer: &Viewer, scope: &CustomerScope) -> Result<(Option<Vec<String>>, Option<Region>), AppError> {
+async fn importer_regions(state: &AppState, viewer: &Viewer, scope: &CustomerScope) -> Result<(Option<Vec<String>>, Option<String>), AppError> {
     let codes: Vec<String> = match scope {
         CustomerScope::Regions(ids) => {
             let mut codes = Vec::new();
@@ -296,7 +298,8 @@ async fn importer_regions(state: &AppState, viewer: &Viewer, scope: &CustomerSco
                 let code: Option<String> = sqlx::query("SELECT code FROM regions WHERE id = $1").bind(id).fetch_optional(state.db.pool()).await?.map(|r| r.try_get("code")).transpose()?;
                 codes.extend(code);
             }
-            return Ok((Some(codes.clone()), (codes.len() == 1).then(|| Region::from_code(&codes[0])).flatten()));
+            let only = (codes.len() == 1).then(|| codes[0].clone());
+            return Ok((Some(codes), only));
         }
         _ => sqlx::query("SELECT r.code FROM users u JOIN teams t ON t.id = u.team_id JOIN regions r ON r.id = t.region_id WHERE u.id = $1")
             .bind(&viewer.user.user_id)
@@ -306,7 +309,7 @@ async fn importer_regions(state: &AppState, viewer: &Viewer, scope: &CustomerSco
             .map(|r| r.try_get("code"))
             .collect::<Result<_, _>>()?,
     };
-    Ok((None, codes.first().and_then(|c| Region::from_code(c))))
+    Ok((None, codes.into_iter().next()))
 }
 
 /// What an existing customer is recognised by, from the whole database (duplicates matter across
@@ -361,8 +364,9 @@ async fn check(
     viewer: &Viewer,
     table: &Table,
     mapping: &Mapping,
+    catalog: &Catalog,
     regions: &Option<Vec<String>>,
-    default_region: Option<Region>,
+    defaults: Defaults,
 ) -> Result<(ImportReport, Vec<(u32, ImportRow)>), AppError> {
     let known = known_customers(state, viewer).await?;
     let mut report = ImportReport { rows: table.rows.len(), ..Default::default() };
@@ -372,7 +376,7 @@ async fn check(
     let region_header = mapping.0.get(&Column::Region).and_then(|&i| table.headers.get(i)).cloned().unwrap_or_else(|| "region".into());
     let mut issues: Vec<Issue> = Vec::new();
     for (row_no, cells) in &table.rows {
-        let mut row = match read_row(cells, &table.headers, mapping, Defaults { region: default_region }, labels(), *row_no) {
+        let mut row = match read_row(cells, &table.headers, mapping, &defaults, catalog, labels(), *row_no) {
             Ok(row) => row,
             Err(found) => {
                 issues.extend(found);
@@ -380,8 +384,8 @@ async fn check(
             }
         };
         if let Some(allowed) = regions {
-            if !allowed.iter().any(|r| r == row.region.code()) {
-                issues.push(Issue { row: *row_no, column: region_header.clone(), code: "forbidden".into(), value: row.region.code().into() });
+            if !allowed.iter().any(|r| *r == row.region) {
+                issues.push(Issue { row: *row_no, column: region_header.clone(), code: "forbidden".into(), value: row.region.clone() });
                 continue;
             }
         }
@@ -461,7 +465,7 @@ async fn commit(state: &AppState, viewer: &Viewer, device: Option<&str>, rows: V
     let count = rows.len();
     for row in rows {
         let id = uuid::Uuid::new_v4().to_string();
-        let region_id = region_ids.get(row.region.code()).cloned().ok_or_else(|| anyhow::anyhow!("region {} missing", row.region.code()))?;
+        let region_id = region_ids.get(&row.region).cloned().ok_or_else(|| anyhow::anyhow!("region {} missing", row.region))?;
         let detail = |f: CustomerField| -> Val { row.details.get(&f).cloned().into() };
         let credit: Option<i64> = row.details.get(&CustomerField::CreditLimit).and_then(|v| v.parse().ok());
         customers.push(vec![
@@ -470,9 +474,9 @@ async fn commit(state: &AppState, viewer: &Viewer, device: Option<&str>, rows: V
             row.kind.into(),
             region_id.into(),
             row.city.clone().into(),
-            row.industry.code().into(),
-            row.size.code().into(),
-            row.business_type.code().into(),
+            row.industry.as_str().into(),
+            row.size.as_str().into(),
+            row.business_type.as_str().into(),
             "D".into(),
             viewer.user.user_id.clone().into(),
             state.vault.seal_opt(Place { table: "customers", column: "phone", id: &id }, row.phone.as_deref()).into(),
@@ -556,7 +560,8 @@ async fn export(
     let scope = CustomerScope::of(&state.db, &viewer).await?;
     let found: HashMap<String, CustomerView> =
         customers_in_scope(&state, &viewer, &scope, &req.ids).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
-    let rows: Vec<Vec<String>> = req.ids.iter().filter_map(|id| found.get(id)).map(|c| export_row(c, english)).collect();
+    let catalog = crate::catalog::load(&mut *state.db.pool().acquire().await?).await?;
+    let rows: Vec<Vec<String>> = req.ids.iter().filter_map(|id| found.get(id)).map(|c| export_row(c, &catalog, english)).collect();
     let header = export_header(english);
     let date = time::OffsetDateTime::now_utc().date();
     let stem = format!("customers-{:04}{:02}{:02}", date.year(), u8::from(date.month()), date.day());
@@ -617,7 +622,7 @@ fn export_header(english: bool) -> Vec<String> {
     EXPORT_COLUMNS.iter().map(|(_, zh, en)| if english { en } else { zh }.to_string()).collect()
 }
 
-/// A label from the locale files for a catalogue code, in the viewer's language.
+/// A label from the locale files for a fixed vocabulary's code, in the viewer's language.
 fn label(section: &str, code: &str, english: bool) -> String {
     static FILES: OnceLock<(serde_json::Value, serde_json::Value)> = OnceLock::new();
     let (zh, en) = FILES.get_or_init(|| {
@@ -628,20 +633,21 @@ fn label(section: &str, code: &str, english: bool) -> String {
     file[section][code].as_str().unwrap_or(code).to_string()
 }
 
-fn export_row(c: &CustomerView, english: bool) -> Vec<String> {
+fn export_row(c: &CustomerView, catalog: &Catalog, english: bool) -> Vec<String> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let listed = |list: List, code: &str| catalog.label(list, code, english).to_string();
     let kind = label("customers", if c.kind == "individual" { "individual" } else { "company" }, english);
     vec![
         c.name.clone(),
         opt(&c.short_name),
         kind,
-        label("region", &c.region, english),
+        listed(List::Region, &c.region),
         c.city.clone(),
         opt(&c.address),
-        label("industry", &c.industry, english),
-        label("size", &c.size, english),
-        label("business_type", &c.business_type, english),
-        c.source.as_deref().map(|s| label("source", s, english)).unwrap_or_default(),
+        listed(List::Industry, &c.industry),
+        listed(List::Size, &c.size),
+        listed(List::BusinessType, &c.business_type),
+        c.source.as_deref().map(|s| listed(List::Source, s)).unwrap_or_default(),
         c.tags.join(","),
         opt(&c.cooperation_since),
         c.credit_limit_fen.map(|f| Money::from_fen(f).to_plain()).unwrap_or_default(),
@@ -685,11 +691,10 @@ mod tests {
     #[test]
     fn labels_in_both_languages_resolve_to_codes() {
         let l = labels();
-        assert_eq!(l.code("region", "华东"), Some("east"));
-        assert_eq!(l.code("region", "East China"), Some("east"));
-        assert_eq!(l.code("source", "展会"), Some("exhibition"));
+        assert_eq!(l.code("satisfaction", "高"), Some("high"));
+        assert_eq!(l.code("satisfaction", "Low"), Some("low"));
         assert_eq!(l.code("kind", "个人客户"), Some("individual"));
-        assert_eq!(l.code("region", "火星"), None);
+        assert_eq!(l.code("satisfaction", "火星"), None);
     }
 
     #[test]

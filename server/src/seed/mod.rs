@@ -7,16 +7,18 @@
 
 
 mod names;
+mod vocab;
 
 use crate::auth::hash_password;
 use crate::crypto::{Place, Vault};
 use crate::db::{now_ms, Backend, Db};
 use anyhow::{bail, Context};
 use crate::insert::Batch;
-use kedao_app::domain::catalog::{BusinessType, CompanySize, Grade, Industry, Region, Stage};
+use kedao_app::domain::catalog::{Grade, Stage};
 use kedao_app::domain::org::Role;
 use kedao_app::domain::Money;
 use names::*;
+use vocab::{BusinessType, CompanySize, Industry, Region};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -194,7 +196,7 @@ impl<'v> Generator<'v> {
                 &["id", "username", "display_name", "role", "team_id", "manager_id", "password_hash", "must_change_password", "active", "created_at"],
             ),
             user_regions: Batch::new("user_regions", &["user_id", "region_id"]),
-            regions: Batch::new("regions", &["id", "code", "name_zh", "name_en"]),
+            regions: Batch::new("regions", &["id", "code", "name_zh", "name_en", "position"]),
             teams: Batch::new("teams", &["id", "region_id", "name_zh", "name_en"]),
             products: Batch::new("products", &["id", "sku", "name_zh", "name_en", "unit", "unit_price_fen", "unit_cost_fen"]),
             customers: Batch::new(
@@ -341,9 +343,9 @@ impl<'v> Generator<'v> {
     /// 1 director, 3 managers over 5 regions, 6 supervisors each leading a team of 4 reps, plus an
     /// administrator, a finance and a service user.
     fn organisation(&mut self) {
-        for (region, zh, en) in REGIONS {
+        for (position, (region, zh, en)) in REGIONS.into_iter().enumerate() {
             let id = self.id();
-            self.regions.push(vec![id.clone().into(), region.code().into(), zh.into(), en.into()]);
+            self.regions.push(vec![id.clone().into(), region.code().into(), zh.into(), en.into(), (position as i64).into()]);
             self.region_ids.push((region, id));
         }
         let region_id = |g: &Generator, r: Region| g.region_ids.iter().find(|(x, _)| *x == r).map(|(_, id)| id.clone()).expect("region");

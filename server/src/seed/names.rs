@@ -1,7 +1,7 @@
 //! Word lists for the demo dataset: cities by region, company name parts, people's names,
 //! products. Each Chinese word carries its pinyin so English names read naturally.
 
-use kedao_app::domain::catalog::{Industry, Region};
+use super::vocab::{Industry, Region};
 
 /// (region, Chinese name, English name) of each sales region.
 pub const REGIONS: [(Region, &str, &str); 5] = [

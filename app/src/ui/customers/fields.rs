@@ -2,6 +2,8 @@
 //! with its error, a phone shown as a tap-to-call link.
 
 use super::I18n;
+use crate::domain::catalog::List;
+use crate::ui::sync::use_catalog;
 use crate::i18n::{t, use_i18n};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -31,6 +33,45 @@ pub fn CodeSelect<T: Copy + Send + Sync + PartialEq + 'static>(
                 let c = code(item);
                 view! { <option value=c selected=move || value.get() == c>{move || label(i18n, item)}</option> }
             }).collect_view()}
+        </select>
+    }
+}
+
+/// A `<select>` over one of the company's lists: its active options in the admin's order, plus
+/// the current value when that is a retired option (an old record keeps it unless changed). With
+/// `retired`, retired options are offered too (a filter finds old records by them).
+#[component]
+pub fn OptionSelect(
+    name: &'static str,
+    list: List,
+    value: RwSignal<String>,
+    #[prop(optional)] empty: bool,
+    #[prop(optional)] not_set: bool,
+    #[prop(optional)] retired: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let catalog = use_catalog();
+    let options = move || {
+        let english = i18n.get_locale() == crate::i18n::Locale::en;
+        let current = value.get();
+        catalog.with(|c| {
+            c.options(list)
+                .iter()
+                .filter(|o| o.active || retired || o.code == current)
+                .map(|o| (o.code.clone(), o.name(english).to_string()))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <select name=name on:change=move |ev| value.set(event_target_value(&ev))>
+            <Show when=move || empty || not_set>
+                <option value="" selected=move || value.with(String::is_empty)>
+                    {move || if not_set { t!(i18n, customers.not_set).into_any() } else { t!(i18n, customers.any).into_any() }}
+                </option>
+            </Show>
+            <For each=options key=|o| o.clone() let((code, label))>
+                <option value=code.clone() selected=move || value.with(|v| *v == code)>{label}</option>
+            </For>
         </select>
     }
 }

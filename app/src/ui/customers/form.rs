@@ -5,16 +5,16 @@
 //!
 //! [`Replica::likely_duplicates`]: crate::domain::replica::Replica::likely_duplicates
 
-use super::fields::{CodeSelect, Errors, TextField};
-use crate::domain::catalog::{BusinessType, CompanySize, Industry, Region, Satisfaction, Source};
+use super::fields::{CodeSelect, Errors, OptionSelect, TextField};
+use crate::domain::catalog::{List, Satisfaction};
 use crate::domain::customer::CustomerView;
 use crate::domain::dedupe::{DuplicateReason, Probe};
 use crate::domain::replica::field_value;
 use crate::domain::sync::{CustomerField, Field, NewCustomer, Op};
 use crate::domain::Money;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::ui::labels::{business_type_label, error_text, industry_label, region_label, rejection_text, satisfaction_label, size_label, source_label};
-use crate::ui::sync::{new_id, use_sync};
+use crate::ui::labels::{error_text, rejection_text, satisfaction_label};
+use crate::ui::sync::{new_id, use_catalog, use_sync};
 use leptos::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,9 +35,12 @@ pub fn CustomerForm(existing: Option<CustomerView>, on_done: Callback<Option<Str
     };
     let name = value(CustomerField::Name);
     let city = value(CustomerField::City);
-    let industry = RwSignal::new(existing.as_ref().map_or(Industry::Manufacturing.code().to_string(), |c| c.industry.clone()));
-    let size = RwSignal::new(existing.as_ref().map_or(CompanySize::Small.code().to_string(), |c| c.size.clone()));
-    let business_type = RwSignal::new(existing.as_ref().map_or(BusinessType::EndUser.code().to_string(), |c| c.business_type.clone()));
+    // A new customer starts on each list's first option (the admin puts the usual one first).
+    let catalog = use_catalog();
+    let first = move |list: List| catalog.with_untracked(|c| c.active(list).next().map(|o| o.code.clone())).unwrap_or_default();
+    let industry = RwSignal::new(existing.as_ref().map_or_else(|| first(List::Industry), |c| c.industry.clone()));
+    let size = RwSignal::new(existing.as_ref().map_or_else(|| first(List::Size), |c| c.size.clone()));
+    let business_type = RwSignal::new(existing.as_ref().map_or_else(|| first(List::BusinessType), |c| c.business_type.clone()));
     let phone = value(CustomerField::Phone);
     let short_name = value(CustomerField::ShortName);
     let address = value(CustomerField::Address);
@@ -48,7 +51,7 @@ pub fn CustomerForm(existing: Option<CustomerView>, on_done: Callback<Option<Str
     let satisfaction = value(CustomerField::Satisfaction);
     let credit_code = value(CustomerField::CreditCode);
     let kind = RwSignal::new("company".to_string());
-    let region = RwSignal::new(Region::EastChina.code().to_string());
+    let region = RwSignal::new(first(List::Region));
     // A masked phone is not the user's to change (only its owner sees it whole).
     let phone_editable = !existing.as_ref().and_then(|c| c.phone.as_deref()).is_some_and(|p| p.contains('*'));
     let more = RwSignal::new(existing.is_some());
@@ -127,15 +130,11 @@ pub fn CustomerForm(existing: Option<CustomerView>, on_done: Callback<Option<Str
                         return;
                     }
                 }
-                let (Some(region), Some(industry), Some(size), Some(business_type)) = (
-                    Region::from_code(&region.get_untracked()),
-                    Industry::from_code(&industry.get_untracked()),
-                    CompanySize::from_code(&size.get_untracked()),
-                    BusinessType::from_code(&business_type.get_untracked()),
-                ) else {
-                    failed.set(Some(error_text(i18n, "unknown_code")));
-                    return;
-                };
+                // (A list that was empty when the form opened is filled in by now: the select
+                // shows its first option, so that is what is meant.)
+                let pick = |value: RwSignal<String>, list: List| Some(value.get_untracked()).filter(|v| !v.is_empty()).unwrap_or_else(|| first(list));
+                let (region, industry, size, business_type) =
+                    (pick(region, List::Region), pick(industry, List::Industry), pick(size, List::Size), pick(business_type, List::BusinessType));
                 let details = canonical
                     .iter()
                     .filter(|(f, _)| !CustomerField::BASIC.contains(f))
@@ -185,7 +184,7 @@ pub fn CustomerForm(existing: Option<CustomerView>, on_done: Callback<Option<Str
                     </label>
                     <label class="field">
                         <span class="field-label">{t!(i18n, customers.region)}</span>
-                        <CodeSelect name="region" all=Region::ALL code=Region::code label=region_label value=region />
+                        <OptionSelect name="region" list=List::Region value=region />
                     </label>
                 </div>
             </Show>
@@ -196,19 +195,19 @@ pub fn CustomerForm(existing: Option<CustomerView>, on_done: Callback<Option<Str
                 </Show>
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.industry)}</span>
-                    <CodeSelect name="industry" all=Industry::ALL code=Industry::code label=industry_label value=industry />
+                    <OptionSelect name="industry" list=List::Industry value=industry />
                 </label>
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.size)}</span>
-                    <CodeSelect name="size" all=CompanySize::ALL code=CompanySize::code label=size_label value=size />
+                    <OptionSelect name="size" list=List::Size value=size />
                 </label>
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.business_type)}</span>
-                    <CodeSelect name="business-type" all=BusinessType::ALL code=BusinessType::code label=business_type_label value=business_type />
+                    <OptionSelect name="business-type" list=List::BusinessType value=business_type />
                 </label>
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.source)}</span>
-                    <CodeSelect name="source" all=Source::ALL code=Source::code label=source_label value=source not_set=true />
+                    <OptionSelect name="source" list=List::Source value=source not_set=true />
                 </label>
             </div>
             <button type="button" class="button button-small disclosure" data-testid="more-fields" aria-expanded=move || more.get().to_string()

@@ -19,13 +19,12 @@ mod view360;
 
 pub use transfer::Import;
 
-use super::labels::{business_type_label, industry_label, region_label, size_label, source_label};
 use super::sync::use_sync;
-use crate::domain::catalog::{BusinessType, CompanySize, Grade, Industry, Region, Source};
+use crate::domain::catalog::{Grade, List};
 use crate::domain::customer::CustomerView;
 use crate::domain::replica::{CustomerFilter, SortBy};
 use crate::i18n::{t, t_string, use_i18n, Locale};
-use fields::CodeSelect;
+use fields::OptionSelect;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -276,23 +275,23 @@ fn FilterPanel(filters: Filters) -> impl IntoView {
             <div class="filters form-grid" data-testid="filters">
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.region)}</span>
-                    <CodeSelect name="filter-region" all=Region::ALL code=Region::code label=region_label value=filters.region empty=true />
+                    <OptionSelect name="filter-region" list=List::Region value=filters.region empty=true retired=true />
                 </label>
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.industry)}</span>
-                    <CodeSelect name="filter-industry" all=Industry::ALL code=Industry::code label=industry_label value=filters.industry empty=true />
+                    <OptionSelect name="filter-industry" list=List::Industry value=filters.industry empty=true retired=true />
                 </label>
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.size)}</span>
-                    <CodeSelect name="filter-size" all=CompanySize::ALL code=CompanySize::code label=size_label value=filters.size empty=true />
+                    <OptionSelect name="filter-size" list=List::Size value=filters.size empty=true retired=true />
                 </label>
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.business_type)}</span>
-                    <CodeSelect name="filter-business-type" all=BusinessType::ALL code=BusinessType::code label=business_type_label value=filters.business_type empty=true />
+                    <OptionSelect name="filter-business-type" list=List::BusinessType value=filters.business_type empty=true retired=true />
                 </label>
                 <label class="field">
                     <span class="field-label">{t!(i18n, customers.source)}</span>
-                    <CodeSelect name="filter-source" all=Source::ALL code=Source::code label=source_label value=filters.source empty=true />
+                    <OptionSelect name="filter-source" list=List::Source value=filters.source empty=true retired=true />
                 </label>
                 {plain_select("grade", filters.grade, grades)}
                 {plain_select("owner", filters.owner, owners)}

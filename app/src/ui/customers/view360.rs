@@ -7,14 +7,14 @@ use super::contacts::Contacts;
 use super::fields::phone_view;
 use super::form::CustomerForm;
 use super::I18n;
-use crate::domain::catalog::{BusinessType, CompanySize, Industry, Region, Satisfaction, Source, Stage};
+use crate::domain::catalog::{List, Satisfaction, Stage};
 use crate::domain::customer::CustomerView;
 use crate::domain::sync::{CustomerField, OpportunityView, Op};
 use crate::domain::Money;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::ui::labels::{business_type_label, industry_label, region_label, rejection_text, satisfaction_label, size_label, source_label, stage_label};
+use crate::ui::labels::{option_label, rejection_text, satisfaction_label, stage_label};
 use crate::ui::session::CurrentUser;
-use crate::ui::sync::use_sync;
+use crate::ui::sync::{use_catalog, use_sync};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -180,11 +180,13 @@ fn HotPanel(c: CustomerView, editable: bool) -> impl IntoView {
 #[component]
 fn Profile(c: CustomerView) -> impl IntoView {
     let i18n = use_i18n();
-    let region = Region::from_code(&c.region).map(|x| region_label(i18n, x)).unwrap_or(c.region.clone());
-    let industry = Industry::from_code(&c.industry).map(|x| industry_label(i18n, x)).unwrap_or(c.industry.clone());
-    let size = CompanySize::from_code(&c.size).map(|x| size_label(i18n, x)).unwrap_or(c.size.clone());
-    let business = BusinessType::from_code(&c.business_type).map(|x| business_type_label(i18n, x)).unwrap_or(c.business_type.clone());
-    let source = c.source.as_deref().and_then(Source::from_code).map(|x| source_label(i18n, x));
+    let catalog = use_catalog();
+    let listed = move |list: List, code: Option<String>| move || code.as_deref().map_or_else(|| "—".into(), |code| catalog.with(|cat| option_label(i18n, cat, list, code)));
+    let region = listed(List::Region, Some(c.region.clone()));
+    let industry = listed(List::Industry, Some(c.industry.clone()));
+    let size = listed(List::Size, Some(c.size.clone()));
+    let business = listed(List::BusinessType, Some(c.business_type.clone()));
+    let source = listed(List::Source, c.source.clone());
     let satisfaction = c.satisfaction.as_deref().and_then(Satisfaction::from_code).map(|x| satisfaction_label(i18n, x));
     let credit = c.credit_limit_fen.map(|f| Money::from_fen(f).format_yuan());
     let optional = |v: Option<String>| v.unwrap_or_else(|| "—".into());
@@ -199,7 +201,7 @@ fn Profile(c: CustomerView) -> impl IntoView {
                 <dt>{t!(i18n, customers.industry)}</dt><dd>{industry}</dd>
                 <dt>{t!(i18n, customers.size)}</dt><dd>{size}</dd>
                 <dt>{t!(i18n, customers.business_type)}</dt><dd>{business}</dd>
-                <dt>{t!(i18n, customers.source)}</dt><dd>{optional(source)}</dd>
+                <dt>{t!(i18n, customers.source)}</dt><dd>{source}</dd>
                 <dt>{t!(i18n, customers.tags)}</dt>
                 <dd class="tags">{c.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</dd>
                 <dt>{t!(i18n, customers.cooperation_since)}</dt><dd>{optional(c.cooperation_since.clone())}</dd>

@@ -79,6 +79,9 @@ pub fn start(state: SyncState, me: &crate::ui::signin::Me) {
             Ok(local) => match local.load().await {
                 Ok(loaded) => {
                     replica = Replica::load(owner, loaded.records, loaded.queue);
+                    if let Some(catalog) = loaded.catalog {
+                        replica.set_catalog(catalog);
+                    }
                     *engine.cursor.borrow_mut() = loaded.cursor;
                     let next = replica.pending().iter().map(|m| m.seq + 1).max().unwrap_or(1).max(loaded.next_seq);
                     engine.next_seq.set(next);
@@ -241,10 +244,11 @@ async fn push(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
 
 /// Fetches a pull page in the background: the next page downloads while this one is applied
 /// and stored.
-fn fetch_page(cursor: String) -> tokio::sync::oneshot::Receiver<Result<PullPage, ApiError>> {
+/// `catalog`: the version of the device's copy of the lists (the page brings them if newer).
+fn fetch_page(cursor: String, catalog: i64) -> tokio::sync::oneshot::Receiver<Result<PullPage, ApiError>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     leptos::task::spawn_local(async move {
-        let url = if cursor.is_empty() { "/api/sync/pull".to_string() } else { format!("/api/sync/pull?cursor={cursor}") };
+        let url = if cursor.is_empty() { format!("/api/sync/pull?catalog={catalog}") } else { format!("/api/sync/pull?cursor={cursor}&catalog={catalog}") };
         let _ = tx.send(api::get::<PullPage>(&url).await);
     });
     rx
@@ -254,13 +258,15 @@ async fn pull(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
     let mut pages = 0usize;
     let mut writing: Option<idb::TransactionFuture> = None;
     state.received.set(0);
-    let mut next = fetch_page(engine.cursor.borrow().clone());
+    let catalog = move || state.replica.with_untracked(|r| r.as_ref().map_or(0, |r| r.catalog().version));
+    let mut next = fetch_page(engine.cursor.borrow().clone(), catalog());
     // Pages of a first sync (from a reset on) are stored as chunks.
     let mut snapshot = false;
     loop {
         let page = next.await.map_err(|_| ApiError::Network)??;
         if page.more {
-            next = fetch_page(page.cursor.clone());
+            // (Sent before this page is applied: a page that brings the lists may bring them twice.)
+            next = fetch_page(page.cursor.clone(), page.catalog.as_ref().map_or_else(catalog, |c| c.version));
         } else {
             next = tokio::sync::oneshot::channel().1;
         }

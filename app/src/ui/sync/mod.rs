@@ -78,8 +78,9 @@ impl SyncState {
     /// before anything is queued.
     pub fn mutate(&self, op: Op) -> Result<(), Rejection> {
         op.validate()?;
-        if self.replica.with_untracked(Option::is_none) {
-            return Err(Rejection::Invalid { code: "not_ready".into() });
+        match self.replica.with_untracked(|r| r.as_ref().map(|r| op.check_catalog(r.catalog()))) {
+            None => return Err(Rejection::Invalid { code: "not_ready".into() }),
+            Some(checked) => checked?,
         }
         #[cfg(feature = "hydrate")]
         engine::enqueue(*self, op);
@@ -123,6 +124,12 @@ pub fn new_id() -> String {
     return engine::new_uuid();
     #[cfg(not(feature = "hydrate"))]
     String::new()
+}
+
+/// The company's lists (region, industry, …) from the replica; empty until the first pull.
+pub fn use_catalog() -> Memo<crate::domain::catalog::Catalog> {
+    let sync = use_sync();
+    Memo::new(move |_| sync.replica.with(|r| r.as_ref().map(|r| r.catalog().clone()).unwrap_or_default()))
 }
 
 pub fn use_sync() -> SyncState {

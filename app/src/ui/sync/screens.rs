@@ -264,7 +264,7 @@ fn ConflictList(sync: SyncState) -> impl IntoView {
                                 _ => c.field.clone(),
                             };
                             let value = move |v: Option<&str>| match field {
-                                Some(f) => field_value_label(i18n, f, v),
+                                Some(f) => sync.replica.with_untracked(|r| field_value_label(i18n, r.as_ref().map(|r| r.catalog()).unwrap_or(&Default::default()), f, v)),
                                 None => v.unwrap_or("—").to_string(),
                             };
                             let (theirs, current, original) = (value(c.their_value.as_deref()), value(c.current_value.as_deref()), value(c.original_value.as_deref()));

@@ -10,8 +10,9 @@
 //!   empty string for a customer that left the view;
 //! - `queue`: sequence number → a pending [`Mutation`] as JSON;
 //! - `rejected`: sequence number → a [`RejectedChange`] the user has not dismissed yet;
-//! - `meta`: `client_id`, `next_seq`, `cursor`.
+//! - `meta`: `client_id`, `next_seq`, `cursor`, `catalog` (the company's lists, JSON).
 
+use crate::domain::catalog::Catalog;
 use crate::domain::replica::{CustomerRecord, Replica, Touched};
 use crate::domain::sync::{Mutation, RejectedChange};
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionFuture, TransactionMode};
@@ -49,6 +50,8 @@ pub struct Loaded {
     pub cursor: String,
     pub client_id: Option<String>,
     pub next_seq: u64,
+    /// The company's lists as last pulled (`None` before the first pull that brought them).
+    pub catalog: Option<Catalog>,
 }
 
 pub struct Local {
@@ -90,6 +93,7 @@ impl Local {
         let cursor = text(meta.get(JsValue::from_str("cursor"))?.await?).unwrap_or_default();
         let client_id = text(meta.get(JsValue::from_str("client_id"))?.await?);
         let next_seq = text(meta.get(JsValue::from_str("next_seq"))?.await?).and_then(|s| s.parse().ok()).unwrap_or(1);
+        let catalog = text(meta.get(JsValue::from_str("catalog"))?.await?).and_then(|s| serde_json::from_str(&s).ok());
         // Chunks first, then the records changed since; a record this version cannot read is
         // skipped (and replaced by the next snapshot) rather than stopping the app.
         let mut records: std::collections::HashMap<String, CustomerRecord> = std::collections::HashMap::new();
@@ -111,6 +115,7 @@ impl Local {
             cursor,
             client_id,
             next_seq,
+            catalog,
         })
     }
 
@@ -182,7 +187,11 @@ impl Local {
                 }
             }
         }
-        tx.object_store(META)?.put(&JsValue::from_str(cursor), Some(&JsValue::from_str("cursor")))?;
+        let meta = tx.object_store(META)?;
+        meta.put(&JsValue::from_str(cursor), Some(&JsValue::from_str("cursor")))?;
+        if touched.catalog {
+            meta.put(&JsValue::from_str(&serde_json::to_string(replica.catalog())?), Some(&JsValue::from_str("catalog")))?;
+        }
         // Listen for the outcome now: awaited later, a transaction that already completed would
         // never report it.
         Ok(tx.into_future())

@@ -23,6 +23,8 @@ pub(super) struct Work<'a> {
     pub changed: Vec<(&'static str, String)>,
     pub audit: audit::Pending,
     pub customers: HashMap<String, Editable>,
+    /// The company's lists, read when the batch gives list values (creates and customer edits).
+    pub catalog: Option<kedao_app::domain::catalog::Catalog>,
 }
 
 /// A record the viewer may see, as far as editing needs it (the phone opened).
@@ -85,13 +87,18 @@ fn stored(column: &str, value: Option<&String>) -> Option<String> {
 pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op: &Op) -> Result<Result<i64, Rejection>, AppError> {
     let Work { state, viewer, scope, actor, .. } = *work;
     let actor = &actor;
+    if let Some(catalog) = &work.catalog {
+        if let Err(rejection) = op.check_catalog(catalog) {
+            return Ok(Err(rejection));
+        }
+    }
     match op {
         Op::CreateCustomer(c) => {
             if !viewer.user.role.creates_customers() {
                 return Ok(Err(Rejection::Forbidden));
             }
             let region: Option<String> = sqlx::query("SELECT id FROM regions WHERE code = $1")
-                .bind(c.region.code())
+                .bind(&c.region)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(|r| r.try_get("id"))
@@ -118,9 +125,9 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             .bind(&c.kind)
             .bind(&region_id)
             .bind(c.city.trim())
-            .bind(c.industry.code())
-            .bind(c.size.code())
-            .bind(c.business_type.code())
+            .bind(&c.industry)
+            .bind(&c.size)
+            .bind(&c.business_type)
             .bind(&viewer.user.user_id)
             .bind(state.vault.seal_opt(place, c.phone.as_deref()))
             .bind(c.phone.as_deref().and_then(|p| state.vault.phone_index(p)))
@@ -130,9 +137,9 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             let mut values: HashMap<&'static str, Option<String>> = [
                 ("name", Some(c.name.trim().to_string())),
                 ("city", Some(c.city.trim().to_string())),
-                ("industry", Some(c.industry.code().to_string())),
-                ("size", Some(c.size.code().to_string())),
-                ("business_type", Some(c.business_type.code().to_string())),
+                ("industry", Some(c.industry.clone())),
+                ("size", Some(c.size.clone())),
+                ("business_type", Some(c.business_type.clone())),
                 ("phone", c.phone.clone()),
             ]
             .into_iter()

@@ -2,8 +2,9 @@
 //! - `POST /api/sync/push`: a device's queued mutations, each applied in its own transaction
 //!   after the session, the permissions ([`crate::access`]) and the shared validation, and
 //!   remembered by (user, client id, seq) so a replay changes nothing and answers the same;
-//! - `GET /api/sync/pull?cursor=…`: what changed since the cursor as the user may see it, and
-//!   what left their view; without a usable cursor, a fresh snapshot;
+//! - `GET /api/sync/pull?cursor=…&catalog=N`: what changed since the cursor as the user may see
+//!   it, and what left their view; without a usable cursor, a fresh snapshot; and the company's
+//!   lists when the device's copy (version `N`) is not the current one;
 //! - `GET /api/sync/conflicts`, `POST /api/sync/conflicts/{id}/dismiss`: values of the user's that
 //!   a later push overwrote.
 //!
@@ -129,7 +130,12 @@ async fn push(
         changed: Vec::new(),
         audit: audit::Pending::default(),
         customers: prefetch(&mut tx, &state, &scope, &targets).await?,
+        catalog: None,
     };
+    let gives_list_values = decoded.iter().any(|(_, m)| matches!(m, Some(Ok(Mutation { op: Op::CreateCustomer(_) | Op::UpdateCustomer { .. }, .. }))));
+    if gives_list_values {
+        work.catalog = Some(crate::catalog::load(&mut tx).await?);
+    }
     for (seq, mutation) in decoded {
         let Some(mutation) = mutation else {
             results.push(MutationResult { seq, outcome: known[&seq].clone() });
@@ -181,6 +187,9 @@ fn decode(raw: Value) -> Result<Mutation, Rejection> {
 struct PullParams {
     #[serde(default)]
     cursor: Option<String>,
+    /// The version of the device's copy of the lists; the page brings them if it differs.
+    #[serde(default)]
+    catalog: Option<i64>,
 }
 
 /// Where a client stands: in a snapshot (after a customer id) or caught up to a sequence number,
@@ -208,20 +217,30 @@ async fn pull(
     viewer: Viewer,
     params: Result<Query<PullParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PullPage>, AppError> {
-    let cursor = params.ok().and_then(|Query(p)| p.cursor).and_then(|c| Cursor::parse(&c));
+    let (cursor, has_catalog) = match params {
+        Ok(Query(p)) => (p.cursor.and_then(|c| Cursor::parse(&c)), p.catalog),
+        Err(_) => (None, None),
+    };
     let (now_seq, epoch) = crate::changes::position(&state.db).await?;
-    let scope = CustomerScope::of(&state.db, &viewer).await?;
+    let mut page = pull_page(&state, &viewer, cursor, now_seq, epoch).await?;
+    if has_catalog != Some(crate::catalog::version(state.db.pool()).await?) {
+        page.catalog = Some(crate::catalog::load(&mut *state.db.pool().acquire().await?).await?);
+    }
+    Ok(Json(page))
+}
+
+async fn pull_page(state: &AppState, viewer: &Viewer, cursor: Option<Cursor>, now_seq: i64, epoch: i64) -> Result<PullPage, AppError> {
+    let scope = CustomerScope::of(&state.db, viewer).await?;
     // A cursor from another epoch, from the future or unreadable starts a fresh snapshot.
     let cursor = match cursor {
         Some(Cursor::Caught { seq, epoch: e }) if e == epoch && seq <= now_seq => Cursor::Caught { seq, epoch },
         Some(Cursor::Snapshot { seq, epoch: e, after }) if e == epoch && seq <= now_seq => Cursor::Snapshot { seq, epoch, after },
-        _ => return snapshot(&state, &viewer, &scope, now_seq, epoch, "", true).await.map(Json),
+        _ => return snapshot(state, viewer, &scope, now_seq, epoch, "", true).await,
     };
-    let page = match cursor {
-        Cursor::Snapshot { seq, epoch, after } => snapshot(&state, &viewer, &scope, seq, epoch, &after, false).await?,
-        Cursor::Caught { seq, epoch } => changes_since(&state, &viewer, &scope, seq, epoch).await?,
-    };
-    Ok(Json(page))
+    match cursor {
+        Cursor::Snapshot { seq, epoch, after } => snapshot(state, viewer, &scope, seq, epoch, &after, false).await,
+        Cursor::Caught { seq, epoch } => changes_since(state, viewer, &scope, seq, epoch).await,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

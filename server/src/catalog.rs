@@ -1,0 +1,79 @@
+//! The company's lists ([`Catalog`]) as stored: regions from `regions` (teams and managers hang
+//! on them), industry, size, business type and source from `catalog_options`; the version is
+//! sync counter 3, moved on by every change ([`changed`]) so that devices fetch a new copy with
+//! their next pull, and woken by the change feed like any other change.
+
+use kedao_app::domain::catalog::{Catalog, CatalogOption, List};
+use sqlx::AnyConnection;
+use sqlx::{Any, Pool, Row, Transaction};
+
+const VERSION_COUNTER: i64 = 3;
+
+/// The lists as they stand, each in the admin's order, retired options included.
+pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
+    let version: i64 = sqlx::query("SELECT value FROM sync_counter WHERE id = $1").bind(VERSION_COUNTER).fetch_one(&mut *conn).await?.try_get("value")?;
+    let mut catalog = Catalog { version, ..Default::default() };
+    let regions = sqlx::query("SELECT code, name_zh, name_en FROM regions ORDER BY position, code").fetch_all(&mut *conn).await?;
+    let options = regions
+        .iter()
+        .map(|r| Ok(CatalogOption { code: r.try_get("code")?, name_zh: r.try_get("name_zh")?, name_en: r.try_get("name_en")?, active: true }))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    catalog.lists.insert(List::Region, options);
+    let rows = sqlx::query(
+        "SELECT list, code, name_zh, name_en, CASE WHEN active THEN 1 ELSE 0 END AS active FROM catalog_options ORDER BY list, position, code",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let list: String = r.try_get("list")?;
+        // A list this version does not know (written by a newer one) is left out.
+        let Some(list) = List::from_code(&list) else { continue };
+        let option = CatalogOption {
+            code: r.try_get("code")?,
+            name_zh: r.try_get("name_zh")?,
+            name_en: r.try_get("name_en")?,
+            active: r.try_get::<i64, _>("active")? != 0,
+        };
+        catalog.lists.entry(list).or_default().push(option);
+    }
+    Ok(catalog)
+}
+
+/// The catalogue's version alone (what a pull compares with the device's).
+pub async fn version(pool: &Pool<Any>) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT value FROM sync_counter WHERE id = $1").bind(VERSION_COUNTER).fetch_one(pool).await?.try_get("value")
+}
+
+/// Notes, inside the transaction that changed `list`, that the catalogue moved on.
+pub async fn changed(tx: &mut Transaction<'_, Any>, list: List) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut **tx).await?;
+    crate::changes::log_change(tx, "catalog", list.code()).await?;
+    Ok(())
+}
+
+/// Fills the lists with the starter options, once per database (several processes may start
+/// at once: the marker row decides which one does it).
+pub async fn ensure_starter(pool: &Pool<Any>) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    let first = sqlx::query("INSERT INTO app_meta (key, value) VALUES ('catalog_starter', '1') ON CONFLICT (key) DO NOTHING")
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if first {
+        for (list, options) in &Catalog::starter().lists {
+            for (position, o) in options.iter().enumerate() {
+                sqlx::query("INSERT INTO catalog_options (list, code, name_zh, name_en, position, active) VALUES ($1, $2, $3, $4, $5, TRUE)")
+                    .bind(list.code())
+                    .bind(&o.code)
+                    .bind(&o.name_zh)
+                    .bind(&o.name_en)
+                    .bind(position as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

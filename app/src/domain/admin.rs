@@ -2,6 +2,7 @@
 //! regions and reporting line. The forms' validation is written once here; the admin screens run
 //! it before sending and the server runs it again before writing.
 
+use super::catalog::{check_code, check_option_name};
 use super::org::Role;
 use serde::{Deserialize, Serialize};
 
@@ -178,12 +179,40 @@ impl UnitForm {
             return Err(FormError::InvalidName);
         }
         if let Some(code) = &self.code {
-            if !(1..=32).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-                return Err(FormError::InvalidCode);
-            }
+            check_code(code).map_err(|_| FormError::InvalidCode)?;
         }
         Ok(())
     }
+}
+
+/// An option of one of the company's lists being added (`code` optional: made from the English
+/// name), renamed, retired or brought back (`active`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionForm {
+    #[serde(default)]
+    pub code: Option<String>,
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+impl OptionForm {
+    pub fn validate(&self) -> Result<(), FormError> {
+        if check_option_name(&self.name_zh).is_err() || check_option_name(&self.name_en).is_err() || [&self.name_zh, &self.name_en].iter().any(|n| n.chars().any(char::is_control)) {
+            return Err(FormError::InvalidName);
+        }
+        match &self.code {
+            Some(code) if !code.trim().is_empty() => check_code(code.trim()).map_err(|_| FormError::InvalidCode),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A list's new order: every code of the list, once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderForm {
+    pub codes: Vec<String>,
 }
 
 /// Would `user` reporting to `manager` close a loop? `manager_of` gives each user's current

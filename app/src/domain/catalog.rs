@@ -119,7 +119,10 @@ pub struct Catalog {
 
 /// What a new company starts with (regions excepted: they are the organisation's own and are
 /// created with it). Names as PRODUCT.md uses them.
-const STARTER: &[(List, &[(&str, &str, &str)])] = &[
+/// (code, Chinese name, English name).
+type Starter = (&'static str, &'static str, &'static str);
+
+const STARTER: &[(List, &[Starter])] = &[
     (
         List::Industry,
         &[

@@ -765,7 +765,7 @@ pub fn set_contact_field(c: &mut ContactView, field: ContactField, value: Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::{BusinessType, CompanySize, Industry, Region, Stage};
+    use crate::domain::catalog::{Catalog, Stage};
     use crate::domain::sync::{FieldEdit, NewCustomer, Removed};
 
     fn id(n: u8) -> String {
@@ -820,7 +820,22 @@ mod tests {
             opportunities,
             contacts: Vec::new(),
             removed: removed.into_iter().map(|(e, id)| Removed { entity: e.into(), id }).collect(),
+            catalog: None,
         }
+    }
+
+    #[test]
+    fn a_page_may_bring_the_lists_and_they_stay_until_the_next_ones() {
+        let mut r = Replica::new(owner());
+        assert_eq!(r.catalog().version, 0, "none before the first pull");
+        let mut first = page(vec![customer(1, "甲")], vec![], vec![]);
+        first.catalog = Some(Catalog { version: 4, ..Catalog::starter() });
+        assert!(r.apply_page(&first).catalog);
+        assert_eq!(r.catalog().version, 4);
+        let later = page(vec![customer(2, "乙")], vec![], vec![]);
+        assert!(!r.apply_page(&later).catalog);
+        assert_eq!(r.catalog().version, 4);
+        assert_eq!(r.catalog().label(crate::domain::catalog::List::Source, "exhibition", false), "展会");
     }
 
     fn mutation(seq: u64, op: Op) -> Mutation {

@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use kedao_app::domain::admin::{
     creates_cycle, CreatedUser, FormError, OrgSnapshot, RegionView, TeamView, UnitForm, UserAdminView, UserForm,
 };
+use kedao_app::domain::catalog::List;
 use kedao_app::domain::org::Role;
 use serde_json::{json, Value};
 use sqlx::{Any, Row, Transaction};
@@ -41,7 +42,7 @@ pub struct Admin {
 }
 
 impl Admin {
-    fn actor(&self) -> Actor<'_> {
+    pub(super) fn actor(&self) -> Actor<'_> {
         Actor { user_id: &self.viewer.user.user_id, device: self.device.as_deref() }
     }
 }
@@ -70,7 +71,7 @@ impl From<FormError> for AppError {
 
 async fn snapshot(state: &AppState) -> Result<OrgSnapshot, AppError> {
     let pool = state.db.pool();
-    let regions = sqlx::query("SELECT id, code, name_zh, name_en FROM regions ORDER BY code")
+    let regions = sqlx::query("SELECT id, code, name_zh, name_en FROM regions ORDER BY position, code")
         .fetch_all(pool)
         .await?
         .iter()
@@ -346,7 +347,7 @@ async fn create_region(State(state): State<AppState>, admin: Admin, AppJson(form
     let id = uuid::Uuid::new_v4().to_string();
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
-    sqlx::query("INSERT INTO regions (id, code, name_zh, name_en) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO regions (id, code, name_zh, name_en, position) VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), -1) + 1 FROM regions))")
         .bind(&id)
         .bind(&code)
         .bind(form.name_zh.trim())
@@ -354,6 +355,7 @@ async fn create_region(State(state): State<AppState>, admin: Admin, AppJson(form
         .execute(&mut *tx)
         .await?;
     record_unit(&mut tx, &admin, "region", &id, None, &form).await?;
+    crate::catalog::changed(&mut tx, List::Region).await?;
     tx.commit().await?;
     Ok(Json(RegionView { id, code, name_zh: form.name_zh.trim().into(), name_en: form.name_en.trim().into() }))
 }
@@ -367,6 +369,7 @@ async fn update_region(State(state): State<AppState>, admin: Admin, Path(id): Pa
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("UPDATE regions SET name_zh = $1, name_en = $2 WHERE id = $3").bind(form.name_zh.trim()).bind(form.name_en.trim()).bind(&id).execute(&mut *tx).await?;
     record_unit(&mut tx, &admin, "region", &id, Some((&before.name_zh, &before.name_en)), &form).await?;
+    crate::catalog::changed(&mut tx, List::Region).await?;
     tx.commit().await?;
     Ok(Json(RegionView { id, code: before.code.clone(), name_zh: form.name_zh.trim().into(), name_en: form.name_en.trim().into() }))
 }
@@ -390,6 +393,7 @@ async fn delete_region(State(state): State<AppState>, admin: Admin, Path(id): Pa
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("DELETE FROM regions WHERE id = $1").bind(&id).execute(&mut *tx).await?;
     audit::record(&mut tx, &admin.actor(), Change { entity: "region", entity_id: &id, field: "deleted", old: Some(&before.code), new: None }).await?;
+    crate::catalog::changed(&mut tx, List::Region).await?;
     tx.commit().await?;
     Ok(Json(json!({ "deleted": id })))
 }

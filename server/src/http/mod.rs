@@ -14,6 +14,7 @@ mod csrf;
 mod customers;
 mod error;
 mod health;
+mod lists;
 pub mod pwa;
 pub mod session;
 mod sync;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(admin::router())
+        .merge(lists::router())
         .merge(customers::router())
         .merge(sync::router())
         .merge(transfer::router())

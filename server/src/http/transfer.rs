@@ -384,7 +384,7 @@ async fn check(
             }
         };
         if let Some(allowed) = regions {
-            if !allowed.iter().any(|r| *r == row.region) {
+            if !allowed.contains(&row.region) {
                 issues.push(Issue { row: *row_no, column: region_header.clone(), code: "forbidden".into(), value: row.region.clone() });
                 continue;
             }

@@ -5,6 +5,7 @@
 
 kedao_app::coded_enum!(
     /// The demo organisation's sales regions.
+    #[allow(clippy::enum_variant_names)]
     Region { EastChina = "east", SouthChina = "south", NorthChina = "north", SouthwestChina = "southwest", CentralChina = "central" }
 );
 

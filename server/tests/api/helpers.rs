@@ -183,3 +183,19 @@ pub async fn count(db: &Db, table: &str) -> i64 {
         .try_get::<i64, _>("n")
         .expect("count column")
 }
+
+/// A fresh app with the demo data (scale 1, the day the tests are written for).
+pub async fn demo() -> TestApp {
+    let app = spawn_app().await;
+    kedao::seed::seed(&app.db, &test_vault(), kedao::seed::SeedOptions { scale: 1, seed: kedao::seed::DEFAULT_SEED, today: time::macros::date!(2026 - 11 - 22) })
+        .await
+        .unwrap();
+    app
+}
+
+/// Signs a demo user in; the session cookie to send.
+pub async fn login(app: &TestApp, user: &str) -> String {
+    let res = app.post_json("/api/auth/login", &serde_json::json!({"username": user, "password": kedao::seed::DEMO_PASSWORD})).await;
+    assert_eq!(res.status, 200, "{user}: {}", res.text());
+    res.header("set-cookie").unwrap().split(';').next().unwrap().to_string()
+}

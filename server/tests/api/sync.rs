@@ -1,26 +1,12 @@
 //! The sync API: pushes are validated, permission-checked and idempotent; pulls follow one change
 //! sequence, show what the user may see and remove what left their view; conflicts lose nothing.
 
-use crate::helpers::{spawn_app, test_vault, TestApp};
-use kedao::seed::{seed, SeedOptions, DEFAULT_SEED, DEMO_PASSWORD};
+use crate::helpers::{demo, login, test_vault, TestApp};
 use serde_json::{json, Value};
 use sqlx::Row;
-use time::macros::date;
 
 const DEVICE_A: &str = "0b6c1f3e-8a3d-4b1e-9a55-3a1f6a2b7c90";
 const DEVICE_B: &str = "5f0e2d1c-3b4a-4c5d-8e6f-7a8b9c0d1e2f";
-
-async fn demo() -> TestApp {
-    let app = spawn_app().await;
-    seed(&app.db, &test_vault(), SeedOptions { scale: 1, seed: DEFAULT_SEED, today: date!(2026 - 11 - 22) }).await.unwrap();
-    app
-}
-
-async fn login(app: &TestApp, user: &str) -> String {
-    let res = app.post_json("/api/auth/login", &json!({"username": user, "password": DEMO_PASSWORD})).await;
-    assert_eq!(res.status, 200);
-    res.header("set-cookie").unwrap().split(';').next().unwrap().to_string()
-}
 
 async fn push(app: &TestApp, cookie: &str, device: &str, mutations: Value) -> Value {
     let res = app.call("POST", "/api/sync/push", cookie, Some(&json!({"client_id": device, "mutations": mutations}))).await;

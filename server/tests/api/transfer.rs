@@ -1,22 +1,8 @@
 //! Importing customers from CSV/.xlsx and exporting them: bad files and rows get a reason, a
 //! dry run changes nothing, a commit is all or nothing, exports are masked like the screen.
 
-use crate::helpers::{test_vault, TestApp, spawn_app};
-use kedao::seed::{seed, SeedOptions, DEFAULT_SEED, DEMO_PASSWORD};
+use crate::helpers::{demo, login, TestApp};
 use serde_json::{json, Value};
-use time::macros::date;
-
-async fn demo() -> TestApp {
-    let app = spawn_app().await;
-    seed(&app.db, &test_vault(), SeedOptions { scale: 1, seed: DEFAULT_SEED, today: date!(2026 - 11 - 22) }).await.unwrap();
-    app
-}
-
-async fn login(app: &TestApp, user: &str) -> String {
-    let res = app.post_json("/api/auth/login", &json!({"username": user, "password": DEMO_PASSWORD})).await;
-    assert_eq!(res.status, 200);
-    res.header("set-cookie").unwrap().split(';').next().unwrap().to_string()
-}
 
 async fn upload(app: &TestApp, cookie: &str, query: &str, body: Vec<u8>) -> crate::helpers::Reply {
     app.post(&format!("/api/import/customers?{query}"), &[("cookie", cookie), ("content-type", "application/octet-stream")], body).await

@@ -285,7 +285,7 @@ async fn pull(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
             }
         };
         // A first sync of many pages redraws the screens every few pages, not on each.
-        if !page.more || pages % 8 == 0 {
+        if !page.more || pages.is_multiple_of(8) {
             state.replica.update(apply);
         } else {
             state.replica.update_untracked(apply);

@@ -1,8 +1,11 @@
 //! 组织与用户 — the admin's screen: users (role, team, managed regions, reporting line, active;
-//! create, reset password, sign out everywhere) and regions with their teams. Tablet first: the
+//! create, reset password, sign out everywhere), regions with their teams, and the lists
+//! customers are classified by ([`lists`]). Tablet first: the
 //! list on the left, the editor on the right; on a phone the editor follows the list.
 //! Everything goes through `/api/admin/*`; the form rules are the shared ones in
 //! `domain::admin`, checked here before sending and again by the server.
+
+mod lists;
 
 use super::api::{self, ApiError, Method};
 use super::session::CurrentUser;
@@ -24,6 +27,7 @@ enum Editing {
 enum Tab {
     Users,
     Units,
+    Lists,
 }
 
 /// A message under a form: done or refused.
@@ -111,10 +115,13 @@ pub fn Admin() -> impl IntoView {
                 <div class="tabs" role="tablist">
                     {tab_button(Tab::Users, Signal::derive(move || t_string!(i18n, admin.users).to_string()), "users")}
                     {tab_button(Tab::Units, Signal::derive(move || t_string!(i18n, admin.units).to_string()), "units")}
+                    {tab_button(Tab::Lists, Signal::derive(move || t_string!(i18n, admin.lists).to_string()), "lists")}
                 </div>
-                <Show when=move || tab.get() == Tab::Users fallback=move || view! { <Units org reload /> }>
-                    <Users org reload />
-                </Show>
+                {move || match tab.get() {
+                    Tab::Users => view! { <Users org reload /> }.into_any(),
+                    Tab::Units => view! { <Units org reload /> }.into_any(),
+                    Tab::Lists => view! { <lists::Lists /> }.into_any(),
+                }}
             </Show>
         </section>
     }

@@ -100,6 +100,8 @@ pub enum FormError {
     /// Nobody reports to themselves, directly or through others.
     ReportingCycle,
     InvalidName,
+    /// A list option's names: both languages, each at most 40 characters.
+    InvalidOptionName,
     InvalidCode,
     /// A referenced team, region or user does not exist.
     UnknownReference,
@@ -120,6 +122,7 @@ impl FormError {
             FormError::RegionsRequired => "regions_required",
             FormError::ReportingCycle => "reporting_cycle",
             FormError::InvalidName => "invalid_name",
+            FormError::InvalidOptionName => "invalid_option_name",
             FormError::InvalidCode => "invalid_code",
             FormError::UnknownReference => "unknown_reference",
             FormError::Taken => "taken",
@@ -200,7 +203,7 @@ pub struct OptionForm {
 impl OptionForm {
     pub fn validate(&self) -> Result<(), FormError> {
         if check_option_name(&self.name_zh).is_err() || check_option_name(&self.name_en).is_err() || [&self.name_zh, &self.name_en].iter().any(|n| n.chars().any(char::is_control)) {
-            return Err(FormError::InvalidName);
+            return Err(FormError::InvalidOptionName);
         }
         match &self.code {
             Some(code) if !code.trim().is_empty() => check_code(code.trim()).map_err(|_| FormError::InvalidCode),

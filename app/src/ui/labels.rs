@@ -34,6 +34,7 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "regions_required" => t_string!(i18n, errors.regions_required),
         "reporting_cycle" => t_string!(i18n, errors.reporting_cycle),
         "invalid_name" => t_string!(i18n, errors.invalid_name),
+        "invalid_option_name" => t_string!(i18n, errors.invalid_option_name),
         "invalid_code" => t_string!(i18n, errors.invalid_code),
         "unknown_reference" => t_string!(i18n, errors.unknown_reference),
         "taken" => t_string!(i18n, errors.taken),

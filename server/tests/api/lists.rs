@@ -44,7 +44,7 @@ async fn an_admin_edits_a_list_and_every_device_follows_it() {
     let mining = json!({"name_zh": "采矿", "name_en": "Mining"});
     assert_eq!(app.call("POST", "/api/admin/lists/industry", &rep, Some(&mining)).await.status, 403);
     let nameless = app.call("POST", "/api/admin/lists/industry", &admin, Some(&json!({"name_zh": "采矿", "name_en": " "}))).await;
-    assert_eq!((nameless.status.as_u16(), nameless.json()["error"].as_str()), (400, Some("invalid_name")));
+    assert_eq!((nameless.status.as_u16(), nameless.json()["error"].as_str()), (400, Some("invalid_option_name")));
     assert_eq!(app.call("POST", "/api/admin/lists/industry", &admin, Some(&json!({"code": "Mining!", "name_zh": "采矿", "name_en": "Mining"}))).await.json()["error"], "invalid_code");
     assert_eq!(app.call("POST", "/api/admin/lists/planet", &admin, Some(&mining)).await.status, 404);
 

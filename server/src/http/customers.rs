@@ -97,16 +97,22 @@ pub(super) fn customer_view(row: &AnyRow, viewer: &Viewer, vault: &Vault) -> Res
 
 /// A contact row as a viewer may see it: the phone opened, then masked unless the viewer owns
 /// the customer (`owns`).
+/// A contact's stored (sealed) phone as the viewer may see it: whole for the customer's owner,
+/// masked for everyone else.
+pub(super) fn open_contact_phone(vault: &Vault, id: &str, stored: Option<String>, owns: bool) -> Result<Option<String>, AppError> {
+    let phone = vault.open_opt(Place { table: "contacts", column: "phone", id }, stored.as_deref())?;
+    Ok(phone.map(|p| if owns { p } else { mask_phone(&p) }))
+}
+
 pub(super) fn contact_view(row: &AnyRow, owns: bool, vault: &Vault) -> Result<ContactView, AppError> {
     let id: String = row.try_get("id")?;
-    let stored: Option<String> = row.try_get("phone")?;
-    let phone = vault.open_opt(Place { table: "contacts", column: "phone", id: &id }, stored.as_deref())?;
+    let phone = open_contact_phone(vault, &id, row.try_get("phone")?, owns)?;
     Ok(ContactView {
         customer_id: row.try_get("customer_id")?,
         name: row.try_get("name")?,
         title: row.try_get("title")?,
         role: row.try_get("role")?,
-        phone: phone.map(|p| if owns { p } else { mask_phone(&p) }),
+        phone,
         email: row.try_get("email")?,
         wechat: row.try_get("wechat")?,
         birthday: row.try_get("birthday")?,

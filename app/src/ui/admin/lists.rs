@@ -37,6 +37,7 @@ pub fn Lists() -> impl IntoView {
     let name_zh = RwSignal::new(String::new());
     let name_en = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    let first_input = NodeRef::<leptos::html::Input>::new();
 
     let reload = move || {
         leptos::task::spawn_local(async move {
@@ -125,7 +126,7 @@ pub fn Lists() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <p class="hint">{move || if is_region() { t_string!(i18n, admin.regions_elsewhere) } else { t_string!(i18n, admin.lists_hint) }}</p>
+                <p class="hint">{t!(i18n, admin.lists_hint)}</p>
                 <ol class="list options" data-testid="option-list">
                     {move || {
                         let all = options();
@@ -135,41 +136,48 @@ pub fn Lists() -> impl IntoView {
                             let active = o.active;
                             let shown = if english() { o.name_en.clone() } else { o.name_zh.clone() };
                             view! {
-                                <li class="unit-row option" data-code=o.code.clone() class:retired=!active>
-                                    <span>
+                                <li class="option" data-code=o.code.clone() class:retired=!active>
+                                    <span class="option-names">
                                         <span class="list-item-title">{shown}</span>
-                                        <span class="list-item-sub">{o.code.clone()}</span>
                                         <Show when=move || !active>
                                             <span class="badge badge-muted">{t!(i18n, admin.retired)}</span>
                                         </Show>
+                                        <span class="list-item-sub option-code">{o.code.clone()}</span>
                                     </span>
-                                    <button type="button" class="button button-small" disabled=i == 0
-                                        aria-label=move || t_string!(i18n, admin.move_up).to_string() data-testid="move-up"
-                                        on:click=move |_| shift(i, true)>"↑"</button>
-                                    <button type="button" class="button button-small" disabled=i == last
-                                        aria-label=move || t_string!(i18n, admin.move_down).to_string() data-testid="move-down"
-                                        on:click=move |_| shift(i, false)>"↓"</button>
-                                    <Show when=move || !is_region()>
-                                        {
-                                            let (edit, toggle, gone) = (edit.clone(), toggle.clone(), gone.clone());
-                                            view! {
-                                                <button type="button" class="button button-small" data-testid="edit-option" on:click=move |_| {
-                                                    editing.set(Some(edit.code.clone()));
-                                                    name_zh.set(edit.name_zh.clone());
-                                                    name_en.set(edit.name_en.clone());
-                                                    notice.set(None);
-                                                }>{t!(i18n, admin.rename)}</button>
-                                                <button type="button" class="button button-small" data-testid="toggle-option"
-                                                    on:click=move |_| set_active(toggle.clone(), !active)>
-                                                    {move || if active { t_string!(i18n, admin.retire) } else { t_string!(i18n, admin.restore) }}
-                                                </button>
-                                                <button type="button" class="button button-small" data-testid="delete-option"
-                                                    on:click=move |_| send(Method::Delete, format!("/api/admin/lists/{}/{}", list.get_untracked().code(), gone), None)>
-                                                    {t!(i18n, admin.remove)}
-                                                </button>
+                                    <span class="option-actions">
+                                        <button type="button" class="button button-small" disabled=i == 0
+                                            aria-label=move || t_string!(i18n, admin.move_up).to_string() data-testid="move-up"
+                                            on:click=move |_| shift(i, true)>"↑"</button>
+                                        <button type="button" class="button button-small" disabled=i == last
+                                            aria-label=move || t_string!(i18n, admin.move_down).to_string() data-testid="move-down"
+                                            on:click=move |_| shift(i, false)>"↓"</button>
+                                        <Show when=move || !is_region()>
+                                            {
+                                                let (edit, toggle, gone) = (edit.clone(), toggle.clone(), gone.clone());
+                                                view! {
+                                                    <button type="button" class="button button-small" data-testid="edit-option" on:click=move |_| {
+                                                        editing.set(Some(edit.code.clone()));
+                                                        name_zh.set(edit.name_zh.clone());
+                                                        name_en.set(edit.name_en.clone());
+                                                        notice.set(None);
+                                                        // On a phone the editor is below the list: bring it up.
+                                                        if let Some(input) = first_input.get_untracked() {
+                                                            input.scroll_into_view();
+                                                            let _ = input.focus();
+                                                        }
+                                                    }>{t!(i18n, admin.rename)}</button>
+                                                    <button type="button" class="button button-small" data-testid="toggle-option"
+                                                        on:click=move |_| set_active(toggle.clone(), !active)>
+                                                        {move || if active { t_string!(i18n, admin.retire) } else { t_string!(i18n, admin.restore) }}
+                                                    </button>
+                                                    <button type="button" class="button button-small" data-testid="delete-option"
+                                                        on:click=move |_| send(Method::Delete, format!("/api/admin/lists/{}/{}", list.get_untracked().code(), gone), None)>
+                                                        {t!(i18n, admin.remove)}
+                                                    </button>
+                                                }
                                             }
-                                        }
-                                    </Show>
+                                        </Show>
+                                    </span>
                                 </li>
                             }
                         }).collect_view()
@@ -177,7 +185,12 @@ pub fn Lists() -> impl IntoView {
                 </ol>
             </div>
             <div class="pane pane-detail">
-                <Show when=move || !is_region() fallback=move || view! { <NoticeLine notice /> }>
+                <Show when=move || !is_region() fallback=move || view! {
+                    <div class="card editor">
+                        <p class="hint">{t!(i18n, admin.regions_elsewhere)}</p>
+                        <NoticeLine notice />
+                    </div>
+                }>
                     <form class="card editor" on:submit=save novalidate data-testid="option-editor">
                         <h2 class="card-title">
                             {move || if editing.get().is_some() { t_string!(i18n, admin.rename) } else { t_string!(i18n, admin.add_option) }}
@@ -191,7 +204,7 @@ pub fn Lists() -> impl IntoView {
                         </Show>
                         <label class="field">
                             <span class="field-label">{t!(i18n, admin.name_zh)}</span>
-                            <input name="name-zh" type="text" maxlength="40" bind:value=name_zh />
+                            <input name="name-zh" type="text" maxlength="40" bind:value=name_zh node_ref=first_input />
                         </label>
                         <label class="field">
                             <span class="field-label">{t!(i18n, admin.name_en)}</span>

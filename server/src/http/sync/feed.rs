@@ -1,7 +1,7 @@
 //! What a pull sends: a snapshot page of everything the viewer may see, or the records changed
 //! since a sequence number as the viewer may see them now (the others are removals).
 
-use super::super::customers::{contact_view, customer_view, customers_in_scope, COLUMNS as CUSTOMER_COLUMNS, CONTACT_COLUMNS, FROM as CUSTOMER_FROM};
+use super::super::customers::{contact_view, customer_view, open_contact_phone, customers_in_scope, COLUMNS as CUSTOMER_COLUMNS, CONTACT_COLUMNS, FROM as CUSTOMER_FROM};
 use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
@@ -26,8 +26,7 @@ pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &Customer
     let rows = query.fetch_all(state.db.pool()).await?;
     let customers = rows.iter().map(|r| customer_view(r, viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
-    let opportunities = opportunities_of(state, &ids).await?;
-    let contacts = contacts_of(state, viewer, &customers).await?;
+    let (opportunities, contacts) = tokio::try_join!(opportunities_of(state, &ids), contacts_of(state, viewer, &customers))?;
     let more = customers.len() as i64 == PAGE;
     let cursor = match customers.last() {
         Some(last) if more => format!("s.{seq}.{epoch}.{}", last.id),
@@ -70,8 +69,9 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         let seen: BTreeSet<String> = visible.iter().map(|c| c.id.clone()).collect();
         let shown: Vec<String> = seen.iter().cloned().collect();
         // A customer that came into view brings its deals; one that left takes them along.
-        page.opportunities.extend(opportunities_of(state, &shown).await?);
-        page.contacts.extend(contacts_of(state, viewer, &visible).await?);
+        let (deals, contacts) = tokio::try_join!(opportunities_of(state, &shown), contacts_of(state, viewer, &visible))?;
+        page.opportunities.extend(deals);
+        page.contacts.extend(contacts);
         let gone: Vec<String> = customer_ids.difference(&seen).cloned().collect();
         for o in opportunities_of(state, &gone).await? {
             page.removed.push(Removed { entity: "opportunity".into(), id: o.id });
@@ -144,20 +144,35 @@ const OPPORTUNITY_COLUMNS: &str = "o.id, o.customer_id, o.owner_id, o.title, o.s
 /// The deals of these customers (the caller has checked they are visible), in no particular
 /// order: the replica keeps its own.
 async fn opportunities_of(state: &AppState, customer_ids: &[String]) -> Result<Vec<OpportunityView>, AppError> {
-    let mut out = Vec::new();
-    for chunk in customer_ids.chunks(500) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities o WHERE o.customer_id IN ({})", list.join(", "));
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(id.as_str());
+    // Each chunk in one aggregated row (see `Backend::json_array_of`), the chunks at once.
+    let rows = state.db.backend().json_array_of(OPPORTUNITY_FIELDS);
+    let chunks = customer_ids.chunks(500).map(|chunk| {
+        let rows = &rows;
+        async move {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT {rows} AS rows FROM opportunities o WHERE o.customer_id IN ({})", list.join(", "));
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            let text: String = query.fetch_one(state.db.pool()).await?.try_get("rows")?;
+            Ok::<_, AppError>(serde_json::from_str::<Vec<OpportunityView>>(&text).map_err(anyhow::Error::from)?)
         }
-        for row in query.fetch_all(state.db.pool()).await? {
-            out.push(opportunity_view(&row)?);
-        }
-    }
-    Ok(out)
+    });
+    Ok(futures_util::future::try_join_all(chunks).await?.into_iter().flatten().collect())
 }
+
+/// An opportunity's fields as the replica has them (the names of [`OpportunityView`]).
+const OPPORTUNITY_FIELDS: &[(&str, &str)] = &[
+    ("id", "o.id"),
+    ("customer_id", "o.customer_id"),
+    ("owner_id", "o.owner_id"),
+    ("title", "o.title"),
+    ("stage", "o.stage"),
+    ("amount_fen", "o.amount_fen"),
+    ("expected_close", "o.expected_close"),
+    ("version", "o.version"),
+];
 
 fn opportunity_view(row: &AnyRow) -> Result<OpportunityView, AppError> {
     let stage: String = row.try_get("stage")?;
@@ -176,20 +191,41 @@ fn opportunity_view(row: &AnyRow) -> Result<OpportunityView, AppError> {
 /// The contacts of these customers (the caller has checked they are visible), phones masked
 /// unless the viewer owns the customer.
 async fn contacts_of(state: &AppState, viewer: &Viewer, customers: &[CustomerView]) -> Result<Vec<ContactView>, AppError> {
-    let mut out = Vec::new();
-    for chunk in customers.chunks(500) {
-        let owners: HashMap<&str, bool> = chunk.iter().map(|c| (c.id.as_str(), c.owner_id == viewer.user.user_id)).collect();
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts k WHERE k.customer_id IN ({})", list.join(", "));
-        let mut query = sqlx::query(&sql);
-        for c in chunk {
-            query = query.bind(c.id.as_str());
+    let rows = state.db.backend().json_array_of(CONTACT_FIELDS);
+    let chunks = customers.chunks(500).map(|chunk| {
+        let rows = &rows;
+        async move {
+            let owners: HashMap<&str, bool> = chunk.iter().map(|c| (c.id.as_str(), c.owner_id == viewer.user.user_id)).collect();
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT {rows} AS rows FROM contacts k WHERE k.customer_id IN ({})", list.join(", "));
+            let mut query = sqlx::query(&sql);
+            for c in chunk {
+                query = query.bind(c.id.as_str());
+            }
+            let text: String = query.fetch_one(state.db.pool()).await?.try_get("rows")?;
+            // As stored: the phone sealed; opened, and masked unless the viewer owns the customer.
+            let mut contacts = serde_json::from_str::<Vec<ContactView>>(&text).map_err(anyhow::Error::from)?;
+            for k in &mut contacts {
+                let owns = owners.get(k.customer_id.as_str()).copied().unwrap_or(false);
+                k.phone = open_contact_phone(&state.vault, &k.id, k.phone.take(), owns)?;
+            }
+            Ok::<_, AppError>(contacts)
         }
-        for row in query.fetch_all(state.db.pool()).await? {
-            let customer_id: String = row.try_get("customer_id")?;
-            let owns = owners.get(customer_id.as_str()).copied().unwrap_or(false);
-            out.push(contact_view(&row, owns, &state.vault)?);
-        }
-    }
-    Ok(out)
+    });
+    Ok(futures_util::future::try_join_all(chunks).await?.into_iter().flatten().collect())
 }
+
+/// A contact's fields as stored (the names of [`ContactView`]).
+const CONTACT_FIELDS: &[(&str, &str)] = &[
+    ("id", "k.id"),
+    ("customer_id", "k.customer_id"),
+    ("name", "k.name"),
+    ("title", "k.title"),
+    ("role", "k.role"),
+    ("phone", "k.phone"),
+    ("email", "k.email"),
+    ("wechat", "k.wechat"),
+    ("birthday", "k.birthday"),
+    ("notes", "k.notes"),
+    ("version", "k.version"),
+];

@@ -37,10 +37,6 @@ pub enum Method {
 #[cfg(feature = "hydrate")]
 pub async fn request<R: DeserializeOwned>(method: Method, url: &str, body: Option<&impl Serialize>) -> Result<R, ApiError> {
     use gloo_net::http::Request;
-    #[derive(serde::Deserialize)]
-    struct ErrorBody {
-        error: String,
-    }
     let builder = match method {
         Method::Get => Request::get(url),
         Method::Post => Request::post(url),
@@ -51,7 +47,24 @@ pub async fn request<R: DeserializeOwned>(method: Method, url: &str, body: Optio
         Some(body) => builder.json(body).map_err(|_| ApiError::Network)?.send().await,
         None => builder.send().await,
     };
-    let response = sent.map_err(|_| ApiError::Network)?;
+    decode(sent.map_err(|_| ApiError::Network)?).await
+}
+
+/// GETs `url`, hands `head` the value of the answer's header `header` as soon as the headers are
+/// in (before the body is downloaded and decoded), then decodes the body like [`request`].
+#[cfg(feature = "hydrate")]
+pub async fn get_with_header<R: DeserializeOwned>(url: &str, header: &str, head: impl FnOnce(Option<String>)) -> Result<R, ApiError> {
+    let response = gloo_net::http::Request::get(url).send().await.map_err(|_| ApiError::Network)?;
+    head(response.ok().then(|| response.headers().get(header)).flatten());
+    decode(response).await
+}
+
+#[cfg(feature = "hydrate")]
+async fn decode<R: DeserializeOwned>(response: gloo_net::http::Response) -> Result<R, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        error: String,
+    }
     let status = response.status();
     let text = response.text().await.map_err(|_| ApiError::Network)?;
     if response.ok() {

@@ -23,9 +23,12 @@ async fn pull_all(app: &TestApp, cookie: &str, cursor: Option<&str>) -> Vec<Valu
             Some(c) => format!("/api/sync/pull?cursor={c}"),
             None => "/api/sync/pull".to_string(),
         };
-        let page = app.call("GET", &url, cookie, None).await.json();
+        let res = app.call("GET", &url, cookie, None).await;
+        let page = res.json();
         cursor = Some(page["cursor"].as_str().unwrap().to_string());
         let more = page["more"] == true;
+        // A device asks for the next page as soon as the headers name it.
+        assert_eq!(res.header("kedao-next-cursor"), if more { cursor.clone() } else { None });
         pages.push(page);
         if !more {
             return pages;

@@ -242,34 +242,55 @@ async fn push(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
     }
 }
 
-/// Fetches a pull page in the background: the next page downloads while this one is applied
-/// and stored.
+/// A pull page being fetched in the background: `next` says, as soon as the answer's headers are
+/// in, where the page after it starts (`None`: it is the last, or the request failed); `page` is
+/// the page itself once downloaded and decoded.
+struct Fetching {
+    next: tokio::sync::oneshot::Receiver<Option<String>>,
+    page: tokio::sync::oneshot::Receiver<Result<PullPage, ApiError>>,
+}
+
 /// `catalog`: the version of the device's copy of the lists (the page brings them if newer).
-fn fetch_page(cursor: String, catalog: i64) -> tokio::sync::oneshot::Receiver<Result<PullPage, ApiError>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
+fn fetch_page(cursor: String, catalog: i64) -> Fetching {
+    let (next_tx, next) = tokio::sync::oneshot::channel();
+    let (page_tx, page) = tokio::sync::oneshot::channel();
     leptos::task::spawn_local(async move {
         let url = if cursor.is_empty() { format!("/api/sync/pull?catalog={catalog}") } else { format!("/api/sync/pull?cursor={cursor}&catalog={catalog}") };
-        let _ = tx.send(api::get::<PullPage>(&url).await);
+        let got = api::get_with_header::<PullPage>(&url, NEXT_CURSOR_HEADER, move |next| {
+            let _ = next_tx.send(next);
+        })
+        .await;
+        let _ = page_tx.send(got);
     });
-    rx
+    Fetching { next, page }
 }
+
+/// The header in which the server names the next page's cursor (`http/sync/mod.rs`).
+const NEXT_CURSOR_HEADER: &str = "kedao-next-cursor";
 
 async fn pull(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
     let mut pages = 0usize;
     let mut writing: Option<idb::TransactionFuture> = None;
     state.received.set(0);
     let catalog = move || state.replica.with_untracked(|r| r.as_ref().map_or(0, |r| r.catalog().version));
-    let mut next = fetch_page(engine.cursor.borrow().clone(), catalog());
+    let mut fetching = fetch_page(engine.cursor.borrow().clone(), catalog());
     // Pages of a first sync (from a reset on) are stored as chunks.
     let mut snapshot = false;
     loop {
-        let page = next.await.map_err(|_| ApiError::Network)??;
-        if page.more {
-            // (Sent before this page is applied: a page that brings the lists may bring them twice.)
-            next = fetch_page(page.cursor.clone(), page.catalog.as_ref().map_or_else(catalog, |c| c.version));
-        } else {
-            next = tokio::sync::oneshot::channel().1;
-        }
+        // The next page is asked for as soon as this one's headers name it, so the server
+        // prepares it while this one downloads, decodes and is stored. (Asked before this page
+        // is applied: a page that brings the lists may bring them twice.)
+        let following = match (&mut fetching.next).await {
+            Ok(Some(cursor)) => Some(fetch_page(cursor, catalog())),
+            _ => None,
+        };
+        let page = fetching.page.await.map_err(|_| ApiError::Network)??;
+        let following = match following {
+            Some(f) => Some(f),
+            // A server that does not name the next page in a header: ask now.
+            None if page.more => Some(fetch_page(page.cursor.clone(), page.catalog.as_ref().map_or_else(catalog, |c| c.version))),
+            None => None,
+        };
         // The previous page's writes have had the fetch's time to land.
         if let Some(tx) = writing.take() {
             if let Err(e) = store::finished(tx.await) {
@@ -300,8 +321,9 @@ async fn pull(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
             }
         }
         *engine.cursor.borrow_mut() = page.cursor;
-        if !page.more {
-            break;
+        match following {
+            Some(f) if page.more => fetching = f,
+            _ => break,
         }
     }
     if let Some(tx) = writing {

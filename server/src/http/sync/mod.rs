@@ -216,7 +216,7 @@ async fn pull(
     State(state): State<AppState>,
     viewer: Viewer,
     params: Result<Query<PullParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<PullPage>, AppError> {
+) -> Result<(axum::http::HeaderMap, Json<PullPage>), AppError> {
     let (cursor, has_catalog) = match params {
         Ok(Query(p)) => (p.cursor.and_then(|c| Cursor::parse(&c)), p.catalog),
         Err(_) => (None, None),
@@ -226,8 +226,19 @@ async fn pull(
     if has_catalog != Some(crate::catalog::version(state.db.pool()).await?) {
         page.catalog = Some(crate::catalog::load(&mut *state.db.pool().acquire().await?).await?);
     }
-    Ok(Json(page))
+    // The next page's cursor also in a header: a device asks for it as soon as the headers are
+    // in, so the server prepares it while this one downloads and is decoded.
+    let mut headers = axum::http::HeaderMap::new();
+    if page.more {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&page.cursor) {
+            headers.insert(NEXT_CURSOR_HEADER, value);
+        }
+    }
+    Ok((headers, Json(page)))
 }
+
+/// Names the next page's cursor (`app/src/ui/sync/engine.rs` reads it).
+const NEXT_CURSOR_HEADER: &str = "kedao-next-cursor";
 
 async fn pull_page(state: &AppState, viewer: &Viewer, cursor: Option<Cursor>, now_seq: i64, epoch: i64) -> Result<PullPage, AppError> {
     let scope = CustomerScope::of(&state.db, viewer).await?;

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod credit_code;
 pub mod customer;
 pub mod dedupe;
+pub mod funnel;
 pub mod import;
 pub mod money;
 pub mod org;

@@ -1,0 +1,415 @@
+//! Sales funnel analytics 销售漏斗分析: plain functions over the facts of a set of deals, run in
+//! the browser from the replica (and natively in tests and benchmarks). No I/O, no clock: the
+//! caller says which day "today" is.
+//!
+//! A pipeline is its open stages in order, then won and lost. A deal's *path* is the open stages
+//! it entered, with the day it entered each; a deal that skipped a stage counts as having passed
+//! it (it reached a later one). Amounts are fen, probabilities basis points (1/100 of a percent),
+//! days are days since 1970-01-01 (`time::Date::to_julian_day() - UNIX_EPOCH_JULIAN_DAY`).
+
+use std::collections::BTreeMap;
+
+/// Where a deal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still in the funnel, at this open stage (an index into [`Pipeline::stages`]).
+    Open(usize),
+    /// Won (contract signed) on this day.
+    Won(i32),
+    /// Lost on this day.
+    Lost(i32),
+}
+
+/// What analytics need to know about one deal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealFacts {
+    pub owner: String,
+    pub source: Option<String>,
+    pub amount_fen: i64,
+    pub created: i32,
+    /// The expected close day (used for the forecast of open deals).
+    pub expected_close: i32,
+    /// The open stages entered, in the order entered, with the day of entry; the first is where
+    /// the deal started.
+    pub path: Vec<(usize, i32)>,
+    pub outcome: Outcome,
+}
+
+/// An open stage of a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageDef {
+    pub code: String,
+    /// Win probability in basis points (10000 = certain).
+    pub probability_bp: i64,
+}
+
+/// The open stages, in funnel order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    pub stages: Vec<StageDef>,
+}
+
+/// A share as a fraction in `0..=1` with the counts it comes from (`None` when there is nothing
+/// to divide by).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub hits: usize,
+    pub of: usize,
+}
+
+impl Rate {
+    pub fn value(self) -> Option<f64> {
+        (self.of > 0).then(|| self.hits as f64 / self.of as f64)
+    }
+}
+
+/// One stage in the funnel report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageReport {
+    /// Deals that reached this stage (entered it or a later one, or were won).
+    pub reached: usize,
+    /// Of those, the ones that went on to a later stage or were won.
+    pub conversion: Rate,
+    /// Mean days spent in the stage by deals that left it forward (entered a later stage or won).
+    pub average_days: Option<f64>,
+    /// Open deals sitting in the stage now, and their amounts.
+    pub open: usize,
+    pub open_amount_fen: i64,
+    pub weighted_fen: i64,
+}
+
+/// The funnel over a set of deals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelReport {
+    pub stages: Vec<StageReport>,
+    /// The stage holding deals back most: the lowest conversion among stages that at least
+    /// `MIN_BOTTLENECK_DEALS` deals reached; on a tie the one where deals stay longest.
+    pub bottleneck: Option<usize>,
+    /// Won ÷ closed (won + lost).
+    pub win_rate: Rate,
+    /// Mean days from creation to winning, over won deals.
+    pub average_cycle_days: Option<f64>,
+    pub won_amount_fen: i64,
+}
+
+/// Stages fewer deals reached than this are not called the bottleneck (too little to go by).
+pub const MIN_BOTTLENECK_DEALS: usize = 5;
+
+/// Amount × probability, rounded half away from zero to the fen.
+pub fn weighted(amount_fen: i64, probability_bp: i64) -> i64 {
+    let product = amount_fen as i128 * probability_bp as i128;
+    let rounded = if product >= 0 { (product + 5_000) / 10_000 } else { (product - 5_000) / 10_000 };
+    rounded as i64
+}
+
+/// The furthest open stage a deal reached (`stages.len()` for a won deal: past every stage).
+fn furthest(deal: &DealFacts, stages: usize) -> Option<usize> {
+    match deal.outcome {
+        Outcome::Won(_) => Some(stages),
+        _ => deal.path.iter().map(|(s, _)| *s).filter(|s| *s < stages).max(),
+    }
+}
+
+pub fn funnel(pipeline: &Pipeline, deals: &[DealFacts]) -> FunnelReport {
+    let n = pipeline.stages.len();
+    let mut reached = vec![0usize; n];
+    let mut moved_on = vec![0usize; n];
+    let mut days_sum = vec![0i64; n];
+    let mut days_count = vec![0usize; n];
+    let mut open = vec![0usize; n];
+    let mut open_amount = vec![0i64; n];
+    let mut weighted_sum = vec![0i64; n];
+    let (mut won, mut lost, mut won_amount) = (0usize, 0usize, 0i64);
+    let (mut cycle_sum, mut cycle_count) = (0i64, 0usize);
+    for deal in deals {
+        let Some(top) = furthest(deal, n) else { continue };
+        // Reached every stage up to the furthest; moved on from every stage before it (a lost
+        // deal did not move on from the stage it was lost in).
+        for s in 0..n.min(top + 1) {
+            reached[s] += 1;
+            if s < top {
+                moved_on[s] += 1;
+            }
+        }
+        // Time in a stage: from entering it to entering the next stage on the path, or to the
+        // win for the last one.
+        for (i, &(stage, day)) in deal.path.iter().enumerate() {
+            let left = match (deal.path.get(i + 1), deal.outcome) {
+                (Some(&(next, next_day)), _) if next > stage => Some(next_day),
+                (None, Outcome::Won(on)) => Some(on),
+                _ => None,
+            };
+            if let (Some(left), true) = (left, stage < n) {
+                days_sum[stage] += i64::from((left - day).max(0));
+                days_count[stage] += 1;
+            }
+        }
+        match deal.outcome {
+            Outcome::Open(stage) if stage < n => {
+                open[stage] += 1;
+                open_amount[stage] += deal.amount_fen;
+                weighted_sum[stage] += weighted(deal.amount_fen, pipeline.stages[stage].probability_bp);
+            }
+            Outcome::Open(_) => {}
+            Outcome::Won(on) => {
+                won += 1;
+                won_amount += deal.amount_fen;
+                cycle_sum += i64::from((on - deal.created).max(0));
+                cycle_count += 1;
+            }
+            Outcome::Lost(_) => lost += 1,
+        }
+    }
+    let stages: Vec<StageReport> = (0..n)
+        .map(|s| StageReport {
+            reached: reached[s],
+            conversion: Rate { hits: moved_on[s], of: reached[s] },
+            average_days: (days_count[s] > 0).then(|| days_sum[s] as f64 / days_count[s] as f64),
+            open: open[s],
+            open_amount_fen: open_amount[s],
+            weighted_fen: weighted_sum[s],
+        })
+        .collect();
+    let bottleneck = stages
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.reached >= MIN_BOTTLENECK_DEALS)
+        .min_by(|(_, a), (_, b)| {
+            let (ca, cb) = (a.conversion.value().unwrap_or(1.0), b.conversion.value().unwrap_or(1.0));
+            ca.total_cmp(&cb).then_with(|| b.average_days.unwrap_or(0.0).total_cmp(&a.average_days.unwrap_or(0.0)))
+        })
+        .map(|(i, _)| i);
+    FunnelReport {
+        stages,
+        bottleneck,
+        win_rate: Rate { hits: won, of: won + lost },
+        average_cycle_days: (cycle_count > 0).then(|| cycle_sum as f64 / cycle_count as f64),
+        won_amount_fen: won_amount,
+    }
+}
+
+/// The weighted amount of open deals by the month they are expected to close (`(year, month)`);
+/// deals expected before `today`'s month count in `today`'s month (they are late, not gone).
+pub fn forecast_by_month(pipeline: &Pipeline, deals: &[DealFacts], today: i32) -> BTreeMap<(i32, u8), i64> {
+    let this_month = month_of(today);
+    let mut out = BTreeMap::new();
+    for deal in deals {
+        if let Outcome::Open(stage) = deal.outcome {
+            let Some(def) = pipeline.stages.get(stage) else { continue };
+            let month = month_of(deal.expected_close).max(this_month);
+            *out.entry(month).or_insert(0) += weighted(deal.amount_fen, def.probability_bp);
+        }
+    }
+    out
+}
+
+fn month_of(day: i32) -> (i32, u8) {
+    let date = time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).unwrap_or(time::Date::MIN);
+    (date.year(), u8::from(date.month()))
+}
+
+/// The Julian day number of 1970-01-01.
+pub const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+/// Open weighted pipeline ÷ what remains of the target (`None` once the target is met).
+pub fn coverage(weighted_open_fen: i64, target_fen: i64, achieved_fen: i64) -> Option<f64> {
+    let remaining = target_fen - achieved_fen;
+    (remaining > 0).then(|| weighted_open_fen as f64 / remaining as f64)
+}
+
+/// Win rate and won revenue per key (a source, an owner).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breakdown {
+    pub win_rate: Rate,
+    pub won_amount_fen: i64,
+    pub open: usize,
+}
+
+/// Closed deals grouped by `key` (deals without a key under `""`).
+pub fn breakdown(deals: &[DealFacts], key: impl Fn(&DealFacts) -> Option<&str>) -> BTreeMap<String, Breakdown> {
+    let mut out: BTreeMap<String, Breakdown> = BTreeMap::new();
+    for deal in deals {
+        let entry = out.entry(key(deal).unwrap_or("").to_string()).or_insert(Breakdown { win_rate: Rate { hits: 0, of: 0 }, won_amount_fen: 0, open: 0 });
+        match deal.outcome {
+            Outcome::Won(_) => {
+                entry.win_rate.hits += 1;
+                entry.win_rate.of += 1;
+                entry.won_amount_fen += deal.amount_fen;
+            }
+            Outcome::Lost(_) => entry.win_rate.of += 1,
+            Outcome::Open(_) => entry.open += 1,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline() -> Pipeline {
+        let stage = |code: &str, p| StageDef { code: code.into(), probability_bp: p };
+        Pipeline { stages: vec![stage("initial_contact", 1_000), stage("needs_analysis", 2_500), stage("proposal", 5_000), stage("negotiation", 7_500)] }
+    }
+
+    fn deal(owner: &str, source: Option<&str>, amount: i64, path: &[(usize, i32)], outcome: Outcome) -> DealFacts {
+        DealFacts {
+            owner: owner.into(),
+            source: source.map(str::to_string),
+            amount_fen: amount,
+            created: path.first().map_or(0, |p| p.1),
+            expected_close: 100,
+            path: path.to_vec(),
+            outcome,
+        }
+    }
+
+    /// Six deals worked through by hand:
+    /// A: 0@0 → 1@10 → 2@20 → 3@30, won @40      (reached all; 10, 10, 10, 10 days)
+    /// B: 0@0 → 1@5, lost @15                     (reached 0, 1; left 0 after 5 days)
+    /// C: 0@0 → 2@8 (skipped 1), open in 2         (reached 0, 1, 2; left 0 after 8 days)
+    /// D: 0@0, lost @3                             (reached 0)
+    /// E: 0@0 → 1@4 → 2@6 → 3@9, won @19           (reached all; 4, 2, 3, 10 days)
+    /// F: 0@2, open in 0                           (reached 0)
+    fn six() -> Vec<DealFacts> {
+        vec![
+            deal("wang", Some("referral"), 100_000, &[(0, 0), (1, 10), (2, 20), (3, 30)], Outcome::Won(40)),
+            deal("wang", Some("referral"), 50_000, &[(0, 0), (1, 5)], Outcome::Lost(15)),
+            deal("li", Some("exhibition"), 80_000, &[(0, 0), (2, 8)], Outcome::Open(2)),
+            deal("li", None, 30_000, &[(0, 0)], Outcome::Lost(3)),
+            deal("li", Some("exhibition"), 200_000, &[(0, 0), (1, 4), (2, 6), (3, 9)], Outcome::Won(19)),
+            deal("wang", Some("referral"), 10_000, &[(0, 2)], Outcome::Open(0)),
+        ]
+    }
+
+    #[test]
+    fn a_small_funnel_checked_by_hand() {
+        let r = funnel(&pipeline(), &six());
+        let reached: Vec<usize> = r.stages.iter().map(|s| s.reached).collect();
+        assert_eq!(reached, [6, 4, 3, 2]);
+        let conversion: Vec<(usize, usize)> = r.stages.iter().map(|s| (s.conversion.hits, s.conversion.of)).collect();
+        // Stage 0: A, B, C, E moved on (D lost, F open). Stage 1: A, C, E (B lost). Stage 2: A, E
+        // (C open). Stage 3: A, E won.
+        assert_eq!(conversion, [(4, 6), (3, 4), (2, 3), (2, 2)]);
+        // Days in stage 0: A 10, B 5, C 8, E 4 → 6.75. Stage 1: A 10, E 2 → 6 (B left it lost,
+        // C never was in it). Stage 2: A 10, E 3 → 6.5. Stage 3: A 10, E 10 → 10.
+        let days: Vec<Option<f64>> = r.stages.iter().map(|s| s.average_days).collect();
+        assert_eq!(days, [Some(6.75), Some(6.0), Some(6.5), Some(10.0)]);
+        assert_eq!((r.stages[2].open, r.stages[2].open_amount_fen, r.stages[2].weighted_fen), (1, 80_000, 40_000));
+        assert_eq!((r.stages[0].open, r.stages[0].weighted_fen), (1, 1_000));
+        assert_eq!((r.win_rate.hits, r.win_rate.of), (2, 4));
+        assert_eq!(r.won_amount_fen, 300_000);
+        // Cycles: A 40, E 19.
+        assert_eq!(r.average_cycle_days, Some(29.5));
+        // Lowest conversion among stages reached by ≥ 5 deals: only stage 0 qualifies.
+        assert_eq!(r.bottleneck, Some(0));
+    }
+
+    #[test]
+    fn the_bottleneck_is_the_lowest_conversion_then_the_longest_stay() {
+        let mut deals = Vec::new();
+        for i in 0..10 {
+            // Everyone passes stage 0 in 2 days; half stall in stage 1 (lost), the rest pass it in 9.
+            let won = i % 2 == 0;
+            let path = if won { vec![(0, 0), (1, 2), (2, 11), (3, 12)] } else { vec![(0, 0), (1, 2)] };
+            deals.push(deal("x", None, 1, &path, if won { Outcome::Won(13) } else { Outcome::Lost(20) }));
+        }
+        let r = funnel(&pipeline(), &deals);
+        assert_eq!(r.bottleneck, Some(1));
+        assert_eq!(r.stages[1].conversion.value(), Some(0.5));
+        // Nothing reached: no bottleneck, no rates, no division by zero.
+        let empty = funnel(&pipeline(), &[]);
+        assert_eq!((empty.bottleneck, empty.win_rate.value(), empty.average_cycle_days), (None, None, None));
+    }
+
+    #[test]
+    fn forecast_by_month_counts_late_deals_in_this_month() {
+        let day = |y, m, d| time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap().to_julian_day() - UNIX_EPOCH_JULIAN_DAY;
+        let today = day(2026, 11, 22);
+        let mut deals = six();
+        deals[2].expected_close = day(2026, 12, 15); // proposal, 80,000 × 50 %
+        deals[5].expected_close = day(2026, 10, 1); // late: initial contact, 10,000 × 10 %
+        let f = forecast_by_month(&pipeline(), &deals, today);
+        assert_eq!(f.into_iter().collect::<Vec<_>>(), [((2026, 11), 1_000), ((2026, 12), 40_000)]);
+    }
+
+    #[test]
+    fn weighting_rounds_to_the_fen_and_coverage_needs_something_left() {
+        assert_eq!(weighted(333, 5_000), 167);
+        assert_eq!(weighted(-333, 5_000), -167);
+        assert_eq!(weighted(i64::MAX / 2, 10_000), i64::MAX / 2);
+        assert_eq!(coverage(300, 1_000, 400), Some(0.5));
+        assert_eq!(coverage(300, 1_000, 1_000), None);
+    }
+
+    #[test]
+    fn win_rate_and_revenue_by_source_and_by_rep() {
+        let deals = six();
+        let by_source = breakdown(&deals, |d| d.source.as_deref());
+        let referral = &by_source["referral"];
+        assert_eq!((referral.win_rate.hits, referral.win_rate.of, referral.won_amount_fen, referral.open), (1, 2, 100_000, 1));
+        assert_eq!(by_source["exhibition"].won_amount_fen, 200_000);
+        assert_eq!(by_source[""].win_rate.of, 1, "a deal without a source is counted under \"\"");
+        let by_rep = breakdown(&deals, |d| Some(d.owner.as_str()));
+        assert_eq!((by_rep["li"].win_rate.hits, by_rep["li"].win_rate.of), (1, 2));
+    }
+
+    /// Deals from a small deterministic generator (xorshift), for the properties below.
+    fn random_deals(seed: u64, count: usize) -> Vec<DealFacts> {
+        let mut state = seed.max(1);
+        let mut next = move |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound
+        };
+        (0..count)
+            .map(|_| {
+                let mut day = next(100) as i32;
+                let created = day;
+                let mut stage = next(2) as usize;
+                let mut path = vec![(stage, day)];
+                while stage < 3 && next(3) > 0 {
+                    stage += 1 + next(2) as usize;
+                    stage = stage.min(3);
+                    day += next(20) as i32;
+                    path.push((stage, day));
+                }
+                let outcome = match next(3) {
+                    0 => Outcome::Open(stage),
+                    1 => Outcome::Won(day + next(10) as i32),
+                    _ => Outcome::Lost(day + next(10) as i32),
+                };
+                DealFacts { owner: format!("rep{}", next(4)), source: None, amount_fen: next(1_000_000) as i64, created, expected_close: day + 30, path, outcome }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn properties_hold_for_many_random_funnels() {
+        for seed in 1..200 {
+            let deals = random_deals(seed, (seed % 40) as usize);
+            let p = pipeline();
+            let r = funnel(&p, &deals);
+            // Reaching is monotone down the funnel, and conversion never exceeds reaching.
+            assert!(r.stages.windows(2).all(|w| w[0].reached >= w[1].reached), "seed {seed}");
+            for (i, s) in r.stages.iter().enumerate() {
+                assert!(s.conversion.hits <= s.conversion.of);
+                assert!(s.average_days.is_none_or(|d| d >= 0.0));
+                if i + 1 < r.stages.len() {
+                    assert_eq!(s.conversion.hits, r.stages[i + 1].reached, "seed {seed}: moving on from {i} is reaching {}", i + 1);
+                }
+            }
+            // Every deal is counted once: open + won + lost.
+            let open: usize = r.stages.iter().map(|s| s.open).sum();
+            assert_eq!(open + r.win_rate.of, deals.len(), "seed {seed}");
+            // The forecast spreads exactly the weighted open pipeline over months.
+            let weighted_open: i64 = r.stages.iter().map(|s| s.weighted_fen).sum();
+            assert_eq!(forecast_by_month(&p, &deals, 0).values().sum::<i64>(), weighted_open, "seed {seed}");
+            // Per-rep breakdowns add up to the whole.
+            let by_rep = breakdown(&deals, |d| Some(d.owner.as_str()));
+            assert_eq!(by_rep.values().map(|b| b.win_rate.hits).sum::<usize>(), r.win_rate.hits);
+            assert_eq!(by_rep.values().map(|b| b.won_amount_fen).sum::<i64>(), r.won_amount_fen);
+        }
+    }
+}

@@ -801,7 +801,7 @@ mod tests {
             owner_id: "u1".into(),
             title: format!("deal {n}"),
             stage,
-            amount_fen: 100_00,
+            amount_fen: 10_000,
             expected_close: "2026-12-31".into(),
             version: 1,
         }

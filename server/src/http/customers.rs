@@ -53,46 +53,119 @@ fn default_limit() -> i64 {
     100
 }
 
-/// A customer row as `viewer` may see it: sensitive fields opened, then masked unless the viewer
-/// owns the customer.
+/// A customer as stored (the [`COLUMNS`]): sensitive fields sealed, tags comma-separated. Read
+/// from a row, or from the JSON a whole snapshot page is aggregated into (the same names).
+#[derive(Debug, Deserialize)]
+pub(super) struct StoredCustomer {
+    id: String,
+    name: String,
+    name_en: Option<String>,
+    kind: String,
+    region: String,
+    city: String,
+    industry: String,
+    size: String,
+    business_type: String,
+    grade: String,
+    owner_id: String,
+    owner_name: String,
+    phone: Option<String>,
+    id_number: Option<String>,
+    bank_account: Option<String>,
+    version: i64,
+    short_name: Option<String>,
+    source: Option<String>,
+    address: Option<String>,
+    tags: Option<String>,
+    cooperation_since: Option<String>,
+    credit_limit_fen: Option<i64>,
+    satisfaction: Option<String>,
+    credit_code: Option<String>,
+    hot_reason: Option<String>,
+}
+
+/// The names of [`COLUMNS`] (and of [`StoredCustomer`]'s fields), for aggregating rows to JSON.
+pub(super) const COLUMN_NAMES: [&str; 25] = [
+    "id", "name", "name_en", "kind", "region", "city", "industry", "size", "business_type", "grade", "owner_id", "owner_name", "phone",
+    "id_number", "bank_account", "version", "short_name", "source", "address", "tags", "cooperation_since", "credit_limit_fen",
+    "satisfaction", "credit_code", "hot_reason",
+];
+
+impl StoredCustomer {
+    fn from_row(row: &AnyRow) -> Result<StoredCustomer, sqlx::Error> {
+        Ok(StoredCustomer {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            name_en: row.try_get("name_en")?,
+            kind: row.try_get("kind")?,
+            region: row.try_get("region")?,
+            city: row.try_get("city")?,
+            industry: row.try_get("industry")?,
+            size: row.try_get("size")?,
+            business_type: row.try_get("business_type")?,
+            grade: row.try_get("grade")?,
+            owner_id: row.try_get("owner_id")?,
+            owner_name: row.try_get("owner_name")?,
+            phone: row.try_get("phone")?,
+            id_number: row.try_get("id_number")?,
+            bank_account: row.try_get("bank_account")?,
+            version: row.try_get("version")?,
+            short_name: row.try_get("short_name")?,
+            source: row.try_get("source")?,
+            address: row.try_get("address")?,
+            tags: row.try_get("tags")?,
+            cooperation_since: row.try_get("cooperation_since")?,
+            credit_limit_fen: row.try_get("credit_limit_fen")?,
+            satisfaction: row.try_get("satisfaction")?,
+            credit_code: row.try_get("credit_code")?,
+            hot_reason: row.try_get("hot_reason")?,
+        })
+    }
+
+    /// As `viewer` may see it: sensitive fields opened, then masked unless the viewer owns it.
+    pub(super) fn view(self, viewer: &Viewer, vault: &Vault) -> Result<CustomerView, AppError> {
+        let StoredCustomer { id, owner_id, .. } = &self;
+        let owns = *owner_id == viewer.user.user_id;
+        let open = |column: &'static str, stored: Option<String>, mask: fn(&str) -> String| -> Result<Option<String>, AppError> {
+            let plain = vault.open_opt(Place { table: "customers", column, id }, stored.as_deref())?;
+            Ok(plain.map(|p| if owns { p } else { mask(&p) }))
+        };
+        let phone = open("phone", self.phone.clone(), mask_phone)?;
+        let id_number = open("id_number", self.id_number.clone(), mask_id_number)?;
+        let bank_account = open("bank_account", self.bank_account.clone(), mask_bank_account)?;
+        Ok(CustomerView {
+            id: self.id,
+            name: self.name,
+            name_en: self.name_en,
+            kind: self.kind,
+            region: self.region,
+            city: self.city,
+            industry: self.industry,
+            size: self.size,
+            business_type: self.business_type,
+            grade: self.grade,
+            owner_id: self.owner_id,
+            owner_name: self.owner_name,
+            phone,
+            id_number,
+            bank_account,
+            version: self.version,
+            short_name: self.short_name,
+            source: self.source,
+            address: self.address,
+            tags: self.tags.map(|t| t.split(',').map(str::to_string).collect()).unwrap_or_default(),
+            cooperation_since: self.cooperation_since,
+            credit_limit_fen: self.credit_limit_fen,
+            satisfaction: self.satisfaction,
+            credit_code: self.credit_code,
+            hot_reason: self.hot_reason,
+        })
+    }
+}
+
+/// A customer row as `viewer` may see it (see [`StoredCustomer::view`]).
 pub(super) fn customer_view(row: &AnyRow, viewer: &Viewer, vault: &Vault) -> Result<CustomerView, AppError> {
-    let id: String = row.try_get("id")?;
-    let owner_id: String = row.try_get("owner_id")?;
-    let owns = owner_id == viewer.user.user_id;
-    let open = |column: &'static str, mask: fn(&str) -> String| -> Result<Option<String>, AppError> {
-        let stored: Option<String> = row.try_get(column)?;
-        let plain = vault.open_opt(Place { table: "customers", column, id: &id }, stored.as_deref())?;
-        Ok(plain.map(|p| if owns { p } else { mask(&p) }))
-    };
-    let (phone, id_number, bank_account) =
-        (open("phone", mask_phone)?, open("id_number", mask_id_number)?, open("bank_account", mask_bank_account)?);
-    Ok(CustomerView {
-        id,
-        name: row.try_get("name")?,
-        name_en: row.try_get("name_en")?,
-        kind: row.try_get("kind")?,
-        region: row.try_get("region")?,
-        city: row.try_get("city")?,
-        industry: row.try_get("industry")?,
-        size: row.try_get("size")?,
-        business_type: row.try_get("business_type")?,
-        grade: row.try_get("grade")?,
-        owner_name: row.try_get("owner_name")?,
-        phone,
-        id_number,
-        bank_account,
-        owner_id,
-        version: row.try_get("version")?,
-        short_name: row.try_get("short_name")?,
-        source: row.try_get("source")?,
-        address: row.try_get("address")?,
-        tags: row.try_get::<Option<String>, _>("tags")?.map(|t| t.split(',').map(str::to_string).collect()).unwrap_or_default(),
-        cooperation_since: row.try_get("cooperation_since")?,
-        credit_limit_fen: row.try_get("credit_limit_fen")?,
-        satisfaction: row.try_get("satisfaction")?,
-        credit_code: row.try_get("credit_code")?,
-        hot_reason: row.try_get("hot_reason")?,
-    })
+    StoredCustomer::from_row(row)?.view(viewer, vault)
 }
 
 /// A contact row as a viewer may see it: the phone opened, then masked unless the viewer owns

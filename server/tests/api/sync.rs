@@ -79,6 +79,27 @@ async fn the_first_pull_is_everything_the_user_may_see_and_later_pulls_only_the_
 }
 
 #[tokio::test]
+async fn a_snapshot_of_several_pages_holds_every_customer_once() {
+    let app = demo().await;
+    // 2,000 demo customers fill the first page exactly; five more spill onto a second.
+    let rep1 = login(&app, "rep1").await;
+    let creates: Vec<Value> = (0..5)
+        .map(|i| json!({"seq": i + 1, "at_ms": 0, "op": new_customer(&format!("0b6c1f3e-8a3d-4b1e-9a55-00000000000{i}"), &format!("翻页客户{i}"))}))
+        .collect();
+    push(&app, &rep1, DEVICE_A, json!(creates)).await;
+    let director = login(&app, "director").await;
+    let pages = pull_all(&app, &director, None).await;
+    assert!(pages.len() >= 2, "{} pages", pages.len());
+    let mut seen = ids(&pages, "customers");
+    let total = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!((seen.len(), total as i64), (total, app.count("customers").await), "every customer, once");
+    let deals = ids(&pages, "opportunities").len() as i64;
+    assert_eq!(deals, app.count("opportunities").await);
+}
+
+#[tokio::test]
 async fn a_replayed_push_changes_nothing_and_answers_the_same() {
     let app = demo().await;
     let rep1 = login(&app, "rep1").await;

@@ -1,7 +1,7 @@
 //! What a pull sends: a snapshot page of everything the viewer may see, or the records changed
 //! since a sequence number as the viewer may see them now (the others are removals).
 
-use super::super::customers::{contact_view, customer_view, open_contact_phone, customers_in_scope, COLUMNS as CUSTOMER_COLUMNS, CONTACT_COLUMNS, FROM as CUSTOMER_FROM};
+use super::super::customers::{contact_view, customers_in_scope, open_contact_phone, StoredCustomer, COLUMNS as CUSTOMER_COLUMNS, COLUMN_NAMES as CUSTOMER_NAMES, CONTACT_COLUMNS, FROM as CUSTOMER_FROM};
 use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
@@ -17,19 +17,29 @@ const PAGE: i64 = 2000;
 
 /// One page of every customer (with its deals and contacts) the viewer may see, by id.
 pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &CustomerScope, seq: i64, epoch: i64, after: &str, reset: bool) -> Result<PullPage, AppError> {
+    // The page's customers in one aggregated row (see `Backend::json_array_of`), with the last
+    // id in the database's own order (the next page starts after it) and the count.
     let (condition, binds) = scope.sql(2);
-    let sql = format!("SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} WHERE c.id > $1 AND {condition} ORDER BY c.id LIMIT {PAGE}");
+    let fields: Vec<(&str, String)> = CUSTOMER_NAMES.iter().map(|n| (*n, format!("p.{n}"))).collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, e)| (*n, e.as_str())).collect();
+    let sql = format!(
+        "SELECT {} AS rows, MAX(p.id) AS last, COUNT(*) AS n FROM \
+         (SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} WHERE c.id > $1 AND {condition} ORDER BY c.id LIMIT {PAGE}) p",
+        state.db.backend().json_array_of(&fields)
+    );
     let mut query = sqlx::query(&sql).bind(after);
     for b in &binds {
         query = query.bind(b.as_str());
     }
-    let rows = query.fetch_all(state.db.pool()).await?;
-    let customers = rows.iter().map(|r| customer_view(r, viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
+    let row = query.fetch_one(state.db.pool()).await?;
+    let (text, last, count): (String, Option<String>, i64) = (row.try_get("rows")?, row.try_get("last")?, row.try_get("n")?);
+    let stored: Vec<StoredCustomer> = serde_json::from_str(&text).map_err(anyhow::Error::from)?;
+    let customers = stored.into_iter().map(|c| c.view(viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
     let (opportunities, contacts) = tokio::try_join!(opportunities_of(state, &ids), contacts_of(state, viewer, &customers))?;
-    let more = customers.len() as i64 == PAGE;
-    let cursor = match customers.last() {
-        Some(last) if more => format!("s.{seq}.{epoch}.{}", last.id),
+    let more = count == PAGE;
+    let cursor = match last {
+        Some(last) if more => format!("s.{seq}.{epoch}.{last}"),
         _ => format!("c.{seq}.{epoch}"),
     };
     Ok(PullPage { cursor, reset, more, customers, opportunities, contacts, removed: Vec::new(), catalog: None })

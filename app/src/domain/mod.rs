@@ -9,6 +9,7 @@ pub mod funnel;
 pub mod import;
 pub mod money;
 pub mod org;
+pub mod pipeline;
 pub mod privacy;
 pub mod replica;
 pub mod search;

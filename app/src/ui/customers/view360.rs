@@ -37,34 +37,38 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
     };
     let editable = Memo::new(move |_| customer.with(|c| c.as_ref().is_some_and(|c| may_edit(&me, c))));
     let done = Callback::new(move |_| editing.set(false));
+    let panel_id = id.clone();
     view! {
         <article class="customer-card" data-testid="customer-detail">
             <button type="button" class="button back-button" on:click=move |_| selected.set(None)>{t!(i18n, customers.back)}</button>
+            // Only what shows the record is redrawn when it changes (a pull, an edit): the action
+            // row keeps its state, so an open history or merge panel stays open.
+            {move || customer.get().filter(|_| !editing.get()).map(|c| view! { <Header c /> })}
+            <Show when=move || customer.with(Option::is_some) && !editing.get()>
+                <div class="actions head-actions">
+                    <Show when=move || editable.get()>
+                        <button type="button" class="button button-small" data-testid="edit-customer" on:click=move |_| editing.set(true)>
+                            {t!(i18n, customers.edit)}
+                        </button>
+                    </Show>
+                    {move || customer.get().map(|c| view! { <HotPanel c editable=editable.get_untracked() /> })}
+                    {
+                        let (merge_id, history_id) = (panel_id.clone(), panel_id.clone());
+                        view! {
+                            <Show when=move || editable.get()>
+                                <super::merge::MergePanel keep=merge_id.clone() />
+                            </Show>
+                            <Show when=move || sees_history>
+                                <crate::ui::pages::History id=history_id.clone() />
+                            </Show>
+                        }
+                    }
+                </div>
+            </Show>
             {move || match customer.get() {
                 None => Either::Left(view! { <p class="hint">{t!(i18n, errors.not_found)}</p> }),
                 Some(c) if editing.get() => Either::Right(Either::Left(view! { <CustomerForm existing=Some(c) on_done=done /> })),
-                Some(c) => Either::Right(Either::Right({
-                    let history_id = c.id.clone();
-                    let merge_id = c.id.clone();
-                    let can_edit = editable.get();
-                    view! {
-                    <Header c=c.clone() />
-                    <div class="actions head-actions">
-                        <Show when=move || can_edit>
-                            <button type="button" class="button button-small" data-testid="edit-customer" on:click=move |_| editing.set(true)>
-                                {t!(i18n, customers.edit)}
-                            </button>
-                        </Show>
-                        <HotPanel c=c.clone() editable=can_edit />
-                        <Show when=move || can_edit>
-                            <super::merge::MergePanel keep=merge_id.clone() />
-                        </Show>
-                        <Show when=move || sees_history>
-                            <crate::ui::pages::History id=history_id.clone() />
-                        </Show>
-                    </div>
-                    <Profile c />
-                }})),
+                Some(c) => Either::Right(Either::Right(view! { <Profile c /> })),
             }}
             <section class="section" data-section="contacts">
                 <h3 class="card-title">{t!(i18n, customers.contacts)}</h3>

@@ -25,9 +25,7 @@ pub fn CodeSelect<T: Copy + Send + Sync + PartialEq + 'static>(
     view! {
         <select name=name on:change=move |ev| value.set(event_target_value(&ev))>
             <Show when=move || empty || not_set>
-                <option value="" selected=move || value.with(String::is_empty)>
-                    {move || if not_set { t!(i18n, customers.not_set).into_any() } else { t!(i18n, customers.any).into_any() }}
-                </option>
+                <BlankOption value not_set />
             </Show>
             {all.iter().map(|&item| {
                 let c = code(item);
@@ -65,14 +63,23 @@ pub fn OptionSelect(
     view! {
         <select name=name on:change=move |ev| value.set(event_target_value(&ev))>
             <Show when=move || empty || not_set>
-                <option value="" selected=move || value.with(String::is_empty)>
-                    {move || if not_set { t!(i18n, customers.not_set).into_any() } else { t!(i18n, customers.any).into_any() }}
-                </option>
+                <BlankOption value not_set />
             </Show>
             <For each=options key=|o| o.clone() let((code, label))>
                 <option value=code.clone() selected=move || value.with(|v| *v == code)>{label}</option>
             </For>
         </select>
+    }
+}
+
+/// The first option of a select that may stay blank: "any" in a filter, "not set" in a form.
+#[component]
+fn BlankOption(value: RwSignal<String>, not_set: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <option value="" selected=move || value.with(String::is_empty)>
+            {move || if not_set { t!(i18n, customers.not_set).into_any() } else { t!(i18n, customers.any).into_any() }}
+        </option>
     }
 }
 

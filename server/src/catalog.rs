@@ -4,6 +4,8 @@
 //! their next pull, and woken by the change feed like any other change.
 
 use kedao_app::domain::catalog::{Catalog, CatalogOption, List};
+use kedao_app::domain::funnel::day_of_ms;
+use kedao_app::domain::pipeline::{extend_path, PipelineConfig};
 use sqlx::AnyConnection;
 use sqlx::{Any, Pool, Row, Transaction};
 
@@ -36,6 +38,15 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
         };
         catalog.lists.entry(list).or_default().push(option);
     }
+    for r in sqlx::query("SELECT code, config FROM pipelines ORDER BY position, code").fetch_all(&mut *conn).await? {
+        let (code, config): (String, String) = (r.try_get("code")?, r.try_get("config")?);
+        // Written by `http::pipelines` after validation; one that does not read (a newer
+        // version's) is left out rather than failing every pull.
+        match serde_json::from_str::<PipelineConfig>(&config) {
+            Ok(p) => catalog.pipelines.push(p),
+            Err(e) => tracing::warn!(pipeline = code, error = %e, "pipeline configuration not readable"),
+        }
+    }
     Ok(catalog)
 }
 
@@ -51,6 +62,13 @@ pub async fn changed(tx: &mut Transaction<'_, Any>, list: List) -> Result<(), sq
     Ok(())
 }
 
+/// Notes, inside the transaction that changed a pipeline, that the catalogue moved on.
+pub async fn pipelines_changed(tx: &mut Transaction<'_, Any>, pipeline: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut **tx).await?;
+    crate::changes::log_change(tx, "catalog", &format!("pipeline/{pipeline}")).await?;
+    Ok(())
+}
+
 /// Fills the lists with the starter options, once per database (several processes may start
 /// at once: the marker row decides which one does it).
 pub async fn ensure_starter(pool: &Pool<Any>) -> anyhow::Result<()> {
@@ -60,8 +78,9 @@ pub async fn ensure_starter(pool: &Pool<Any>) -> anyhow::Result<()> {
         .await?
         .rows_affected()
         == 1;
+    let starter = Catalog::starter();
     if first {
-        for (list, options) in &Catalog::starter().lists {
+        for (list, options) in &starter.lists {
             for (position, o) in options.iter().enumerate() {
                 sqlx::query("INSERT INTO catalog_options (list, code, name_zh, name_en, position, active) VALUES ($1, $2, $3, $4, $5, TRUE)")
                     .bind(list.code())
@@ -74,6 +93,52 @@ pub async fn ensure_starter(pool: &Pool<Any>) -> anyhow::Result<()> {
             }
         }
     }
+    // Pipelines came later (0009): a marker of their own, for databases filled before.
+    let first = sqlx::query("INSERT INTO app_meta (key, value) VALUES ('pipelines_starter', '1') ON CONFLICT (key) DO NOTHING")
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if first {
+        for (position, p) in starter.pipelines.iter().enumerate() {
+            sqlx::query("INSERT INTO pipelines (code, position, config) VALUES ($1, $2, $3)")
+                .bind(&p.code)
+                .bind(position as i64)
+                .bind(serde_json::to_string(p)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     tx.commit().await?;
+    backfill_paths(pool).await
+}
+
+/// Writes the stage path of deals made before deals kept one (migration 0009), from their stage
+/// history. Does nothing (one indexed look) once every deal has one.
+async fn backfill_paths(pool: &Pool<Any>) -> anyhow::Result<()> {
+    if sqlx::query("SELECT 1 AS one FROM opportunities WHERE path IS NULL LIMIT 1").fetch_optional(pool).await?.is_none() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let rows = sqlx::query(
+        "SELECT h.opportunity_id, h.to_stage, h.changed_at FROM opportunity_stage_history h \
+         JOIN opportunities o ON o.id = h.opportunity_id WHERE o.path IS NULL ORDER BY h.opportunity_id, h.changed_at",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut paths: Vec<(String, String)> = Vec::new();
+    for r in rows {
+        let (id, stage, at): (String, String, i64) = (r.try_get("opportunity_id")?, r.try_get("to_stage")?, r.try_get("changed_at")?);
+        match paths.last_mut() {
+            Some((last, path)) if *last == id => *path = extend_path(path, &stage, day_of_ms(at)),
+            _ => paths.push((id, extend_path("", &stage, day_of_ms(at)))),
+        }
+    }
+    for (id, path) in &paths {
+        sqlx::query("UPDATE opportunities SET path = $1 WHERE id = $2").bind(path).bind(id).execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE opportunities SET path = '' WHERE path IS NULL").execute(&mut *tx).await?;
+    tx.commit().await?;
+    tracing::info!(deals = paths.len(), "stage paths written from the stage history");
     Ok(())
 }

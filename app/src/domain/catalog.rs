@@ -8,6 +8,7 @@
 //!   Each value has a stable code (stored, and used on the wire); its label comes from the i18n
 //!   files, keyed by that code.
 
+use super::pipeline::PipelineConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -115,6 +116,9 @@ pub struct Catalog {
     /// Moves on with every change, so a device knows whether its copy is current.
     pub version: i64,
     pub lists: BTreeMap<List, Vec<CatalogOption>>,
+    /// The sales pipelines 销售流程, in the admin's order (the first is a new deal's default).
+    #[serde(default)]
+    pub pipelines: Vec<PipelineConfig>,
 }
 
 /// What a new company starts with (regions excepted: they are the organisation's own and are
@@ -172,7 +176,11 @@ impl Catalog {
                 (*list, options)
             })
             .collect();
-        Catalog { version: 0, lists }
+        Catalog { version: 0, lists, pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()] }
+    }
+
+    pub fn pipeline(&self, code: &str) -> Option<&PipelineConfig> {
+        self.pipelines.iter().find(|p| p.code == code)
     }
 
     /// Every option of a list, retired ones included, in order.

@@ -22,9 +22,9 @@ pub enum Outcome {
 
 /// What analytics need to know about one deal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DealFacts {
-    pub owner: String,
-    pub source: Option<String>,
+pub struct DealFacts<'a> {
+    pub owner: &'a str,
+    pub source: Option<&'a str>,
     pub amount_fen: i64,
     pub created: i32,
     /// The expected close day (used for the forecast of open deals).
@@ -203,13 +203,34 @@ pub fn forecast_by_month(pipeline: &Pipeline, deals: &[DealFacts], today: i32) -
     out
 }
 
-fn month_of(day: i32) -> (i32, u8) {
+/// The Julian day number of 1970-01-01.
+pub const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+pub const DAY_MS: i64 = 86_400_000;
+/// Days turn at midnight China Standard Time (UTC+8), the companies' working day, whatever the
+/// clock of the device or server reading them.
+pub const BUSINESS_UTC_OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// The business day (see [`BUSINESS_UTC_OFFSET_MS`]) of a Unix time in milliseconds.
+pub fn day_of_ms(ms: i64) -> i32 {
+    (ms + BUSINESS_UTC_OFFSET_MS).div_euclid(DAY_MS) as i32
+}
+
+/// The day of a `YYYY-MM-DD` date.
+pub fn parse_day(date: &str) -> Option<i32> {
+    let mut parts = date.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    Some(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY)
+}
+
+/// The `(year, month)` a day falls in.
+pub fn month_of(day: i32) -> (i32, u8) {
     let date = time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).unwrap_or(time::Date::MIN);
     (date.year(), u8::from(date.month()))
 }
-
-/// The Julian day number of 1970-01-01.
-pub const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
 /// Open weighted pipeline ÷ what remains of the target (`None` once the target is met).
 pub fn coverage(weighted_open_fen: i64, target_fen: i64, achieved_fen: i64) -> Option<f64> {
@@ -226,7 +247,7 @@ pub struct Breakdown {
 }
 
 /// Closed deals grouped by `key` (deals without a key under `""`).
-pub fn breakdown(deals: &[DealFacts], key: impl Fn(&DealFacts) -> Option<&str>) -> BTreeMap<String, Breakdown> {
+pub fn breakdown<'a>(deals: &[DealFacts<'a>], key: impl Fn(&DealFacts<'a>) -> Option<&'a str>) -> BTreeMap<String, Breakdown> {
     let mut out: BTreeMap<String, Breakdown> = BTreeMap::new();
     for deal in deals {
         let entry = out.entry(key(deal).unwrap_or("").to_string()).or_insert(Breakdown { win_rate: Rate { hits: 0, of: 0 }, won_amount_fen: 0, open: 0 });
@@ -247,15 +268,27 @@ pub fn breakdown(deals: &[DealFacts], key: impl Fn(&DealFacts) -> Option<&str>) 
 mod tests {
     use super::*;
 
+    #[test]
+    fn business_days_and_dates() {
+        assert_eq!(parse_day("1970-01-02"), Some(1));
+        assert_eq!(parse_day("2026-02-30"), None);
+        assert_eq!(parse_day("soon"), None);
+        // 2026-11-22 23:30 in Beijing is 15:30 UTC: still the 22nd; 16:30 UTC is the 23rd.
+        let d22 = parse_day("2026-11-22").unwrap();
+        assert_eq!(day_of_ms(i64::from(d22) * DAY_MS + 15 * 3_600_000 + 1_800_000), d22);
+        assert_eq!(day_of_ms(i64::from(d22) * DAY_MS + 16 * 3_600_000 + 1_800_000), d22 + 1);
+        assert_eq!(month_of(d22), (2026, 11));
+    }
+
     fn pipeline() -> Pipeline {
         let stage = |code: &str, p| StageDef { code: code.into(), probability_bp: p };
         Pipeline { stages: vec![stage("initial_contact", 1_000), stage("needs_analysis", 2_500), stage("proposal", 5_000), stage("negotiation", 7_500)] }
     }
 
-    fn deal(owner: &str, source: Option<&str>, amount: i64, path: &[(usize, i32)], outcome: Outcome) -> DealFacts {
+    fn deal<'a>(owner: &'a str, source: Option<&'a str>, amount: i64, path: &[(usize, i32)], outcome: Outcome) -> DealFacts<'a> {
         DealFacts {
-            owner: owner.into(),
-            source: source.map(str::to_string),
+            owner,
+            source,
             amount_fen: amount,
             created: path.first().map_or(0, |p| p.1),
             expected_close: 100,
@@ -271,7 +304,7 @@ mod tests {
     /// D: 0@0, lost @3                             (reached 0)
     /// E: 0@0 → 1@4 → 2@6 → 3@9, won @19           (reached all; 4, 2, 3, 10 days)
     /// F: 0@2, open in 0                           (reached 0)
-    fn six() -> Vec<DealFacts> {
+    fn six() -> Vec<DealFacts<'static>> {
         vec![
             deal("wang", Some("referral"), 100_000, &[(0, 0), (1, 10), (2, 20), (3, 30)], Outcome::Won(40)),
             deal("wang", Some("referral"), 50_000, &[(0, 0), (1, 5)], Outcome::Lost(15)),
@@ -345,17 +378,18 @@ mod tests {
     #[test]
     fn win_rate_and_revenue_by_source_and_by_rep() {
         let deals = six();
-        let by_source = breakdown(&deals, |d| d.source.as_deref());
+        let by_source = breakdown(&deals, |d| d.source);
         let referral = &by_source["referral"];
         assert_eq!((referral.win_rate.hits, referral.win_rate.of, referral.won_amount_fen, referral.open), (1, 2, 100_000, 1));
         assert_eq!(by_source["exhibition"].won_amount_fen, 200_000);
         assert_eq!(by_source[""].win_rate.of, 1, "a deal without a source is counted under \"\"");
-        let by_rep = breakdown(&deals, |d| Some(d.owner.as_str()));
+        let by_rep = breakdown(&deals, |d| Some(d.owner));
         assert_eq!((by_rep["li"].win_rate.hits, by_rep["li"].win_rate.of), (1, 2));
     }
 
     /// Deals from a small deterministic generator (xorshift), for the properties below.
-    fn random_deals(seed: u64, count: usize) -> Vec<DealFacts> {
+    fn random_deals(seed: u64, count: usize) -> Vec<DealFacts<'static>> {
+        const REPS: [&str; 4] = ["rep0", "rep1", "rep2", "rep3"];
         let mut state = seed.max(1);
         let mut next = move |bound: u64| {
             state ^= state << 13;
@@ -380,7 +414,7 @@ mod tests {
                     1 => Outcome::Won(day + next(10) as i32),
                     _ => Outcome::Lost(day + next(10) as i32),
                 };
-                DealFacts { owner: format!("rep{}", next(4)), source: None, amount_fen: next(1_000_000) as i64, created, expected_close: day + 30, path, outcome }
+                DealFacts { owner: REPS[next(4) as usize], source: None, amount_fen: next(1_000_000) as i64, created, expected_close: day + 30, path, outcome }
             })
             .collect()
     }
@@ -407,7 +441,7 @@ mod tests {
             let weighted_open: i64 = r.stages.iter().map(|s| s.weighted_fen).sum();
             assert_eq!(forecast_by_month(&p, &deals, 0).values().sum::<i64>(), weighted_open, "seed {seed}");
             // Per-rep breakdowns add up to the whole.
-            let by_rep = breakdown(&deals, |d| Some(d.owner.as_str()));
+            let by_rep = breakdown(&deals, |d| Some(d.owner));
             assert_eq!(by_rep.values().map(|b| b.win_rate.hits).sum::<usize>(), r.win_rate.hits);
             assert_eq!(by_rep.values().map(|b| b.won_amount_fen).sum::<i64>(), r.won_amount_fen);
         }

@@ -11,6 +11,7 @@ pub mod money;
 pub mod org;
 pub mod pipeline;
 pub mod privacy;
+pub mod rank;
 pub mod replica;
 pub mod search;
 pub mod sync;

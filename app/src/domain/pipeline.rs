@@ -5,8 +5,17 @@
 //! on the device and for the server that re-checks every move.
 
 use super::catalog::{check_code, check_option_name};
+use super::funnel::{self, DealFacts, Outcome};
+use super::sync::OpportunityView;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+/// The stage code of a won deal 合同签订 (every pipeline ends in it).
+pub const WON: &str = "contract_signed";
+/// The stage code of a lost deal 输单.
+pub const LOST: &str = "lost";
+/// The pipeline of a deal created before pipelines existed, and the first starter one.
+pub const DEFAULT_PIPELINE: &str = "project";
 
 /// One item of a stage's checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +105,101 @@ impl PipelineConfig {
                 stage("negotiation", "商务谈判", "Negotiation", 7_500, vec![criterion("decision_maker_met", "已与决策者会面", "Met the decision maker"), criterion("terms_agreed", "主要条款已谈妥", "Main terms agreed")], 30),
             ],
         }
+    }
+
+    /// The second starter pipeline (product sales 产品型销售): shorter, with a quoting stage.
+    pub fn starter_product() -> PipelineConfig {
+        let mut p = PipelineConfig::starter();
+        p.code = "product".into();
+        p.name_zh = "产品型销售".into();
+        p.name_en = "Product sales".into();
+        let quoting = StageConfig {
+            code: "quoting".into(),
+            name_zh: "报价阶段".into(),
+            name_en: "Quoting".into(),
+            probability_bp: 4_000,
+            entry_criteria: Vec::new(),
+            exit_criteria: vec![Criterion { code: "quote_accepted".into(), text_zh: "客户已确认报价".into(), text_en: "Quote accepted by the customer".into() }],
+            enforce: false,
+            stall_days: 14,
+        };
+        p.stages = vec![p.stages[0].clone(), quoting, p.stages[3].clone()];
+        p.stages[0].stall_days = 7;
+        p
+    }
+
+    pub fn name(&self, english: bool) -> &str {
+        if english {
+            &self.name_en
+        } else {
+            &self.name_zh
+        }
+    }
+
+    /// Where a stored stage code puts a deal (`None`: a code this pipeline does not have).
+    pub fn place(&self, code: &str) -> Option<Place> {
+        match code {
+            WON => Some(Place::Won),
+            LOST => Some(Place::Lost),
+            _ => self.stages.iter().position(|s| s.code == code).map(Place::Open),
+        }
+    }
+
+    /// The stage code stored for a place.
+    pub fn code(&self, place: Place) -> &str {
+        match place {
+            Place::Open(i) => self.stages.get(i).map_or("", |s| s.code.as_str()),
+            Place::Won => WON,
+            Place::Lost => LOST,
+        }
+    }
+
+    /// A deal's win probability at `place`.
+    pub fn probability_bp(&self, place: Place) -> i64 {
+        match place {
+            Place::Open(i) => self.stages.get(i).map_or(0, |s| s.probability_bp),
+            Place::Won => 10_000,
+            Place::Lost => 0,
+        }
+    }
+
+    /// The criteria a deal has ticked (stored as `stage.criterion` codes, comma-separated), as
+    /// [`check_move`](Self::check_move) takes them; codes of stages no longer there are skipped.
+    pub fn ticked(&self, criteria: &str) -> BTreeSet<(usize, String)> {
+        criteria
+            .split(',')
+            .filter_map(|item| {
+                let (stage, code) = item.split_once('.')?;
+                Some((self.stages.iter().position(|s| s.code == stage)?, code.to_string()))
+            })
+            .collect()
+    }
+
+    /// What the funnel analytics need of a deal of this pipeline (`None`: another pipeline's
+    /// deal, or a stage this one does not have).
+    pub fn facts<'a>(&self, deal: &'a OpportunityView) -> Option<DealFacts<'a>> {
+        if deal.pipeline != self.code {
+            return None;
+        }
+        let entered = funnel::day_of_ms(deal.stage_entered_at);
+        let outcome = match self.place(&deal.stage)? {
+            Place::Open(i) => Outcome::Open(i),
+            Place::Won => Outcome::Won(entered),
+            Place::Lost => Outcome::Lost(entered),
+        };
+        let path = parse_path(&deal.path).filter_map(|(code, day)| match self.place(code)? {
+            Place::Open(i) => Some((i, day)),
+            _ => None,
+        });
+        Some(DealFacts {
+            owner: &deal.owner_id,
+            source: (!deal.source.is_empty()).then_some(deal.source.as_str()),
+            amount_fen: deal.amount_fen,
+            created: funnel::day_of_ms(deal.created_at),
+            expected_close: funnel::parse_day(&deal.expected_close).unwrap_or(entered),
+            path: path.collect(),
+            outcome,
+        })
     }
 
     /// The admin's configuration is usable: 1–12 stages with unique codes and names, probabilities
@@ -202,6 +306,44 @@ impl PipelineConfig {
     }
 }
 
+/// Whether `deal` may move to the stage `to` of its pipeline, by the rules of
+/// [`PipelineConfig::check_move`] and the criteria it has ticked. The board asks before a drop;
+/// the server asks again, with the deal as stored, before it applies the move.
+pub fn check_deal_move(catalog: &super::catalog::Catalog, deal: &OpportunityView, to: &str) -> MoveCheck {
+    let refused = |reason| MoveCheck::Refused { reason, unmet: Vec::new() };
+    let Some(pipeline) = catalog.pipeline(&deal.pipeline) else { return refused("unknown_pipeline") };
+    let (Some(from), Some(to)) = (pipeline.place(&deal.stage), pipeline.place(to)) else { return refused("unknown_stage") };
+    pipeline.check_move(from, to, &pipeline.ticked(&deal.criteria))
+}
+
+/// `criteria` with `stage.code` ticked or not (kept in a stable order, each once).
+pub fn tick(criteria: &str, stage: &str, code: &str, ticked: bool) -> String {
+    let item = format!("{stage}.{code}");
+    let mut items: BTreeSet<&str> = criteria.split(',').filter(|i| !i.is_empty() && *i != item).collect();
+    if ticked {
+        items.insert(&item);
+    }
+    items.into_iter().collect::<Vec<_>>().join(",")
+}
+
+/// A deal's stage history as stored (`code@day;code@day`, oldest first, days as in
+/// [`funnel::day_of_ms`]); malformed entries are skipped.
+pub fn parse_path(path: &str) -> impl Iterator<Item = (&str, i32)> {
+    path.split(';').filter_map(|entry| {
+        let (code, day) = entry.split_once('@')?;
+        Some((code, day.parse().ok()?))
+    })
+}
+
+/// `path` with one more entry.
+pub fn extend_path(path: &str, code: &str, day: i32) -> String {
+    if path.is_empty() {
+        format!("{code}@{day}")
+    } else {
+        format!("{path};{code}@{day}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +420,54 @@ mod tests {
         assert_eq!(p.stalled(9, 0, 1000), None, "no such stage");
         assert_eq!(p.stalled(0, 200, 100), None, "touched in the future (a device's clock)");
         assert_eq!(p.funnel().stages.iter().map(|s| s.probability_bp).collect::<Vec<_>>(), [1_000, 2_500, 5_000, 7_500]);
+    }
+
+    #[test]
+    fn stored_codes_ticks_and_paths_read_back() {
+        let p = PipelineConfig::starter();
+        assert_eq!(PipelineConfig::starter_product().validate(), Ok(()));
+        assert_eq!(p.place("proposal"), Some(Place::Open(2)));
+        assert_eq!(p.place(WON), Some(Place::Won));
+        assert_eq!(p.place("quoting"), None);
+        assert_eq!(p.code(Place::Open(3)), "negotiation");
+        assert_eq!(p.code(p.place(LOST).unwrap()), LOST);
+        assert_eq!(p.ticked("initial_contact.contact_known,gone.x,needs_analysis.budget_known,junk"), ticked(&[(0, "contact_known"), (1, "budget_known")]));
+        let path = extend_path(&extend_path("", "initial_contact", 20_400), "proposal", 20_410);
+        assert_eq!(path, "initial_contact@20400;proposal@20410");
+        assert_eq!(parse_path(&(path.clone() + ";bad;x@y")).collect::<Vec<_>>(), [("initial_contact", 20_400), ("proposal", 20_410)]);
+        let deal = OpportunityView {
+            id: "d".into(),
+            customer_id: "c".into(),
+            owner_id: "rep1".into(),
+            title: "t".into(),
+            pipeline: DEFAULT_PIPELINE.into(),
+            stage: WON.into(),
+            amount_fen: 100,
+            expected_close: "2025-11-10".into(),
+            source: "referral".into(),
+            created_at: 20_390 * funnel::DAY_MS,
+            stage_entered_at: 20_420 * funnel::DAY_MS,
+            touched_at: 20_420 * funnel::DAY_MS,
+            path: path + ";contract_signed@20420",
+            criteria: String::new(),
+            rank: None,
+            lost_reason: None,
+            version: 1,
+        };
+        let facts = p.facts(&deal).unwrap();
+        assert_eq!(facts.path, [(0, 20_400), (2, 20_410)]);
+        assert_eq!(facts.outcome, Outcome::Won(20_420));
+        assert_eq!((facts.created, facts.source), (20_390, Some("referral")));
+        assert!(PipelineConfig::starter_product().facts(&deal).is_none(), "another pipeline's deal");
+        assert_eq!(tick(&tick("", "proposal", "sent", true), "initial_contact", "known", true), "initial_contact.known,proposal.sent");
+        assert_eq!(tick("initial_contact.known,proposal.sent", "proposal", "sent", false), "initial_contact.known");
+        let catalog = super::super::catalog::Catalog::starter();
+        let open = OpportunityView { stage: "initial_contact".into(), criteria: "initial_contact.contact_known".into(), ..deal.clone() };
+        assert_eq!(check_deal_move(&catalog, &open, "needs_analysis"), MoveCheck::Allowed);
+        assert!(matches!(check_deal_move(&catalog, &open, "proposal"), MoveCheck::Confirm { .. }));
+        assert!(matches!(check_deal_move(&catalog, &deal, "proposal"), MoveCheck::Refused { reason: "won_is_final", .. }));
+        assert!(matches!(check_deal_move(&catalog, &open, "quoting"), MoveCheck::Refused { reason: "unknown_stage", .. }));
+        let elsewhere = OpportunityView { pipeline: "gone".into(), ..open };
+        assert!(matches!(check_deal_move(&catalog, &elsewhere, "proposal"), MoveCheck::Refused { reason: "unknown_pipeline", .. }));
     }
 }

@@ -627,9 +627,25 @@ impl Replica {
                     }
                     self.over_customers.insert(id.clone(), view);
                 }
-                Op::MoveOpportunity { id, to, .. } => {
+                Op::MoveOpportunity { id, to, rank, lost_reason, .. } => {
+                    // As the server will apply it (`server/src/http/sync/apply.rs`).
                     let Some(mut deal) = self.opportunity(id).cloned() else { continue };
-                    deal.stage = *to;
+                    let at = self.pending[i].at_ms;
+                    if deal.stage != *to {
+                        deal.path = super::pipeline::extend_path(&deal.path, to, super::funnel::day_of_ms(at));
+                        deal.stage = to.clone();
+                        deal.stage_entered_at = at;
+                        deal.touched_at = at;
+                        deal.lost_reason = lost_reason.clone();
+                    }
+                    if rank.is_some() {
+                        deal.rank = rank.clone();
+                    }
+                    self.over_deals.insert(id.clone(), deal);
+                }
+                Op::TickCriterion { id, stage, code, ticked } => {
+                    let Some(mut deal) = self.opportunity(id).cloned() else { continue };
+                    deal.criteria = super::pipeline::tick(&deal.criteria, stage, code, *ticked);
                     self.over_deals.insert(id.clone(), deal);
                 }
                 Op::CreateContact(c) => {
@@ -765,7 +781,7 @@ pub fn set_contact_field(c: &mut ContactView, field: ContactField, value: Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::{Catalog, Stage};
+    use crate::domain::catalog::Catalog;
     use crate::domain::sync::{FieldEdit, NewCustomer, Removed};
 
     fn id(n: u8) -> String {
@@ -794,16 +810,18 @@ mod tests {
         }
     }
 
-    fn deal(n: u8, customer: u8, stage: Stage) -> OpportunityView {
+    fn deal(n: u8, customer: u8, stage: &str) -> OpportunityView {
         OpportunityView {
             id: id(n),
             customer_id: id(customer),
             owner_id: "u1".into(),
             title: format!("deal {n}"),
-            stage,
+            pipeline: "project".into(),
+            stage: stage.into(),
             amount_fen: 10_000,
             expected_close: "2026-12-31".into(),
             version: 1,
+            ..Default::default()
         }
     }
 
@@ -849,15 +867,15 @@ mod tests {
     #[test]
     fn a_page_fills_the_base_and_says_what_to_store() {
         let mut r = Replica::new(owner());
-        let t = r.apply_page(&PullPage { reset: true, ..page(vec![customer(1, "甲"), customer(2, "乙")], vec![deal(10, 1, Stage::Proposal), deal(11, 2, Stage::Negotiation)], vec![]) });
+        let t = r.apply_page(&PullPage { reset: true, ..page(vec![customer(1, "甲"), customer(2, "乙")], vec![deal(10, 1, "proposal"), deal(11, 2, "negotiation")], vec![]) });
         assert_eq!(t.upserted, [id(1), id(2)].into_iter().collect());
         assert!(t.reset);
         assert_eq!((r.customer_count(), r.opportunity_count()), (2, 2));
         assert_eq!(r.opportunities_of(&id(1)).len(), 1);
         // A deal changed on its own is stored through its customer's record.
-        let t = r.apply_page(&page(vec![], vec![deal(10, 1, Stage::Negotiation)], vec![]));
+        let t = r.apply_page(&page(vec![], vec![deal(10, 1, "negotiation")], vec![]));
         assert_eq!(t.upserted, [id(1)].into_iter().collect());
-        assert_eq!(r.opportunity(&id(10)).unwrap().stage, Stage::Negotiation);
+        assert_eq!(r.opportunity(&id(10)).unwrap().stage, "negotiation");
         // A customer that left the view takes its deals along.
         let t = r.apply_page(&page(vec![], vec![], vec![("opportunity", id(11)), ("customer", id(2))]));
         assert_eq!(t.removed, [id(2)].into_iter().collect());
@@ -874,7 +892,7 @@ mod tests {
 
     #[test]
     fn pending_mutations_show_at_once_and_stay_on_top_of_newer_server_state() {
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, Stage::Proposal)], contacts: vec![] }], vec![]);
+        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![] }], vec![]);
         let created = NewCustomer {
             id: id(5),
             name: " 新客户 ".into(),
@@ -889,28 +907,28 @@ mod tests {
         };
         r.push_pending(mutation(1, Op::CreateCustomer(created)));
         r.push_pending(mutation(2, rename(1, "甲", "甲方")));
-        r.push_pending(mutation(3, Op::MoveOpportunity { id: id(10), from: Stage::Proposal, to: Stage::Negotiation }));
+        r.push_pending(mutation(3, Op::MoveOpportunity { id: id(10), from: "proposal".into(), to: "negotiation".into(), rank: None, lost_reason: None }));
         assert_eq!(r.customer(&id(5)).map(|c| (c.name.as_str(), c.owner_name.as_str())), Some(("新客户", "王芳")));
         assert_eq!(r.customer(&id(1)).unwrap().name, "甲方");
-        assert_eq!(r.opportunity(&id(10)).unwrap().stage, Stage::Negotiation);
-        assert_eq!(r.opportunities_of(&id(1))[0].stage, Stage::Negotiation);
+        assert_eq!(r.opportunity(&id(10)).unwrap().stage, "negotiation");
+        assert_eq!(r.opportunities_of(&id(1))[0].stage, "negotiation");
         assert_eq!(r.customer_count(), 2);
         assert_eq!(r.customers().count(), 2);
         // The server changed the city meanwhile: the pending rename stays on top of it.
         let mut newer = customer(1, "甲");
         newer.city = "上海".into();
         newer.version = 2;
-        r.apply_page(&page(vec![newer], vec![deal(10, 1, Stage::Proposal)], vec![]));
+        r.apply_page(&page(vec![newer], vec![deal(10, 1, "proposal")], vec![]));
         let c = r.customer(&id(1)).unwrap();
         assert_eq!((c.name.as_str(), c.city.as_str(), c.version), ("甲方", "上海", 2));
-        assert_eq!(r.opportunity(&id(10)).unwrap().stage, Stage::Negotiation);
+        assert_eq!(r.opportunity(&id(10)).unwrap().stage, "negotiation");
         // Once the server has them and a pull brought their effect, dropping them changes nothing.
         let mut applied = customer(1, "甲方");
         applied.city = "上海".into();
-        r.apply_page(&page(vec![applied], vec![deal(10, 1, Stage::Negotiation)], vec![]));
+        r.apply_page(&page(vec![applied], vec![deal(10, 1, "negotiation")], vec![]));
         r.drop_pending(&[2, 3].into_iter().collect());
         assert_eq!(r.customer(&id(1)).unwrap().name, "甲方");
-        assert_eq!(r.opportunity(&id(10)).unwrap().stage, Stage::Negotiation);
+        assert_eq!(r.opportunity(&id(10)).unwrap().stage, "negotiation");
         // A refused create disappears from the view when dropped.
         r.drop_pending(&[1].into_iter().collect());
         assert!(r.customer(&id(5)).is_none());
@@ -1020,7 +1038,7 @@ mod tests {
     #[test]
     fn a_merge_shows_at_once_with_everything_under_the_kept_customer() {
         let mut r = Replica::new(owner());
-        let mut first = page(vec![customer(1, "杭州网络科技有限公司"), customer(2, "杭州网络科技")], vec![deal(10, 1, Stage::Proposal), deal(11, 2, Stage::Negotiation)], vec![]);
+        let mut first = page(vec![customer(1, "杭州网络科技有限公司"), customer(2, "杭州网络科技")], vec![deal(10, 1, "proposal"), deal(11, 2, "negotiation")], vec![]);
         first.contacts = vec![contact(20, 1, "王芳", "13900001111"), contact(21, 2, "李雷", "13900002222")];
         r.apply_page(&first);
         let f = CustomerFilter { query: "hzwl".into(), ..Default::default() };
@@ -1033,7 +1051,7 @@ mod tests {
         assert_eq!(r.search(&f, 10).ids, [id(1)]);
         assert_eq!(r.search(&CustomerFilter { query: "lilei".into(), ..Default::default() }, 10).ids, [id(1)], "the merged contacts are searchable");
         // The server merged them: the pull moves the deal and contact and removes the other.
-        let mut done = page(vec![customer(1, "杭州网络科技有限公司")], vec![deal(10, 1, Stage::Proposal), deal(11, 1, Stage::Negotiation)], vec![("customer", id(2))]);
+        let mut done = page(vec![customer(1, "杭州网络科技有限公司")], vec![deal(10, 1, "proposal"), deal(11, 1, "negotiation")], vec![("customer", id(2))]);
         done.contacts = vec![contact(20, 1, "王芳", "13900001111"), contact(21, 1, "李雷", "13900002222")];
         r.apply_page(&done);
         r.drop_pending(&[1].into_iter().collect());

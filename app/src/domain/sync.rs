@@ -7,7 +7,7 @@
 //! (`client_id`, `seq`). `GET /api/sync/pull?cursor=N` answers a [`PullPage`]: what changed after
 //! the cursor, as the user may see it, and what left their view.
 
-use super::catalog::{check_code, Catalog, ContactRole, List, Satisfaction, Stage};
+use super::catalog::{check_code, Catalog, ContactRole, List, Satisfaction};
 use super::credit_code::normalize_credit_code;
 use super::customer::{ContactView, CustomerView};
 use serde::{Deserialize, Serialize};
@@ -19,8 +19,8 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands. A newer client's type is refused with
 /// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 7] =
-    ["create_customer", "update_customer", "move_opportunity", "create_contact", "update_contact", "delete_contact", "merge_customers"];
+pub const KNOWN_TYPES: [&str; 8] =
+    ["create_customer", "update_customer", "move_opportunity", "tick_criterion", "create_contact", "update_contact", "delete_contact", "merge_customers"];
 
 /// One change, made on one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,8 +41,23 @@ pub enum Op {
     /// Changed fields of a customer, each with the value the user saw before editing, so that
     /// edits to different fields on two devices both survive and same-field edits are noticed.
     UpdateCustomer { id: String, edits: Vec<FieldEdit> },
-    /// A deal moved to another stage of the funnel.
-    MoveOpportunity { id: String, from: Stage, to: Stage },
+    /// A deal moved to another stage of its pipeline (stage codes, see
+    /// [`PipelineConfig::place`](super::pipeline::PipelineConfig::place)), or within its column
+    /// (`from == to` with a `rank`). Both sides check the move with
+    /// [`PipelineConfig::check_move`](super::pipeline::PipelineConfig::check_move).
+    MoveOpportunity {
+        id: String,
+        from: String,
+        to: String,
+        /// Its place among the cards of the column ([`super::rank`]); `None` keeps the order.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rank: Option<String>,
+        /// Why it was lost 输单原因 (a move to lost needs one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lost_reason: Option<String>,
+    },
+    /// An entry or exit criterion of a stage ticked (met) or unticked, on one deal.
+    TickCriterion { id: String, stage: String, code: String, ticked: bool },
     /// A new contact person of a customer.
     CreateContact(NewContact),
     /// Changed fields of a contact, like [`Op::UpdateCustomer`].
@@ -425,14 +440,31 @@ impl Op {
                 }
                 check_edits(edits)
             }
-            Op::MoveOpportunity { id, from, to } => {
+            Op::MoveOpportunity { id, from, to, rank, lost_reason } => {
                 if !valid_id(id) {
                     return Err(bad_id());
                 }
-                if from == to {
+                list_code(from)?;
+                list_code(to)?;
+                if from == to && rank.is_none() {
                     return invalid("same_stage");
                 }
-                Ok(())
+                if rank.as_deref().is_some_and(|r| !super::rank::valid(r)) {
+                    return invalid("invalid_rank");
+                }
+                match lost_reason {
+                    Some(reason) if to == super::pipeline::LOST => text(reason),
+                    Some(_) => invalid("not_lost"),
+                    None if to == super::pipeline::LOST => invalid("lost_reason_required"),
+                    None => Ok(()),
+                }
+            }
+            Op::TickCriterion { id, stage, code, .. } => {
+                if !valid_id(id) {
+                    return Err(bad_id());
+                }
+                list_code(stage)?;
+                list_code(code)
             }
             Op::CreateContact(c) => {
                 if !valid_id(&c.id) || !valid_id(&c.customer_id) {
@@ -496,7 +528,7 @@ impl Op {
         match self {
             Op::CreateCustomer(c) => ("customer", &c.id),
             Op::UpdateCustomer { id, .. } => ("customer", id),
-            Op::MoveOpportunity { id, .. } => ("opportunity", id),
+            Op::MoveOpportunity { id, .. } | Op::TickCriterion { id, .. } => ("opportunity", id),
             Op::CreateContact(c) => ("contact", &c.id),
             Op::UpdateContact { id, .. } | Op::DeleteContact { id } => ("contact", id),
             Op::MergeCustomers { keep, .. } => ("customer", keep),
@@ -541,17 +573,46 @@ pub struct PushResponse {
     pub results: Vec<MutationResult>,
 }
 
-/// An opportunity as the replica keeps it (minimal until the funnel issue completes it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An opportunity 商机 as the replica keeps it: what the board, the stalled list and the funnel
+/// analytics need.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpportunityView {
     pub id: String,
     pub customer_id: String,
     pub owner_id: String,
     pub title: String,
-    pub stage: Stage,
+    /// The pipeline's code ([`super::pipeline::PipelineConfig`]).
+    pub pipeline: String,
+    /// The stage's code in its pipeline, or won / lost.
+    pub stage: String,
     pub amount_fen: i64,
+    /// `YYYY-MM-DD`.
     pub expected_close: String,
+    /// A code of the source list 来源.
+    pub source: String,
+    /// Unix ms.
+    pub created_at: i64,
+    pub stage_entered_at: i64,
+    /// The last move or activity (what "stalled" measures from).
+    pub touched_at: i64,
+    /// Every stage entered, oldest first ([`super::pipeline::parse_path`]).
+    pub path: String,
+    /// Criteria ticked, `stage.code` comma-separated ([`super::pipeline::PipelineConfig::ticked`]).
+    pub criteria: String,
+    /// Its place in the column, if someone placed it by hand ([`super::rank`]).
+    pub rank: Option<String>,
+    pub lost_reason: Option<String>,
     pub version: i64,
+}
+
+impl OpportunityView {
+    /// The key it sorts by in its column.
+    pub fn sort_key(&self) -> std::borrow::Cow<'_, str> {
+        match &self.rank {
+            Some(r) => std::borrow::Cow::Borrowed(r),
+            None => std::borrow::Cow::Owned(super::rank::default_key(&self.expected_close, &self.id)),
+        }
+    }
 }
 
 /// A record that left the user's view (deleted, or no longer visible to them).
@@ -611,6 +672,10 @@ mod tests {
 
     const ID: &str = "0b6c1f3e-8a3d-4b1e-9a55-3a1f6a2b7c90";
 
+    fn mv(from: &str, to: &str) -> Op {
+        Op::MoveOpportunity { id: ID.into(), from: from.into(), to: to.into(), rank: None, lost_reason: None }
+    }
+
     fn create() -> NewCustomer {
         NewCustomer {
             id: ID.into(),
@@ -628,7 +693,7 @@ mod tests {
 
     #[test]
     fn mutations_travel_as_tagged_json_with_stable_codes() {
-        let m = Mutation { seq: 7, at_ms: 1, op: Op::MoveOpportunity { id: ID.into(), from: Stage::Proposal, to: Stage::Negotiation } };
+        let m = Mutation { seq: 7, at_ms: 1, op: mv("proposal", "negotiation") };
         let json = serde_json::to_value(&m).unwrap();
         assert_eq!(json["op"]["type"], "move_opportunity");
         assert_eq!(json["op"]["to"], "negotiation");
@@ -639,7 +704,8 @@ mod tests {
         let tags: Vec<String> = [
             Op::CreateCustomer(create()),
             Op::UpdateCustomer { id: ID.into(), edits: vec![] },
-            Op::MoveOpportunity { id: ID.into(), from: Stage::Proposal, to: Stage::Lost },
+            Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "lost".into(), rank: None, lost_reason: Some("价格".into()) },
+            Op::TickCriterion { id: ID.into(), stage: "proposal".into(), code: "proposal_sent".into(), ticked: true },
             Op::CreateContact(NewContact { id: ID.into(), customer_id: ID.into(), name: "王芳".into(), details: BTreeMap::new() }),
             Op::UpdateContact { id: ID.into(), edits: vec![] },
             Op::DeleteContact { id: ID.into() },
@@ -675,7 +741,12 @@ mod tests {
             "duplicate_field"
         );
         assert_eq!(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Phone, None), edit(CustomerField::Size, Some("large"))] }.validate(), Ok(()));
-        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: Stage::Proposal, to: Stage::Proposal }), "same_stage");
+        assert_eq!(code(mv("proposal", "proposal")), "same_stage");
+        assert_eq!(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "proposal".into(), rank: Some("i".into()), lost_reason: None }.validate(), Ok(()));
+        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "a".into(), to: "b".into(), rank: Some("I0".into()), lost_reason: None }), "invalid_rank");
+        assert_eq!(code(mv("proposal", "lost")), "lost_reason_required");
+        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "won".into(), rank: None, lost_reason: Some("x".into()) }), "not_lost");
+        assert_eq!(code(mv("Proposal!", "lost")), "unknown_code");
         assert_eq!(code(Op::MergeCustomers { keep: ID.into(), merged: ID.into() }), "same_customer");
     }
 

@@ -1,7 +1,7 @@
 //! Translated labels for codes: roles, catalogue values, error and refusal codes, editable
 //! fields. One place, so every screen says the same thing for the same code.
 
-use crate::domain::catalog::{Catalog, ContactRole, List, Satisfaction, Stage};
+use crate::domain::catalog::{Catalog, ContactRole, List, Satisfaction};
 use crate::domain::org::Role;
 use crate::domain::sync::{ContactField, CustomerField, Rejection};
 use crate::i18n::{t_string, Locale};
@@ -86,16 +86,17 @@ pub fn rejection_text(i18n: I18n, r: &Rejection) -> String {
     }
 }
 
-pub fn stage_label(i18n: I18n, stage: Stage) -> String {
-    match stage {
-        Stage::InitialContact => t_string!(i18n, stage.initial_contact),
-        Stage::NeedsAnalysis => t_string!(i18n, stage.needs_analysis),
-        Stage::Proposal => t_string!(i18n, stage.proposal),
-        Stage::Negotiation => t_string!(i18n, stage.negotiation),
-        Stage::ContractSigned => t_string!(i18n, stage.contract_signed),
-        Stage::Lost => t_string!(i18n, stage.lost),
+/// A stage's name in its pipeline (won and lost are the same everywhere); the code itself for a
+/// stage the pipeline no longer has.
+pub fn stage_label(i18n: I18n, catalog: &Catalog, pipeline: &str, code: &str) -> String {
+    match code {
+        crate::domain::pipeline::WON => t_string!(i18n, stage.contract_signed).to_string(),
+        crate::domain::pipeline::LOST => t_string!(i18n, stage.lost).to_string(),
+        _ => catalog
+            .pipeline(pipeline)
+            .and_then(|p| p.stages.iter().find(|s| s.code == code))
+            .map_or_else(|| code.to_string(), |s| if i18n.get_locale() == Locale::en { s.name_en.clone() } else { s.name_zh.clone() }),
     }
-    .to_string()
 }
 
 pub fn field_label(i18n: I18n, field: CustomerField) -> String {

@@ -15,6 +15,8 @@ use crate::db::{now_ms, Backend, Db};
 use anyhow::{bail, Context};
 use crate::insert::Batch;
 use kedao_app::domain::catalog::{Grade, Stage};
+use kedao_app::domain::funnel::day_of_ms;
+use kedao_app::domain::pipeline::extend_path;
 use kedao_app::domain::org::Role;
 use kedao_app::domain::Money;
 use names::*;
@@ -216,7 +218,10 @@ impl<'v> Generator<'v> {
             ),
             opportunities: Batch::new(
                 "opportunities",
-                &["id", "customer_id", "owner_id", "title", "stage", "amount_fen", "source", "expected_close", "closed_on", "stage_entered_at", "created_at", "updated_at", "version"],
+                &[
+                    "id", "customer_id", "owner_id", "title", "stage", "amount_fen", "source", "expected_close", "closed_on", "stage_entered_at", "created_at", "updated_at", "version",
+                    "touched_at", "path",
+                ],
             ),
             history: Batch::new("opportunity_stage_history", &["id", "opportunity_id", "from_stage", "to_stage", "changed_by", "changed_at"]),
             activities: Batch::new("activities", &["id", "customer_id", "opportunity_id", "user_id", "kind", "subject", "occurred_at"]),
@@ -634,6 +639,9 @@ impl<'v> Generator<'v> {
         let title = format!("{product_name}采购项目");
         let mut stage = Stage::InitialContact;
         let mut entered = created;
+        let mut path = extend_path("", stage.code(), day_of_ms(created));
+        // Last worked on: each move comes with an activity (an open deal's last is its move).
+        let mut touched = created;
         self.stage_change(&id, None, stage, owner, created);
         self.activity(customer_id, Some(&id), owner, created, contacts);
         let mut closed_on = None;
@@ -656,6 +664,8 @@ impl<'v> Generator<'v> {
             };
             self.stage_change(&id, Some(stage), next, owner, next_at);
             self.activity(customer_id, Some(&id), owner, next_at, contacts);
+            path = extend_path(&path, next.code(), day_of_ms(next_at));
+            touched = next_at;
             stage = next;
             entered = next_at;
             if stage.is_closed() {
@@ -686,6 +696,8 @@ impl<'v> Generator<'v> {
             created.into(),
             entered.into(),
             1i64.into(),
+            touched.into(),
+            path.into(),
         ]);
         (won, entered)
     }

@@ -1,5 +1,5 @@
 //! 客户视图: one customer on one screen: who it is (profile, classification, credit), who to
-//! talk to (contacts, tap to call), what is in play (opportunities with a stage picker), and the
+//! talk to (contacts, tap to call), what is in play (opportunities with their stage, opening on the funnel board), and the
 //! sections the coming modules fill (activities, orders, payments, tickets, expenses), with the
 //! audit history one tap away. A rep marks a customer hot here, with the reason.
 
@@ -7,9 +7,9 @@ use super::contacts::Contacts;
 use super::fields::phone_view;
 use super::form::CustomerForm;
 use super::I18n;
-use crate::domain::catalog::{List, Satisfaction, Stage};
+use crate::domain::catalog::{List, Satisfaction};
 use crate::domain::customer::CustomerView;
-use crate::domain::sync::{CustomerField, OpportunityView, Op};
+use crate::domain::sync::{CustomerField, OpportunityView};
 use crate::domain::Money;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::labels::{option_label, rejection_text, satisfaction_label, stage_label};
@@ -17,6 +17,7 @@ use crate::ui::session::CurrentUser;
 use crate::ui::sync::{use_catalog, use_sync};
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// Whether the signed-in user may change this customer (its owner, or who answers for it; the
 /// server checks again).
@@ -247,12 +248,13 @@ fn later_text(i18n: I18n, key: &str) -> (String, String) {
     (title.to_string(), body.to_string())
 }
 
-/// The customer's opportunities; picking a stage moves the deal (a sync mutation).
+/// The customer's opportunities with their stage; each opens on the funnel board, where deals
+/// are moved (one place for the move rules, the criteria and the loss reason).
 #[component]
 fn Deals(customer_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let sync = use_sync();
-    let error = RwSignal::new(None::<String>);
+    let catalog = use_catalog();
     let deals = Memo::new(move |_| {
         sync.replica.with(|r| {
             let mut list: Vec<OpportunityView> = r.as_ref().map(|r| r.opportunities_of(&customer_id).into_iter().cloned().collect()).unwrap_or_default();
@@ -261,33 +263,21 @@ fn Deals(customer_id: String) -> impl IntoView {
         })
     });
     view! {
-        <p class="form-error" role="alert">{move || error.get()}</p>
         <Show when=move || !deals.get().is_empty() fallback=move || view! { <p class="hint">{t!(i18n, customers.no_deals)}</p> }>
             <ul class="list deals" data-testid="deals">
-                <For each=move || deals.get() key=|o| (o.id.clone(), o.stage) let:o>
+                <For each=move || deals.get() key=|o| (o.id.clone(), o.version, o.stage.clone()) let:o>
                     {
-                        let (id, from) = (o.id.clone(), o.stage);
-                        let on_change = move |ev| {
-                            let Some(to) = Stage::from_code(&event_target_value(&ev)) else { return };
-                            if to == from {
-                                return;
-                            }
-                            match sync.mutate(Op::MoveOpportunity { id: id.clone(), from, to }) {
-                                Ok(()) => error.set(None),
-                                Err(r) => error.set(Some(rejection_text(i18n, &r))),
-                            }
-                        };
+                        let (pipeline, stage) = (o.pipeline.clone(), o.stage.clone());
+                        let stage_data = o.stage.clone();
                         view! {
-                            <li class="deal" data-deal=o.id.clone() data-stage=o.stage.code()>
-                                <span class="list-item-main">
-                                    <span class="list-item-title">{o.title.clone()}</span>
-                                    <span class="list-item-sub">{format!("{} · {}", Money::from_fen(o.amount_fen).format_yuan(), o.expected_close)}</span>
-                                </span>
-                                <select name="stage" class="stage-select" aria-label=move || t_string!(i18n, customers.stage).to_string() on:change=on_change>
-                                    {Stage::ALL.iter().map(|&s| view! {
-                                        <option value=s.code() selected=s == from>{move || stage_label(i18n, s)}</option>
-                                    }).collect_view()}
-                                </select>
+                            <li class="deal" data-deal=o.id.clone() data-stage=stage_data>
+                                <A href=format!("/funnel?deal={}", o.id) attr:class="list-item-link">
+                                    <span class="list-item-main">
+                                        <span class="list-item-title">{o.title.clone()}</span>
+                                        <span class="list-item-sub">{format!("{} · {}", Money::from_fen(o.amount_fen).format_yuan(), o.expected_close)}</span>
+                                    </span>
+                                    <span class="badge stage-badge">{move || catalog.with(|c| stage_label(i18n, c, &pipeline, &stage))}</span>
+                                </A>
                             </li>
                         }
                     }

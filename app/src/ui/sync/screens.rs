@@ -79,9 +79,14 @@ fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
             t!(i18n, sync.op_update, name = move || name.clone(), fields = move || fields.clone()).into_any()
         }
         Op::MoveOpportunity { id, to, .. } => {
-            let title = replica.and_then(|r| r.opportunity(id)).map(|o| o.title.clone()).unwrap_or_else(gone);
-            let stage = stage_label(i18n, *to);
+            let deal = replica.and_then(|r| r.opportunity(id));
+            let title = deal.map(|o| o.title.clone()).unwrap_or_else(gone);
+            let stage = replica.map(|r| stage_label(i18n, r.catalog(), deal.map_or("", |o| o.pipeline.as_str()), to)).unwrap_or_else(|| to.clone());
             t!(i18n, sync.op_move, title = move || title.clone(), stage = move || stage.clone()).into_any()
+        }
+        Op::TickCriterion { id, .. } => {
+            let title = replica.and_then(|r| r.opportunity(id)).map(|o| o.title.clone()).unwrap_or_else(gone);
+            t!(i18n, sync.op_tick, title = move || title.clone()).into_any()
         }
         Op::CreateContact(c) => {
             let name = c.name.clone();

@@ -10,7 +10,9 @@ use crate::crypto::{Place, Vault};
 use crate::db::now_ms;
 use kedao_app::domain::catalog::ContactRole;
 use kedao_app::domain::privacy::mask_phone;
-use kedao_app::domain::sync::{ContactField, CustomerField, Field, FieldEdit, Op, Rejection};
+use kedao_app::domain::funnel::day_of_ms;
+use kedao_app::domain::pipeline::{check_deal_move, extend_path, tick, MoveCheck, LOST, WON};
+use kedao_app::domain::sync::{ContactField, CustomerField, Field, FieldEdit, Op, OpportunityView, Rejection};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
 
@@ -75,6 +77,35 @@ async fn update_row(tx: &mut Transaction<'_, Any>, table: &'static str, id: &str
     }
     query.bind(now_ms()).bind(id).execute(&mut **tx).await?;
     Ok(())
+}
+
+/// A deal the viewer sees (`None`: not found or not in view), and whether they may change it
+/// (`Some(None)`: they see it but may not), with what a move or a tick needs of it.
+async fn editable_deal(tx: &mut Transaction<'_, Any>, work: &Work<'_>, id: &str) -> Result<Option<Option<OpportunityView>>, AppError> {
+    let (condition, binds) = work.scope.sql(2);
+    let sql = format!(
+        "SELECT o.pipeline, o.stage, o.criteria, COALESCE(o.path, '') AS path, o.version, o.owner_id, c.owner_id AS customer_owner \
+         FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND {condition}"
+    );
+    let mut query = sqlx::query(&sql).bind(id);
+    for b in &binds {
+        query = query.bind(b.as_str());
+    }
+    let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(None) };
+    let (owner, customer_owner): (String, String) = (row.try_get("owner_id")?, row.try_get("customer_owner")?);
+    if !(may_change(work.viewer, &owner) || may_change(work.viewer, &customer_owner)) {
+        return Ok(Some(None));
+    }
+    Ok(Some(Some(OpportunityView {
+        id: id.to_string(),
+        pipeline: row.try_get("pipeline")?,
+        stage: row.try_get("stage")?,
+        criteria: row.try_get("criteria")?,
+        path: row.try_get("path")?,
+        version: row.try_get("version")?,
+        owner_id: owner,
+        ..Default::default()
+    })))
 }
 
 /// A value as stored, trimmed like the shared canonical form (phones are kept as typed).
@@ -177,54 +208,93 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             }
             Ok(Ok(version + 1))
         }
-        Op::MoveOpportunity { id, to, .. } => {
-            let (condition, binds) = scope.sql(2);
-            let sql = format!(
-                "SELECT o.stage, o.version, o.owner_id, c.owner_id AS customer_owner FROM opportunities o \
-                 JOIN customers c ON c.id = o.customer_id WHERE o.id = $1 AND {condition}"
-            );
-            let mut query = sqlx::query(&sql).bind(id);
-            for b in &binds {
-                query = query.bind(b.as_str());
-            }
-            let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(Err(Rejection::NotFound)) };
-            let (owner, customer_owner): (String, String) = (row.try_get("owner_id")?, row.try_get("customer_owner")?);
-            if !(may_change(viewer, &owner) || may_change(viewer, &customer_owner)) {
-                return Ok(Err(Rejection::Forbidden));
-            }
-            // The later move wins whatever the device thought the stage was; the history keeps
-            // every move with the stage it really left.
-            let current: String = row.try_get("stage")?;
-            let version: i64 = row.try_get("version")?;
-            if current == to.code() {
+        Op::MoveOpportunity { id, to, rank, lost_reason, .. } => {
+            let Some(deal) = editable_deal(tx, work, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            let Some(deal) = deal else { return Ok(Err(Rejection::Forbidden)) };
+            let version = deal.version;
+            let now = now_ms();
+            if deal.stage == *to {
+                // A reorder within the column (or a move the deal already made).
+                if let Some(rank) = rank {
+                    sqlx::query("UPDATE opportunities SET board_rank = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+                        .bind(rank)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    work.changed.push(("opportunity", id.clone()));
+                    return Ok(Ok(version + 1));
+                }
                 return Ok(Ok(version));
             }
-            let now = now_ms();
-            let closed_on = to.is_closed().then(|| {
+            // Checked against the deal as stored: the later move wins whatever stage the device
+            // thought it was in, but only if the pipeline allows it from where it really is.
+            let catalog = work.catalog.as_ref().expect("loaded for moves");
+            if let MoveCheck::Refused { reason, .. } = check_deal_move(catalog, &deal, to) {
+                return Ok(Err(Rejection::Invalid { code: reason.into() }));
+            }
+            let closed_on = (to == WON || to == LOST).then(|| {
                 let d = time::OffsetDateTime::from_unix_timestamp(now / 1000).map(|t| t.date()).unwrap_or(time::Date::MIN);
                 format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
             });
-            sqlx::query("UPDATE opportunities SET stage = $1, stage_entered_at = $2, closed_on = $3, updated_at = $2, version = version + 1 WHERE id = $4")
-                .bind(to.code())
-                .bind(now)
-                .bind(closed_on)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
+            let path = extend_path(&deal.path, to, day_of_ms(now));
+            let reason = if to == LOST { lost_reason.as_deref().map(str::trim) } else { None };
+            sqlx::query(
+                "UPDATE opportunities SET stage = $1, stage_entered_at = $2, touched_at = $2, closed_on = $3, path = $4, lost_reason = $5, \
+                 board_rank = COALESCE($6, board_rank), updated_at = $2, version = version + 1 WHERE id = $7",
+            )
+            .bind(to)
+            .bind(now)
+            .bind(closed_on)
+            .bind(&path)
+            .bind(reason)
+            .bind(rank.as_deref())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO opportunity_stage_history (id, opportunity_id, from_stage, to_stage, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(uuid::Uuid::new_v4().to_string())
             .bind(id)
-            .bind(&current)
-            .bind(to.code())
+            .bind(&deal.stage)
+            .bind(to)
             .bind(&viewer.user.user_id)
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&current), new: Some(to.code()) });
+            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&deal.stage), new: Some(to) });
+            if let Some(reason) = reason {
+                work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "lost_reason", old: None, new: Some(reason) });
+            }
             work.changed.push(("opportunity", id.clone()));
             Ok(Ok(version + 1))
+        }
+        Op::TickCriterion { id, stage, code, ticked } => {
+            let Some(deal) = editable_deal(tx, work, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            let Some(deal) = deal else { return Ok(Err(Rejection::Forbidden)) };
+            let catalog = work.catalog.as_ref().expect("loaded for ticks");
+            let known = catalog
+                .pipeline(&deal.pipeline)
+                .and_then(|p| p.stages.iter().find(|s| s.code == *stage))
+                .is_some_and(|s| s.entry_criteria.iter().chain(&s.exit_criteria).any(|c| c.code == *code));
+            if !known {
+                return Ok(Err(Rejection::Invalid { code: "unknown_criterion".into() }));
+            }
+            let criteria = tick(&deal.criteria, stage, code, *ticked);
+            if criteria == deal.criteria {
+                return Ok(Ok(deal.version));
+            }
+            let now = now_ms();
+            sqlx::query("UPDATE opportunities SET criteria = $1, touched_at = $2, updated_at = $2, version = version + 1 WHERE id = $3")
+                .bind(&criteria)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "criteria", old: Some(&deal.criteria), new: Some(&criteria) });
+            work.changed.push(("opportunity", id.clone()));
+            Ok(Ok(deal.version + 1))
         }
         Op::CreateContact(k) => {
             let Some(owner) = customer_owner(tx, scope, &k.customer_id).await? else { return Ok(Err(Rejection::NotFound)) };

@@ -5,7 +5,6 @@ use super::super::customers::{contact_view, customers_in_scope, open_contact_pho
 use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
-use kedao_app::domain::catalog::Stage;
 use kedao_app::domain::customer::{ContactView, CustomerView};
 use kedao_app::domain::sync::{OpportunityView, PullPage, Removed};
 use sqlx::any::AnyRow;
@@ -148,7 +147,8 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
     Ok(page)
 }
 
-const OPPORTUNITY_COLUMNS: &str = "o.id, o.customer_id, o.owner_id, o.title, o.stage, o.amount_fen, o.expected_close, o.version";
+const OPPORTUNITY_COLUMNS: &str = "o.id, o.customer_id, o.owner_id, o.title, o.pipeline, o.stage, o.amount_fen, o.expected_close, o.source, o.created_at, \
+     o.stage_entered_at, COALESCE(o.touched_at, o.stage_entered_at) AS touched_at, COALESCE(o.path, '') AS path, o.criteria, o.board_rank AS rank, o.lost_reason, o.version";
 
 
 /// The deals of these customers (the caller has checked they are visible), in no particular
@@ -178,22 +178,39 @@ const OPPORTUNITY_FIELDS: &[(&str, &str)] = &[
     ("customer_id", "o.customer_id"),
     ("owner_id", "o.owner_id"),
     ("title", "o.title"),
+    ("pipeline", "o.pipeline"),
     ("stage", "o.stage"),
     ("amount_fen", "o.amount_fen"),
     ("expected_close", "o.expected_close"),
+    ("source", "o.source"),
+    ("created_at", "o.created_at"),
+    ("stage_entered_at", "o.stage_entered_at"),
+    ("touched_at", "COALESCE(o.touched_at, o.stage_entered_at)"),
+    ("path", "COALESCE(o.path, '')"),
+    ("criteria", "o.criteria"),
+    ("rank", "o.board_rank"),
+    ("lost_reason", "o.lost_reason"),
     ("version", "o.version"),
 ];
 
 fn opportunity_view(row: &AnyRow) -> Result<OpportunityView, AppError> {
-    let stage: String = row.try_get("stage")?;
     Ok(OpportunityView {
         id: row.try_get("id")?,
         customer_id: row.try_get("customer_id")?,
         owner_id: row.try_get("owner_id")?,
         title: row.try_get("title")?,
-        stage: Stage::from_code(&stage).ok_or_else(|| anyhow::anyhow!("unknown stage {stage:?}"))?,
+        pipeline: row.try_get("pipeline")?,
+        stage: row.try_get("stage")?,
         amount_fen: row.try_get("amount_fen")?,
         expected_close: row.try_get("expected_close")?,
+        source: row.try_get("source")?,
+        created_at: row.try_get("created_at")?,
+        stage_entered_at: row.try_get("stage_entered_at")?,
+        touched_at: row.try_get("touched_at")?,
+        path: row.try_get("path")?,
+        criteria: row.try_get("criteria")?,
+        rank: row.try_get("rank")?,
+        lost_reason: row.try_get("lost_reason")?,
         version: row.try_get("version")?,
     })
 }

@@ -132,7 +132,10 @@ async fn push(
         customers: prefetch(&mut tx, &state, &scope, &targets).await?,
         catalog: None,
     };
-    let gives_list_values = decoded.iter().any(|(_, m)| matches!(m, Some(Ok(Mutation { op: Op::CreateCustomer(_) | Op::UpdateCustomer { .. }, .. }))));
+    // List values and deal moves are checked against the company's lists and pipelines.
+    let gives_list_values = decoded.iter().any(|(_, m)| {
+        matches!(m, Some(Ok(Mutation { op: Op::CreateCustomer(_) | Op::UpdateCustomer { .. } | Op::MoveOpportunity { .. } | Op::TickCriterion { .. }, .. })))
+    });
     if gives_list_values {
         work.catalog = Some(crate::catalog::load(&mut tx).await?);
     }

@@ -15,6 +15,7 @@ mod customers;
 mod error;
 mod health;
 mod lists;
+mod pipelines;
 pub mod pwa;
 pub mod session;
 mod sync;
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(lists::router())
+        .merge(pipelines::router())
         .merge(customers::router())
         .merge(sync::router())
         .merge(transfer::router())

@@ -9,6 +9,7 @@ mod backup;
 mod bench;
 mod cli;
 mod health_and_pages;
+mod funnel;
 mod lists;
 mod helpers;
 mod login;

@@ -8,14 +8,14 @@ use sqlx::Row;
 const DEVICE_A: &str = "0b6c1f3e-8a3d-4b1e-9a55-3a1f6a2b7c90";
 const DEVICE_B: &str = "5f0e2d1c-3b4a-4c5d-8e6f-7a8b9c0d1e2f";
 
-async fn push(app: &TestApp, cookie: &str, device: &str, mutations: Value) -> Value {
+pub async fn push(app: &TestApp, cookie: &str, device: &str, mutations: Value) -> Value {
     let res = app.call("POST", "/api/sync/push", cookie, Some(&json!({"client_id": device, "mutations": mutations}))).await;
     assert_eq!(res.status, 200, "{}", res.text());
     res.json()
 }
 
 /// Pulls until caught up from `cursor` (None = from scratch); returns the pages.
-async fn pull_all(app: &TestApp, cookie: &str, cursor: Option<&str>) -> Vec<Value> {
+pub async fn pull_all(app: &TestApp, cookie: &str, cursor: Option<&str>) -> Vec<Value> {
     let mut pages = Vec::new();
     let mut cursor = cursor.map(str::to_string);
     loop {
@@ -143,7 +143,7 @@ async fn bad_mutations_are_rejected_with_a_reason_and_change_nothing() {
         {"seq": 3, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "negotiation"}},
         {"seq": 4, "at_ms": 0, "op": new_customer("7d2f9a1e-1111-4a2b-8c3d-000000000002", " ")},
         {"seq": 5, "at_ms": 0, "op": {"type": "update_customer", "id": 42}},
-        {"seq": 6, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "won"}},
+        {"seq": 6, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "已赢单"}},
     ])).await;
     let reasons: Vec<Value> = res["results"].as_array().unwrap().iter().map(|r| r["outcome"].clone()).collect();
     assert_eq!(reasons, vec![
@@ -152,7 +152,7 @@ async fn bad_mutations_are_rejected_with_a_reason_and_change_nothing() {
         json!({"status": "rejected", "reason": "not_found"}),
         json!({"status": "rejected", "reason": "invalid", "code": "required"}),
         json!({"status": "rejected", "reason": "invalid", "code": "malformed"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "malformed"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "unknown_code"}),
     ]);
     assert_eq!((app.count("audit_log").await, app.count("change_log").await, app.count("customers").await), before);
     // A shared customer is read-only for the rep it is shared with.
@@ -273,7 +273,10 @@ async fn an_opportunity_moved_on_two_devices_ends_in_the_later_move_with_both_in
     .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
     let t0 = kedao::db::now_ms();
     let cursor = pull_all(&app, &rep1, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
-    let mv = |to: &str| json!({"type": "move_opportunity", "id": deal, "from": "proposal", "to": to});
+    let mv = |to: &str| match to {
+        "lost" => json!({"type": "move_opportunity", "id": deal, "from": "proposal", "to": to, "lost_reason": "预算取消"}),
+        _ => json!({"type": "move_opportunity", "id": deal, "from": "proposal", "to": to}),
+    };
     let a = push(&app, &rep1, DEVICE_A, json!([{"seq": 1, "at_ms": 0, "op": mv("negotiation")}])).await;
     let b = push(&app, &supervisor, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": mv("lost")}])).await;
     assert_eq!(a["results"][0]["outcome"]["status"], "applied");

@@ -91,6 +91,26 @@ impl Money {
         out
     }
 
+    /// A short amount for tight places (board column headers, chart labels): `¥3,500`,
+    /// `¥12.5万`, `¥3.2亿` in Chinese, `¥3,500`, `¥125K`, `¥320M` in English; three significant
+    /// digits at most, rounded half away from zero.
+    pub fn format_compact(self, english: bool) -> String {
+        let yuan = self.0 as f64 / 100.0;
+        let units: &[(f64, &str)] = if english { &[(1e9, "B"), (1e6, "M"), (1e3, "K")] } else { &[(1e8, "亿"), (1e4, "万")] };
+        let sign = if yuan < 0.0 { "-" } else { "" };
+        let abs = yuan.abs();
+        for &(size, unit) in units {
+            if abs >= size * 10.0 || (abs >= size && !english) {
+                let v = abs / size;
+                let decimals = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else { 2 };
+                let text = format!("{v:.decimals$}");
+                let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+                return format!("{sign}¥{text}{unit}");
+            }
+        }
+        format!("{sign}¥{}", group_thousands(abs.round() as u64))
+    }
+
     /// Yuan as typed into a form, without symbol or grouping: `50000`, `1234.5`, `-0.05`.
     /// [`Money::parse`] reads it back.
     pub fn to_plain(self) -> String {
@@ -218,5 +238,19 @@ mod tests {
         }
         assert_eq!(Money::from_fen(5_000_000).to_plain(), "50000");
         assert_eq!(Money::from_fen(123_450).to_plain(), "1234.5");
+    }
+
+    #[test]
+    fn compact_amounts_for_headers() {
+        let yuan = |y: i64| Money::from_yuan(y);
+        assert_eq!(yuan(3_500).format_compact(false), "¥3,500");
+        assert_eq!(yuan(125_000).format_compact(false), "¥12.5万");
+        assert_eq!(yuan(10_000).format_compact(false), "¥1万");
+        assert_eq!(yuan(320_000_000).format_compact(false), "¥3.2亿");
+        assert_eq!(yuan(125_000).format_compact(true), "¥125K");
+        assert_eq!(yuan(3_500).format_compact(true), "¥3,500");
+        assert_eq!(yuan(320_000_000).format_compact(true), "¥320M");
+        assert_eq!(yuan(-1_234_567).format_compact(false), "-¥123万");
+        assert_eq!(Money::ZERO.format_compact(true), "¥0");
     }
 }

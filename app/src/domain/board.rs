@@ -1,0 +1,249 @@
+//! The funnel board 销售看板 as data: which open deals of a pipeline show in which column, in
+//! which order, with the column totals, under the user's filters; which deals are stalled; where
+//! a dropped card goes. Plain functions over the replica's deals, so the board, its tests and its
+//! benchmark run the same code.
+
+use super::funnel::{day_of_ms, weighted};
+use super::pipeline::{PipelineConfig, Place};
+use super::rank;
+use super::sync::OpportunityView;
+use super::Money;
+use std::borrow::Cow;
+
+/// What the user filters the board by (`None`: any). Amounts in fen, dates `YYYY-MM-DD`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DealFilter {
+    /// Part of the deal's title or its customer's name (case-insensitive); empty: any.
+    pub query: String,
+    pub owner: Option<String>,
+    pub source: Option<String>,
+    /// The customer's region.
+    pub region: Option<String>,
+    pub min_fen: Option<i64>,
+    pub max_fen: Option<i64>,
+    pub close_from: Option<String>,
+    pub close_to: Option<String>,
+    pub stalled_only: bool,
+}
+
+impl DealFilter {
+    /// The filter from what was typed into the filter form: amounts in yuan, dates as the date
+    /// inputs give them. A bad amount is named (`invalid_amount`, `amount_negative`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_form(query: &str, owner: &str, source: &str, region: &str, min: &str, max: &str, from: &str, to: &str, stalled_only: bool) -> Result<DealFilter, &'static str> {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let amount = |s: &str| -> Result<Option<i64>, &'static str> {
+            let s = s.trim();
+            if s.is_empty() {
+                return Ok(None);
+            }
+            let m = Money::parse(s).map_err(|_| "invalid_amount")?;
+            if m.fen() < 0 {
+                return Err("amount_negative");
+            }
+            Ok(Some(m.fen()))
+        };
+        Ok(DealFilter {
+            query: query.trim().to_lowercase(),
+            owner: some(owner),
+            source: some(source),
+            region: some(region),
+            min_fen: amount(min)?,
+            max_fen: amount(max)?,
+            close_from: some(from),
+            close_to: some(to),
+            stalled_only,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == DealFilter::default()
+    }
+}
+
+/// A column of the board: an open stage with the deals in it that pass the filter, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub stage: usize,
+    pub count: usize,
+    pub amount_fen: i64,
+    pub weighted_fen: i64,
+    pub ids: Vec<String>,
+}
+
+/// How many days a deal has been idle past its stage's limit (`None`: not stalled, or closed).
+pub fn stalled_days(pipeline: &PipelineConfig, deal: &OpportunityView, today: i32) -> Option<u32> {
+    match pipeline.place(&deal.stage)? {
+        Place::Open(stage) => pipeline.stalled(stage, day_of_ms(deal.touched_at.max(deal.stage_entered_at)), today),
+        _ => None,
+    }
+}
+
+/// Days since the deal entered its stage.
+pub fn days_in_stage(deal: &OpportunityView, today: i32) -> i32 {
+    (today - day_of_ms(deal.stage_entered_at)).max(0)
+}
+
+/// The board of `pipeline`: one column per open stage, each in its cards' order ([`rank`]).
+/// `customer` gives a deal's customer name and region (for the search and the region filter).
+pub fn columns<'a, 'c>(
+    pipeline: &PipelineConfig,
+    deals: impl Iterator<Item = &'a OpportunityView>,
+    customer: impl Fn(&str) -> Option<(&'c str, &'c str)>,
+    filter: &DealFilter,
+    today: i32,
+) -> Vec<Column> {
+    let n = pipeline.stages.len();
+    let mut cols: Vec<Vec<(Cow<'a, str>, &'a OpportunityView)>> = vec![Vec::new(); n];
+    let mut totals = vec![(0i64, 0i64); n];
+    for deal in deals {
+        if deal.pipeline != pipeline.code {
+            continue;
+        }
+        let Some(Place::Open(stage)) = pipeline.place(&deal.stage) else { continue };
+        if !passes(pipeline, deal, &customer, filter, today) {
+            continue;
+        }
+        totals[stage].0 += deal.amount_fen;
+        totals[stage].1 += weighted(deal.amount_fen, pipeline.stages[stage].probability_bp);
+        cols[stage].push((deal.sort_key(), deal));
+    }
+    cols.into_iter()
+        .zip(totals)
+        .enumerate()
+        .map(|(stage, (mut cards, (amount_fen, weighted_fen)))| {
+            cards.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            Column { stage, count: cards.len(), amount_fen, weighted_fen, ids: cards.into_iter().map(|(_, d)| d.id.clone()).collect() }
+        })
+        .collect()
+}
+
+fn passes<'c>(pipeline: &PipelineConfig, deal: &OpportunityView, customer: &impl Fn(&str) -> Option<(&'c str, &'c str)>, f: &DealFilter, today: i32) -> bool {
+    if f.owner.as_deref().is_some_and(|o| o != deal.owner_id)
+        || f.source.as_deref().is_some_and(|s| s != deal.source)
+        || f.min_fen.is_some_and(|m| deal.amount_fen < m)
+        || f.max_fen.is_some_and(|m| deal.amount_fen > m)
+        || f.close_from.as_deref().is_some_and(|d| deal.expected_close.as_str() < d)
+        || f.close_to.as_deref().is_some_and(|d| deal.expected_close.as_str() > d)
+        || (f.stalled_only && stalled_days(pipeline, deal, today).is_none())
+    {
+        return false;
+    }
+    if f.region.is_none() && f.query.is_empty() {
+        return true;
+    }
+    let (name, region) = customer(&deal.customer_id).unwrap_or(("", ""));
+    if f.region.as_deref().is_some_and(|r| r != region) {
+        return false;
+    }
+    f.query.is_empty() || contains_folded(&deal.title, &f.query) || contains_folded(name, &f.query)
+}
+
+/// Whether `text` contains `lowered` (already lower-case), ignoring case.
+fn contains_folded(text: &str, lowered: &str) -> bool {
+    if text.is_ascii() {
+        text.to_ascii_lowercase().contains(lowered)
+    } else {
+        text.to_lowercase().contains(lowered)
+    }
+}
+
+/// The sort key for a card dropped at `position` among `ids` (the column's cards without it),
+/// between its new neighbours; `key_of` gives a card's key.
+pub fn drop_rank<'a>(ids: &[String], position: usize, key_of: impl Fn(&str) -> Option<Cow<'a, str>>) -> String {
+    let before = position.checked_sub(1).and_then(|i| ids.get(i)).and_then(|id| key_of(id));
+    let after = ids.get(position).and_then(|id| key_of(id));
+    rank::between(before.as_deref(), after.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::funnel::DAY_MS;
+    use crate::domain::pipeline::DEFAULT_PIPELINE;
+
+    fn deal(n: u32, stage: &str, amount_yuan: i64, close: &str) -> OpportunityView {
+        OpportunityView {
+            id: format!("00000000-0000-0000-0000-{n:012}"),
+            customer_id: format!("c{}", n % 3),
+            owner_id: format!("rep{}", n % 2),
+            title: format!("Deal {n} 采购"),
+            pipeline: DEFAULT_PIPELINE.into(),
+            stage: stage.into(),
+            amount_fen: amount_yuan * 100,
+            expected_close: close.into(),
+            source: if n % 2 == 0 { "referral".into() } else { "website".into() },
+            stage_entered_at: 100 * DAY_MS,
+            touched_at: 100 * DAY_MS,
+            ..Default::default()
+        }
+    }
+
+    fn customer(id: &str) -> Option<(&'static str, &'static str)> {
+        match id {
+            "c0" => Some(("杭州网络科技", "east")),
+            "c1" => Some(("Shenzhen Robotics", "south")),
+            _ => Some(("北京软件", "north")),
+        }
+    }
+
+    #[test]
+    fn columns_hold_open_deals_in_order_with_totals() {
+        let p = PipelineConfig::starter();
+        let mut deals = vec![
+            deal(1, "initial_contact", 1_000, "2026-12-20"),
+            deal(2, "initial_contact", 3_000, "2026-12-01"),
+            deal(3, "proposal", 10_000, "2026-12-05"),
+            deal(4, "contract_signed", 99_000, "2026-11-01"),
+            deal(5, "lost", 5_000, "2026-11-01"),
+        ];
+        let mut other = deal(6, "initial_contact", 7_000, "2026-12-01");
+        other.pipeline = "product".into();
+        deals.push(other);
+        // Placed by hand at the front of its column.
+        deals[0].rank = Some(super::rank::between(None, Some(&deals[1].sort_key())));
+        let cols = columns(&p, deals.iter(), customer, &DealFilter::default(), 110);
+        assert_eq!(cols.len(), 4);
+        assert_eq!(cols[0].ids, [deals[0].id.clone(), deals[1].id.clone()]);
+        assert_eq!((cols[0].count, cols[0].amount_fen, cols[0].weighted_fen), (2, 400_000, 40_000));
+        assert_eq!((cols[2].count, cols[2].weighted_fen), (1, 500_000));
+        assert_eq!(cols[1].count + cols[3].count, 0, "won, lost and other pipelines stay off the board");
+    }
+
+    #[test]
+    fn filters_combine_and_bad_amounts_are_named() {
+        let p = PipelineConfig::starter();
+        let deals: Vec<OpportunityView> = (1..=9).map(|n| deal(n, "needs_analysis", i64::from(n) * 1_000, &format!("2026-12-{:02}", n))).collect();
+        let count = |f: &DealFilter, today: i32| columns(&p, deals.iter(), customer, f, today)[1].count;
+        let form = |q: &str, owner: &str, min: &str, max: &str| DealFilter::from_form(q, owner, "", "", min, max, "", "", false).unwrap();
+        assert_eq!(count(&DealFilter::default(), 110), 9);
+        assert_eq!(count(&form("", "rep1", "", ""), 110), 5);
+        assert_eq!(count(&form("", "", "3000", "5000.00"), 110), 3);
+        assert_eq!(count(&form("shenzhen", "", "", ""), 110), 3, "customer name, any case");
+        assert_eq!(count(&form("deal 7", "", "", ""), 110), 1, "deal title");
+        let region = DealFilter { region: Some("east".into()), ..Default::default() };
+        assert_eq!(count(&region, 110), 3);
+        let dates = DealFilter { close_from: Some("2026-12-03".into()), close_to: Some("2026-12-04".into()), ..Default::default() };
+        assert_eq!(count(&dates, 110), 2);
+        let stalled = DealFilter { stalled_only: true, ..Default::default() };
+        assert_eq!(count(&stalled, 110), 0, "10 idle days: needs analysis allows 21");
+        assert_eq!(count(&stalled, 122), 9);
+        assert_eq!(DealFilter::from_form("", "", "", "", "-5", "", "", "", false), Err("amount_negative"));
+        assert_eq!(DealFilter::from_form("", "", "", "", "", "lots", "", "", false), Err("invalid_amount"));
+        assert!(DealFilter::from_form(" ", "", "", "", "", "", "", "", false).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_dropped_card_lands_between_its_new_neighbours() {
+        let deals: Vec<OpportunityView> = (1..=3).map(|n| deal(n, "proposal", 1, &format!("2026-12-0{n}"))).collect();
+        let ids: Vec<String> = deals.iter().map(|d| d.id.clone()).collect();
+        let key = |id: &str| deals.iter().find(|d| d.id == id).map(|d| d.sort_key());
+        let between_1_2 = drop_rank(&ids, 1, key);
+        assert!(deals[0].sort_key().as_ref() < between_1_2.as_str() && between_1_2.as_str() < deals[1].sort_key().as_ref());
+        assert!(drop_rank(&ids, 0, key).as_str() < deals[0].sort_key().as_ref());
+        assert!(drop_rank(&ids, 3, key).as_str() > deals[2].sort_key().as_ref());
+        assert_eq!(drop_rank(&[], 0, key), "i");
+        assert_eq!(days_in_stage(&deals[0], 107), 7);
+        assert_eq!(stalled_days(&PipelineConfig::starter(), &deals[0], 122), Some(22));
+    }
+}

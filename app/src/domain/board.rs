@@ -118,7 +118,8 @@ pub fn columns<'a, 'c>(
         .collect()
 }
 
-fn passes<'c>(pipeline: &PipelineConfig, deal: &OpportunityView, customer: &impl Fn(&str) -> Option<(&'c str, &'c str)>, f: &DealFilter, today: i32) -> bool {
+/// Whether a deal passes the filter (any stage; the board shows only open ones).
+pub fn passes<'c>(pipeline: &PipelineConfig, deal: &OpportunityView, customer: &impl Fn(&str) -> Option<(&'c str, &'c str)>, f: &DealFilter, today: i32) -> bool {
     if f.owner.as_deref().is_some_and(|o| o != deal.owner_id)
         || f.source.as_deref().is_some_and(|s| s != deal.source)
         || f.min_fen.is_some_and(|m| deal.amount_fen < m)

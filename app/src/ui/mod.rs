@@ -3,6 +3,7 @@
 
 mod admin;
 mod customers;
+mod funnel;
 pub mod api;
 mod icons;
 pub mod labels;
@@ -46,6 +47,7 @@ lazy_screen!(SignInRoute, signin::SignIn);
 lazy_screen!(CustomersRoute, customers::Customers);
 lazy_screen!(ImportRoute, customers::Import);
 lazy_screen!(SettingsRoute, pages::Settings);
+lazy_screen!(FunnelRoute, funnel::Funnel);
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -93,7 +95,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=pages::Workbench />
                         <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
                         <Route path=path!("customers/import") view={Lazy::<ImportRoute>::new()} />
-                        <Route path=path!("funnel") view=pages::Funnel />
+                        <Route path=path!("funnel") view={Lazy::<FunnelRoute>::new()} />
                         <Route path=path!("segments") view=pages::Segments />
                         <Route path=path!("promotions") view=pages::Promotions />
                         <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />

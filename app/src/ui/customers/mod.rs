@@ -11,7 +11,7 @@
 //! [`Replica::search`]: crate::domain::replica::Replica::search
 
 mod contacts;
-mod fields;
+pub(crate) mod fields;
 mod form;
 mod merge;
 mod transfer;

@@ -133,7 +133,7 @@ fn DealBody(shown: Shown) -> impl IntoView {
         <div class="panel-moves">
             {moves.into_iter().map(|(label, to, which)| {
                 let id = id.clone();
-                view! { <button type="button" class="button" class:primary=which == "next" data-move=which on:click=move |_| request_move(cx, &id, &to, None)>{label}</button> }
+                view! { <button type="button" class="button" class:button-primary=which == "next" data-move=which on:click=move |_| request_move(cx, &id, &to, None)>{label}</button> }
             }).collect_view()}
         </div>
         {lists.into_iter().map(|(exit, stage_name, stage, items)| {

@@ -419,7 +419,7 @@ fn MoveDialog() -> impl IntoView {
                     <p class="form-error" role="alert">{move || error.get()}</p>
                     <div class="form-actions">
                         <button type="button" class="button" on:click=move |_| cancel()>{t!(i18n, funnel.cancel)}</button>
-                        <button type="button" class="button primary" data-testid="confirm-move" on:click=move |_| confirm()>
+                        <button type="button" class="button button-primary" data-testid="confirm-move" on:click=move |_| confirm()>
                             {move || if cx.pending.with(|p| p.as_ref().is_some_and(|p| p.to == LOST)) { t_string!(i18n, funnel.lost_confirm).to_string() } else { t_string!(i18n, funnel.move_anyway).to_string() }}
                         </button>
                     </div>

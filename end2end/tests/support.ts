@@ -2,7 +2,7 @@
 // kill, and waiting for the app's sync state.
 import { expect, request as playwrightRequest, type APIRequestContext, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -76,6 +76,22 @@ export async function openCustomer(page: Page, name: string) {
 }
 
 /**
+ * From a customer's 360 view, opens one of its deals on the funnel board and moves it to the next
+ * stage with the deal panel's button, confirming the unticked criteria.
+ */
+export async function moveDealFrom360(page: Page, dealId: string, to: string) {
+  await page.locator(`li[data-deal="${dealId}"] a`).click();
+  const panel = page.getByTestId('deal-panel');
+  await expect(panel).toBeVisible();
+  await panel.locator('[data-move="next"]').click();
+  // The demo deals have not ticked their stage's exit criteria: the move asks first.
+  const dialog = page.getByTestId('move-dialog');
+  await expect(dialog).toContainText('尚未满足的标准');
+  await dialog.getByTestId('confirm-move').click();
+  await expect(panel.getByTestId('deal-stage')).toHaveAttribute('data-stage', to);
+}
+
+/**
  * A Kedao server of the test's own, on its own SQLite file with demo data, which the test may kill
  * and restart (the shared server must stay up for the other tests).
  */
@@ -105,6 +121,12 @@ export class PrivateServer {
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`the private server on ${this.port} did not start`);
+  }
+
+  /** Kills the server and removes its database directory. */
+  async dispose() {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** SIGKILL: no graceful shutdown, whatever it was doing. */

@@ -100,6 +100,8 @@ pub async fn ensure_starter(pool: &Pool<Any>) -> anyhow::Result<()> {
         .rows_affected()
         == 1;
     if first {
+        // Devices holding the lists from before pipelines existed must fetch them again.
+        sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut *tx).await?;
         for (position, p) in starter.pipelines.iter().enumerate() {
             sqlx::query("INSERT INTO pipelines (code, position, config) VALUES ($1, $2, $3)")
                 .bind(&p.code)

@@ -92,15 +92,16 @@ impl Money {
     }
 
     /// A short amount for tight places (board column headers, chart labels): `¥3,500`,
-    /// `¥12.5万`, `¥3.2亿` in Chinese, `¥3,500`, `¥125K`, `¥320M` in English; three significant
-    /// digits at most, rounded half away from zero.
+    /// `¥12.5万`, `¥3.2亿` in Chinese, `¥3,500`, `¥125K`, `¥2.45M` in English; three significant
+    /// digits at most.
     pub fn format_compact(self, english: bool) -> String {
         let yuan = self.0 as f64 / 100.0;
         let units: &[(f64, &str)] = if english { &[(1e9, "B"), (1e6, "M"), (1e3, "K")] } else { &[(1e8, "亿"), (1e4, "万")] };
         let sign = if yuan < 0.0 { "-" } else { "" };
         let abs = yuan.abs();
         for &(size, unit) in units {
-            if abs >= size * 10.0 || (abs >= size && !english) {
+            // English keeps "¥3,500" (K from 10,000 on); Chinese says 万 from 10,000.
+            if abs >= size && !(english && size == 1e3 && abs < 1e4) {
                 let v = abs / size;
                 let decimals = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else { 2 };
                 let text = format!("{v:.decimals$}");
@@ -250,6 +251,8 @@ mod tests {
         assert_eq!(yuan(125_000).format_compact(true), "¥125K");
         assert_eq!(yuan(3_500).format_compact(true), "¥3,500");
         assert_eq!(yuan(320_000_000).format_compact(true), "¥320M");
+        assert_eq!(yuan(2_448_000).format_compact(true), "¥2.45M");
+        assert_eq!(yuan(12_000).format_compact(true), "¥12K");
         assert_eq!(yuan(-1_234_567).format_compact(false), "-¥123万");
         assert_eq!(Money::ZERO.format_compact(true), "¥0");
     }

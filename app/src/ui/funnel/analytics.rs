@@ -144,7 +144,7 @@ pub fn Analytics() -> impl IntoView {
                         <h2 class="card-title">{t!(i18n, funnel.funnel_chart)}</h2>
                         <p class="hint">{t!(i18n, funnel.stage_funnel_hint)}</p>
                         <FunnelChart names=f.stage_names.clone() report=r.clone() />
-                        <table class="table stage-table" data-testid="stage-table">
+                        <div class="table-scroll"><table class="table stage-table" data-testid="stage-table">
                             <thead><tr><th>{t!(i18n, funnel.stage)}</th><th>{t!(i18n, funnel.reached)}</th><th>{t!(i18n, funnel.conversion)}</th><th>{t!(i18n, funnel.avg_days)}</th><th>{t!(i18n, funnel.open_deals)}</th></tr></thead>
                             <tbody>
                                 {f.stage_names.iter().zip(&r.stages).enumerate().map(|(i, (name, s))| view! {
@@ -157,7 +157,7 @@ pub fn Analytics() -> impl IntoView {
                                     </tr>
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     </section>
                     <section class="card chart-card">
                         <h2 class="card-title">{t!(i18n, funnel.forecast)}</h2>
@@ -242,7 +242,7 @@ fn BreakdownTable(rows: Vec<(String, Breakdown)>, label: Callback<String, String
     let english = cx.english();
     let max = rows.iter().map(|(_, b)| b.won_amount_fen).max().unwrap_or(0).max(1) as f64;
     view! {
-        <table class="table breakdown">
+        <div class="table-scroll"><table class="table breakdown">
             <thead><tr><th></th><th>{t!(i18n, funnel.win_rate)}</th><th>{t!(i18n, funnel.won_amount)}</th><th>{t!(i18n, funnel.open_deals)}</th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|(key, b)| {
@@ -257,7 +257,7 @@ fn BreakdownTable(rows: Vec<(String, Breakdown)>, label: Callback<String, String
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 

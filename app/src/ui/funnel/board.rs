@@ -36,8 +36,7 @@ pub fn Board() -> impl IntoView {
         });
         (Some(p), cols)
     });
-    // The card to focus once it is drawn (after a keyboard move), and to scroll into view.
-    let focus = RwSignal::new(None::<String>);
+    let focus = cx.focus;
     let total = move || board.with(|(_, c)| c.iter().map(|c| c.count).sum::<usize>());
     let root = NodeRef::<html::Div>::new();
     #[cfg(feature = "hydrate")]
@@ -236,7 +235,9 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
     {
         let id = id.clone();
         Effect::new(move |_| {
-            if focus.get().as_deref() == Some(id.as_str()) {
+            // Only the card in the deal's column now (a moved card's old one may still be there).
+            let here = || board.with_untracked(|(_, cols)| cols.get(index).is_some_and(|c| c.ids.contains(&id)));
+            if focus.get().as_deref() == Some(id.as_str()) && here() {
                 if let Some(el) = el.get() {
                     let _ = el.focus();
                     focus.set(None);
@@ -276,8 +277,8 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                         }
                     });
                     if let Some(to) = to {
+                        cx.refocus.set(Some(id.clone()));
                         request_move(cx, &id, &to, None);
-                        focus.set(Some(id.clone()));
                     }
                     true
                 }
@@ -295,8 +296,8 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                             });
                             let stage = board.with_untracked(|(p, _)| p.as_ref().and_then(|p| p.stages.get(index)).map(|s| s.code.clone()));
                             if let Some(stage) = stage {
+                                cx.refocus.set(Some(id.clone()));
                                 request_move(cx, &id, &stage, rank);
-                                focus.set(Some(id.clone()));
                             }
                         }
                     }
@@ -324,16 +325,19 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
             style=format!("transform:translateY({}px)", position as f64 * CARD_H)
             on:click=move |_| open() on:keydown=on_key>
             {move || info.get().map(|i| {
-                let stalled = i.stalled;
+                // `2026-12-03` → `12-03`: the year is this one or the next.
+                let close = i.close.get(5..).unwrap_or(&i.close).to_string();
                 view! {
                     <span class="card-title">{i.title.clone()}</span>
                     <span class="card-customer">{i.customer.clone()}</span>
                     <span class="card-meta">
                         <span class="card-amount">{Money::from_fen(i.amount_fen).format_compact(english())}</span>
-                        <span class="card-days">{t!(i18n, funnel.days_in_stage, days = i.days)}</span>
-                        <span class="card-close" data-overdue=i.overdue.to_string()>{i.close.clone()}</span>
+                        {match i.stalled {
+                            Some(d) => view! { <span class="badge stalled-badge">{t!(i18n, funnel.stalled_badge, days = d)}</span> }.into_any(),
+                            None => view! { <span class="card-days" title=move || t_string!(i18n, funnel.stage).to_string()>{t!(i18n, funnel.days, days = i.days)}</span> }.into_any(),
+                        }}
+                        <span class="card-close" data-overdue=i.overdue.to_string() title=move || t_string!(i18n, funnel.expected_close).to_string()>{close}</span>
                     </span>
-                    {stalled.map(|d| view! { <span class="badge stalled-badge">{t!(i18n, funnel.stalled_badge, days = d)}</span> })}
                 }
             })}
         </div>

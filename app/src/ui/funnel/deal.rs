@@ -39,9 +39,13 @@ pub fn DealPanel() -> impl IntoView {
     view! {
         <Show when=move || shown.with(Option::is_some)>
             <aside class="deal-panel" role="dialog" aria-modal="false" data-testid="deal-panel" on:keydown=move |ev| if ev.key() == "Escape" { close() }>
-                <button type="button" class="button panel-close" on:click=move |_| close()>{t!(i18n, funnel.close)}</button>
                 {move || match shown.get().flatten() {
-                    None => view! { <p class="hint">{t!(i18n, funnel.no_deal)}</p> }.into_any(),
+                    None => view! {
+                        <header class="panel-head">
+                            <p class="hint">{t!(i18n, funnel.no_deal)}</p>
+                            <button type="button" class="button panel-close" on:click=move |_| close()>{t!(i18n, funnel.close)}</button>
+                        </header>
+                    }.into_any(),
                     Some(s) => view! { <DealBody shown=s /> }.into_any(),
                 }}
             </aside>
@@ -113,7 +117,10 @@ fn DealBody(shown: Shown) -> impl IntoView {
         .collect();
     let source = deal.source.clone();
     view! {
-        <h2 class="panel-title" data-testid="deal-title">{deal.title.clone()}</h2>
+        <header class="panel-head">
+            <h2 class="panel-title" data-testid="deal-title">{deal.title.clone()}</h2>
+            <button type="button" class="button panel-close" on:click=move |_| cx.open_deal.set(None)>{t!(i18n, funnel.close)}</button>
+        </header>
         <dl class="facts">
             <dt>{t!(i18n, funnel.customer)}</dt>
             <dd>{customer.map(|name| view! { <A href=format!("/customers?c={}", deal.customer_id)>{name}</A> })}</dd>

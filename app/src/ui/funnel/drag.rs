@@ -253,7 +253,7 @@ impl Ctx {
     fn over_element(&self, at: (f64, f64)) -> Option<Element> {
         let doc = web_sys::window()?.document()?;
         let hit = doc.element_from_point(at.0 as f32, at.1 as f32)?;
-        hit.closest("[data-drop]").ok().flatten().or_else(|| hit.closest("[data-col]").ok().flatten())
+        hit.closest("[data-drop]").ok().flatten().or_else(|| hit.closest(".board-col").ok().flatten())
     }
 
     fn target_at(&self, at: (f64, f64)) -> Target {

@@ -75,6 +75,10 @@ struct FunnelCx {
     notice: RwSignal<Option<Notice>>,
     /// Today as a business day (set in the browser).
     today: RwSignal<i32>,
+    /// The card to focus once it is drawn (after a keyboard move), scrolled into view.
+    focus: RwSignal<Option<String>>,
+    /// A card moved from the keyboard: focused again once the move is made (after any dialog).
+    refocus: RwSignal<Option<String>>,
 }
 
 impl FunnelCx {
@@ -167,6 +171,8 @@ pub fn Funnel() -> impl IntoView {
         pending: RwSignal::new(None),
         notice: RwSignal::new(None),
         today: RwSignal::new(day_of_ms(now_ms())),
+        focus: RwSignal::new(None),
+        refocus: RwSignal::new(None),
     };
     provide_context(cx);
     let show_filters = RwSignal::new(false);
@@ -346,7 +352,12 @@ fn request_move(cx: FunnelCx, deal_id: &str, to: &str, rank: Option<String>) {
 
 fn apply_move(cx: FunnelCx, deal_id: &str, from: &str, to: &str, rank: Option<String>, lost_reason: Option<String>) {
     let op = Op::MoveOpportunity { id: deal_id.into(), from: from.into(), to: to.into(), rank, lost_reason };
-    match cx.sync.mutate(op) {
+    let result = cx.sync.mutate(op);
+    if result.is_ok() && cx.refocus.get_untracked().as_deref() == Some(deal_id) {
+        cx.refocus.set(None);
+        cx.focus.set(Some(deal_id.to_string()));
+    }
+    match result {
         Ok(()) if from != to => {
             let (title, stage) = cx.sync.replica.with_untracked(|r| {
                 let r = r.as_ref();

@@ -94,20 +94,27 @@ impl Local {
         let client_id = text(meta.get(JsValue::from_str("client_id"))?.await?);
         let next_seq = text(meta.get(JsValue::from_str("next_seq"))?.await?).and_then(|s| s.parse().ok()).unwrap_or(1);
         let catalog = text(meta.get(JsValue::from_str("catalog"))?.await?).and_then(|s| serde_json::from_str(&s).ok());
-        // Chunks first, then the records changed since; a record this version cannot read is
-        // skipped (and replaced by the next snapshot) rather than stopping the app.
+        // Chunks first, then the records changed since. A record this version cannot read (kept
+        // by an older version whose records had other fields) is not guessed at: the device
+        // starts over with a fresh snapshot (an empty cursor), keeping its queue.
+        let mut unreadable = false;
         let mut records: std::collections::HashMap<String, CustomerRecord> = std::collections::HashMap::new();
         for chunk in &chunks {
-            for r in serde_json::from_str::<Vec<CustomerRecord>>(chunk).unwrap_or_default() {
-                records.insert(r.customer.id.clone(), r);
+            match serde_json::from_str::<Vec<CustomerRecord>>(chunk) {
+                Ok(list) => records.extend(list.into_iter().map(|r| (r.customer.id.clone(), r))),
+                Err(_) => unreadable = true,
             }
         }
         for (id, text) in single_ids.into_iter().zip(&single_records) {
             match serde_json::from_str::<CustomerRecord>(text) {
                 Ok(r) => records.insert(id, r),
-                Err(_) => records.remove(&id),
+                Err(_) => {
+                    unreadable |= !text.is_empty();
+                    records.remove(&id)
+                }
             };
         }
+        let cursor = if unreadable { String::new() } else { cursor };
         Ok(Loaded {
             records: records.into_values().collect(),
             queue: queue.iter().filter_map(|t| serde_json::from_str(t).ok()).collect(),

@@ -44,7 +44,10 @@ test('phone: a long press picks a card up and drops it in the next stage; a swip
   await expect(page.getByTestId('deal-panel')).toHaveCount(0);
   await expect(page.locator('[data-col="0"] [data-testid="col-count"]')).toHaveText(countBefore!);
   await expect(chip(page)).toHaveAttribute('data-pending', '0');
+  // Once the fling has settled, back to the top.
+  await page.waitForTimeout(1_000);
   await column.evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); });
+  await page.waitForTimeout(300);
 
   // Long press on the first card, drag it right into the next column, let go.
   const card = page.locator('[data-col="0"] .deal-card').first();

@@ -116,6 +116,7 @@ test('(b) the server is killed during a push: after the retry every change is ap
     await openCustomer(page, customer.name);
     await moveDealFrom360(page, deal.id, to);
     await page.goBack();
+    await openCustomer(page, customer.name);
     await page.getByTestId('edit-customer').click();
     await page.getByTestId('edit-form').locator('input[name="name"]').fill(renamed);
     await page.getByTestId('edit-form').getByTestId('save-customer').click();

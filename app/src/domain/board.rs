@@ -173,7 +173,7 @@ mod tests {
             stage: stage.into(),
             amount_fen: amount_yuan * 100,
             expected_close: close.into(),
-            source: if n % 2 == 0 { "referral".into() } else { "website".into() },
+            source: if n.is_multiple_of(2) { "referral".into() } else { "website".into() },
             stage_entered_at: 100 * DAY_MS,
             touched_at: 100 * DAY_MS,
             ..Default::default()

@@ -57,7 +57,7 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(code): Path<Stri
             .execute(&mut *tx)
             .await?;
     }
-    let old = before.map(|b| serde_json::to_string(b)).transpose().map_err(anyhow::Error::from)?;
+    let old = before.map(serde_json::to_string).transpose().map_err(anyhow::Error::from)?;
     audit::record(&mut tx, &admin.actor(), Change { entity: "pipeline", entity_id: &code, field: "config", old: old.as_deref(), new: Some(&text) }).await?;
     crate::catalog::pipelines_changed(&mut tx, &code).await?;
     tx.commit().await?;

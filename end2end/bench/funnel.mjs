@@ -1,5 +1,5 @@
-// The funnel board in the browser against a running Kedao server with demo data at --scale 5
-// (run by .ci/bench, which starts it), in Chromium with the CPU slowed 4× (CDP
+// The funnel board in the browser against a running Kedao server with 10,000 open deals (demo
+// data at --scale 7; run by .ci/bench, which starts it), in Chromium with the CPU slowed 4× (CDP
 // `Emulation.setCPUThrottlingRate`, a mid-range phone). Prints `BENCH <name> <value> <unit>`.
 //
 //   board_first_render_ms    the director (every deal in the replica) opens the funnel from the

@@ -69,6 +69,14 @@ pub fn Board() -> impl IntoView {
     }
 }
 
+/// The rank for a card put at `position` among `ids`, from the replica's sort keys.
+fn rank_at(cx: FunnelCx, ids: &[String], position: usize) -> Option<String> {
+    cx.sync.replica.with_untracked(|r| {
+        let r = r.as_ref()?;
+        Some(drop_rank(ids, position, |id| r.opportunity(id).map(|o| std::borrow::Cow::Owned(o.sort_key().into_owned()))))
+    })
+}
+
 /// Where a dragged card was let go (see `drag.rs`).
 #[cfg(feature = "hydrate")]
 fn dropped(cx: FunnelCx, board: Memo<Board>, d: super::drag::Dropped) {
@@ -99,11 +107,7 @@ fn dropped(cx: FunnelCx, board: Memo<Board>, d: super::drag::Dropped) {
                     position -= 1;
                 }
             }
-            let rank = cx.sync.replica.with_untracked(|r| {
-                let r = r.as_ref()?;
-                Some(drop_rank(&ids, position, |id| r.opportunity(id).map(|o| std::borrow::Cow::Owned(o.sort_key().into_owned()))))
-            });
-            request_move(cx, &d.deal, &stage.code, rank);
+            request_move(cx, &d.deal, &stage.code, rank_at(cx, &ids, position));
         }
     }
 }
@@ -213,8 +217,9 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
         let id = id.clone();
         Memo::new(move |_| {
             let today = cx.today.get();
-            let pipeline = board.with(|(p, _)| p.clone())?;
-            cx.sync.replica.with(|r| {
+            // Borrowed, not cloned: one card of dozens drawn per scroll.
+            board.with(|(pipeline, _)| cx.sync.replica.with(|r| {
+                let pipeline = pipeline.as_ref()?;
                 let r = r.as_ref()?;
                 let d = r.opportunity(&id)?;
                 let close_day = crate::domain::funnel::parse_day(&d.expected_close);
@@ -223,11 +228,11 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                     customer: r.customer(&d.customer_id).map(|c| c.name.clone()).unwrap_or_default(),
                     amount_fen: d.amount_fen,
                     days: days_in_stage(d, today),
-                    stalled: stalled_days(&pipeline, d, today),
+                    stalled: stalled_days(pipeline, d, today),
                     close: d.expected_close.clone(),
                     overdue: close_day.is_some_and(|c| c < today),
                 })
-            })
+            }))
         })
     };
     let el = NodeRef::<html::Div>::new();
@@ -290,10 +295,7 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                         rest.remove(at);
                         let target = if up { at.checked_sub(1) } else { (at < rest.len()).then_some(at + 1) };
                         if let Some(target) = target {
-                            let rank = cx.sync.replica.with_untracked(|r| {
-                                let r = r.as_ref()?;
-                                Some(drop_rank(&rest, target, |x| r.opportunity(x).map(|o| std::borrow::Cow::Owned(o.sort_key().into_owned()))))
-                            });
+                            let rank = rank_at(cx, &rest, target);
                             let stage = board.with_untracked(|(p, _)| p.as_ref().and_then(|p| p.stages.get(index)).map(|s| s.code.clone()));
                             if let Some(stage) = stage {
                                 cx.refocus.set(Some(id.clone()));

@@ -5,6 +5,7 @@ pub mod board;
 pub mod catalog;
 pub mod credit_code;
 pub mod customer;
+pub mod deal;
 pub mod dedupe;
 pub mod funnel;
 pub mod import;

@@ -453,6 +453,7 @@ mod tests {
             rank: None,
             lost_reason: None,
             version: 1,
+            ..Default::default()
         };
         let facts = p.facts(&deal).unwrap();
         assert_eq!(facts.path, [(0, 20_400), (2, 20_410)]);

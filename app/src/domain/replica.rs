@@ -14,6 +14,7 @@
 
 use super::catalog::{Catalog, Grade};
 use super::customer::{ContactView, CustomerView};
+use super::deal::{deal_value, set_deal_field, DealField};
 use super::dedupe::{DuplicateReason, Probe};
 use super::search::{pinyin_sort_key, Query, SearchKey};
 use super::sync::{ContactField, CustomerField, Field, FieldEdit, Mutation, Op, OpportunityView, PullPage};
@@ -281,20 +282,27 @@ impl Replica {
         let over = &self.over_deals;
         // Most of the time nothing is pending: no lookup per deal then.
         let none = over.is_empty();
-        self.customers.values().flat_map(|r| r.opportunities.iter()).map(move |o| if none { o } else { over.get(&o.id).unwrap_or(o) })
+        let home = &self.home;
+        self.customers
+            .values()
+            .flat_map(|r| r.opportunities.iter())
+            .map(move |o| if none { o } else { over.get(&o.id).unwrap_or(o) })
+            // Created on this device and not pulled yet.
+            .chain(over.values().filter(move |o| !home.contains_key(&o.id)))
     }
 
     pub fn opportunity_count(&self) -> usize {
-        self.home.len()
+        self.home.len() + self.over_deals.keys().filter(|id| !self.home.contains_key(*id)).count()
     }
 
     /// The deals of one customer, as the view shows them.
     pub fn opportunities_of(&self, customer_id: &str) -> Vec<&OpportunityView> {
         let over = &self.over_deals;
-        self.merged_with(customer_id)
-            .filter_map(|id| self.customers.get(id))
-            .flat_map(|r| r.opportunities.iter().map(|o| over.get(&o.id).unwrap_or(o)))
-            .collect()
+        let ids: Vec<&str> = self.merged_with(customer_id).collect();
+        let mut out: Vec<&OpportunityView> =
+            ids.iter().filter_map(|id| self.customers.get(*id)).flat_map(|r| r.opportunities.iter().map(|o| over.get(&o.id).unwrap_or(o))).collect();
+        out.extend(over.values().filter(|o| ids.contains(&o.customer_id.as_str()) && !self.home.contains_key(&o.id)));
+        out
     }
 
     pub fn contact(&self, id: &str) -> Option<&ContactView> {
@@ -460,6 +468,13 @@ impl Replica {
         let current = self.customer(id)?;
         let edits = edits(changes, |f| field_value(current, f));
         (!edits.is_empty()).then(|| Op::UpdateCustomer { id: id.to_string(), edits })
+    }
+
+    /// Like [`Replica::customer_edit`], for a deal.
+    pub fn deal_edit(&self, id: &str, changes: &[(DealField, String)]) -> Option<Op> {
+        let current = self.opportunity(id)?;
+        let edits = edits(changes, |f| deal_value(current, f));
+        (!edits.is_empty()).then(|| Op::UpdateOpportunity { id: id.to_string(), edits })
     }
 
     /// Like [`Replica::customer_edit`], for a contact.
@@ -629,7 +644,7 @@ impl Replica {
                     }
                     self.over_customers.insert(id.clone(), view);
                 }
-                Op::MoveOpportunity { id, to, rank, lost_reason, .. } => {
+                Op::MoveOpportunity { id, to, rank, lost_reason, lost_to, .. } => {
                     // As the server will apply it (`server/src/http/sync/apply.rs`).
                     let Some(mut deal) = self.opportunity(id).cloned() else { continue };
                     let at = self.pending[i].at_ms;
@@ -639,10 +654,27 @@ impl Replica {
                         deal.stage_entered_at = at;
                         deal.touched_at = at;
                         deal.lost_reason = lost_reason.clone();
+                        deal.lost_to = lost_to.as_deref().map(|w| w.trim().to_string());
                     }
                     if rank.is_some() {
                         deal.rank = rank.clone();
                     }
+                    self.over_deals.insert(id.clone(), deal);
+                }
+                Op::CreateOpportunity(o) => {
+                    if self.home.contains_key(&o.id) || self.customer(&o.customer_id).is_none() {
+                        continue;
+                    }
+                    let Some(first) = self.catalog.pipeline(&o.pipeline).and_then(|p| p.stages.first()) else { continue };
+                    let view = o.view(&self.owner.id, &first.code, self.pending[i].at_ms);
+                    self.over_deals.insert(o.id.clone(), view);
+                }
+                Op::UpdateOpportunity { id, edits } => {
+                    let Some(mut deal) = self.opportunity(id).cloned() else { continue };
+                    for e in edits {
+                        set_deal_field(&mut deal, e.field, e.value.clone());
+                    }
+                    deal.touched_at = deal.touched_at.max(self.pending[i].at_ms);
                     self.over_deals.insert(id.clone(), deal);
                 }
                 Op::TickCriterion { id, stage, code, ticked } => {
@@ -909,7 +941,7 @@ mod tests {
         };
         r.push_pending(mutation(1, Op::CreateCustomer(created)));
         r.push_pending(mutation(2, rename(1, "甲", "甲方")));
-        r.push_pending(mutation(3, Op::MoveOpportunity { id: id(10), from: "proposal".into(), to: "negotiation".into(), rank: None, lost_reason: None }));
+        r.push_pending(mutation(3, Op::MoveOpportunity { id: id(10), from: "proposal".into(), to: "negotiation".into(), rank: None, lost_reason: None, lost_to: None }));
         assert_eq!(r.customer(&id(5)).map(|c| (c.name.as_str(), c.owner_name.as_str())), Some(("新客户", "王芳")));
         assert_eq!(r.customer(&id(1)).unwrap().name, "甲方");
         assert_eq!(r.opportunity(&id(10)).unwrap().stage, "negotiation");
@@ -935,6 +967,44 @@ mod tests {
         r.drop_pending(&[1].into_iter().collect());
         assert!(r.customer(&id(5)).is_none());
         assert!(r.pending().is_empty());
+    }
+
+    #[test]
+    fn a_deal_created_offline_is_on_the_board_at_once_and_edits_stack_on_it() {
+        use crate::domain::deal::{DealField, NewOpportunity};
+        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![] }], vec![]);
+        let mut catalog = Catalog::default();
+        catalog.pipelines = vec![crate::domain::pipeline::PipelineConfig::starter()];
+        r.set_catalog(catalog);
+        let new = NewOpportunity {
+            id: id(11),
+            customer_id: id(1),
+            pipeline: "project".into(),
+            title: "新项目".into(),
+            amount_fen: 100,
+            expected_close: "2026-12-01".into(),
+            source: "referral".into(),
+            details: Default::default(),
+        };
+        r.push_pending(mutation(1, Op::CreateOpportunity(new.clone())));
+        assert_eq!(r.opportunity_count(), 2);
+        assert_eq!(r.opportunities().count(), 2);
+        assert_eq!(r.opportunities_of(&id(1)).len(), 2);
+        let d = r.opportunity(&id(11)).unwrap();
+        assert_eq!((d.stage.as_str(), d.owner_id.as_str()), ("initial_contact", owner().id.as_str()));
+        let edit = r.deal_edit(&id(11), &[(DealField::Title, "新项目".into()), (DealField::Competitors, "乙， 丙".into())]).unwrap();
+        assert_eq!(edit, Op::UpdateOpportunity { id: id(11), edits: vec![crate::domain::sync::FieldEdit { field: DealField::Competitors, original: None, value: Some("乙,丙".into()) }] });
+        r.push_pending(mutation(2, edit));
+        assert_eq!(r.opportunity(&id(11)).unwrap().competitors, "乙,丙");
+        // A create for a pipeline the device does not know shows nothing rather than guessing.
+        r.push_pending(mutation(3, Op::CreateOpportunity(NewOpportunity { id: id(12), pipeline: "gone".into(), ..new })));
+        assert!(r.opportunity(&id(12)).is_none());
+        // Once pulled, the base copy stands and the created one is not counted twice.
+        let mut pulled = deal(11, 1, "initial_contact");
+        pulled.competitors = "乙,丙".into();
+        r.apply_page(&page(vec![customer(1, "甲")], vec![deal(10, 1, "proposal"), pulled], vec![]));
+        r.drop_pending(&[1, 2, 3].into_iter().collect());
+        assert_eq!((r.opportunity_count(), r.opportunities().count()), (2, 2));
     }
 
     #[test]

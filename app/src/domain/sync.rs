@@ -10,6 +10,7 @@
 use super::catalog::{check_code, Catalog, ContactRole, List, Satisfaction};
 use super::credit_code::normalize_credit_code;
 use super::customer::{ContactView, CustomerView};
+use super::deal::{DealField, NewOpportunity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -19,8 +20,18 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands. A newer client's type is refused with
 /// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 8] =
-    ["create_customer", "update_customer", "move_opportunity", "tick_criterion", "create_contact", "update_contact", "delete_contact", "merge_customers"];
+pub const KNOWN_TYPES: [&str; 10] = [
+    "create_customer",
+    "update_customer",
+    "move_opportunity",
+    "tick_criterion",
+    "create_contact",
+    "update_contact",
+    "delete_contact",
+    "merge_customers",
+    "create_opportunity",
+    "update_opportunity",
+];
 
 /// One change, made on one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +66,9 @@ pub enum Op {
         /// Why it was lost 输单原因 (a move to lost needs one).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lost_reason: Option<String>,
+        /// Who won it instead 赢单竞争对手 (only with a move to lost; optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lost_to: Option<String>,
     },
     /// An entry or exit criterion of a stage ticked (met) or unticked, on one deal.
     TickCriterion { id: String, stage: String, code: String, ticked: bool },
@@ -67,6 +81,10 @@ pub enum Op {
     /// Two records of one customer made one 合并: everything of `merged` (contacts, deals,
     /// activities, orders, payments, shares) moves to `keep`, and `merged` is gone.
     MergeCustomers { keep: String, merged: String },
+    /// A new deal of a customer ([`NewOpportunity::validate`]).
+    CreateOpportunity(NewOpportunity),
+    /// Changed fields of a deal, like [`Op::UpdateCustomer`] (its stage changes by moves).
+    UpdateOpportunity { id: String, edits: Vec<FieldEdit<DealField>> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,17 +334,17 @@ pub const MAX_NOTE_CHARS: usize = 2000;
 pub const MAX_TAGS: usize = 10;
 pub const MAX_TAG_CHARS: usize = 20;
 
-fn invalid(code: &str) -> Result<(), Rejection> {
+pub(crate) fn invalid(code: &str) -> Result<(), Rejection> {
     Err(Rejection::Invalid { code: code.into() })
 }
 
 /// A value of one of the company's lists looks like a code (its membership is checked against
 /// the catalogue by [`Op::check_catalog`]).
-fn list_code(v: &str) -> Result<(), Rejection> {
+pub(crate) fn list_code(v: &str) -> Result<(), Rejection> {
     check_code(v).map_err(|_| Rejection::Invalid { code: "unknown_code".into() })
 }
 
-fn coded<T>(known: Option<T>) -> Result<(), Rejection> {
+pub(crate) fn coded<T>(known: Option<T>) -> Result<(), Rejection> {
     known.map(|_| ()).ok_or_else(|| Rejection::Invalid { code: "unknown_code".into() })
 }
 
@@ -346,7 +364,7 @@ fn email(v: &str) -> Result<(), Rejection> {
     if ok { Ok(()) } else { invalid("invalid_email") }
 }
 
-fn date(v: &str) -> Result<(), Rejection> {
+pub(crate) fn date(v: &str) -> Result<(), Rejection> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     match time::Date::parse(v, &format) {
         Ok(d) if (1900..=2200).contains(&d.year()) => Ok(()),
@@ -366,7 +384,7 @@ pub fn normalize_tags(typed: &str) -> String {
     seen.join(",")
 }
 
-fn tags(v: &str) -> Result<(), Rejection> {
+pub(crate) fn tags(v: &str) -> Result<(), Rejection> {
     let list: Vec<&str> = v.split(',').collect();
     if list.len() > MAX_TAGS || list.iter().any(|t| t.chars().count() > MAX_TAG_CHARS || t.chars().any(char::is_control)) {
         return invalid("invalid_tags");
@@ -377,7 +395,7 @@ fn tags(v: &str) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn text(v: &str) -> Result<(), Rejection> {
+pub(crate) fn text(v: &str) -> Result<(), Rejection> {
     let n = v.trim().chars().count();
     if n == 0 {
         Err(Rejection::Invalid { code: "required".into() })
@@ -404,7 +422,7 @@ fn check_edits<F: Field>(edits: &[FieldEdit<F>]) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
@@ -440,7 +458,7 @@ impl Op {
                 }
                 check_edits(edits)
             }
-            Op::MoveOpportunity { id, from, to, rank, lost_reason } => {
+            Op::MoveOpportunity { id, from, to, rank, lost_reason, lost_to } => {
                 if !valid_id(id) {
                     return Err(bad_id());
                 }
@@ -451,6 +469,12 @@ impl Op {
                 }
                 if rank.as_deref().is_some_and(|r| !super::rank::valid(r)) {
                     return invalid("invalid_rank");
+                }
+                if let Some(winner) = lost_to {
+                    if to != super::pipeline::LOST {
+                        return invalid("not_lost");
+                    }
+                    text(winner)?;
                 }
                 match lost_reason {
                     Some(reason) if to == super::pipeline::LOST => text(reason),
@@ -500,6 +524,13 @@ impl Op {
                 }
                 Ok(())
             }
+            Op::CreateOpportunity(o) => o.validate(),
+            Op::UpdateOpportunity { id, edits } => {
+                if !valid_id(id) {
+                    return Err(bad_id());
+                }
+                check_edits(edits)
+            }
         }
     }
 
@@ -519,6 +550,15 @@ impl Op {
             Op::UpdateCustomer { edits, .. } => {
                 edits.iter().filter_map(|e| Some((e.field.list()?, e.value.as_deref()?))).try_for_each(|(l, v)| check(l, v))
             }
+            Op::CreateOpportunity(o) => {
+                if catalog.pipeline(&o.pipeline).is_none() {
+                    return invalid("unknown_pipeline");
+                }
+                check(List::Source, &o.source)
+            }
+            Op::UpdateOpportunity { edits, .. } => {
+                edits.iter().filter_map(|e| Some((e.field.list()?, e.value.as_deref()?))).try_for_each(|(l, v)| check(l, v))
+            }
             _ => Ok(()),
         }
     }
@@ -528,7 +568,8 @@ impl Op {
         match self {
             Op::CreateCustomer(c) => ("customer", &c.id),
             Op::UpdateCustomer { id, .. } => ("customer", id),
-            Op::MoveOpportunity { id, .. } | Op::TickCriterion { id, .. } => ("opportunity", id),
+            Op::MoveOpportunity { id, .. } | Op::TickCriterion { id, .. } | Op::UpdateOpportunity { id, .. } => ("opportunity", id),
+            Op::CreateOpportunity(o) => ("opportunity", &o.id),
             Op::CreateContact(c) => ("contact", &c.id),
             Op::UpdateContact { id, .. } | Op::DeleteContact { id } => ("contact", id),
             Op::MergeCustomers { keep, .. } => ("customer", keep),
@@ -602,6 +643,31 @@ pub struct OpportunityView {
     /// Its place in the column, if someone placed it by hand ([`super::rank`]).
     pub rank: Option<String>,
     pub lost_reason: Option<String>,
+    /// The competitor it was lost to.
+    #[serde(default)]
+    pub lost_to: Option<String>,
+    /// Competitors in the running 竞争对手, comma-separated (like tags).
+    #[serde(default)]
+    pub competitors: String,
+    /// The value assessment ([`super::deal::value_score`]): codes of
+    /// [`super::deal::Intent`], [`super::deal::Budget`], [`super::deal::Competition`].
+    #[serde(default)]
+    pub intent: Option<String>,
+    #[serde(default)]
+    pub budget: Option<String>,
+    #[serde(default)]
+    pub competition: Option<String>,
+    /// The customer's contacts involved, with their part ([`super::deal::parse_contacts`]).
+    #[serde(default)]
+    pub contacts: String,
+    /// The next step 下一步计划 and its date (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub next_step: Option<String>,
+    #[serde(default)]
+    pub next_step_date: Option<String>,
+    /// Follow up at least every N days 跟进周期 ([`super::deal::follow_up_due`]).
+    #[serde(default)]
+    pub cadence_days: Option<i64>,
     pub version: i64,
 }
 
@@ -673,7 +739,7 @@ mod tests {
     const ID: &str = "0b6c1f3e-8a3d-4b1e-9a55-3a1f6a2b7c90";
 
     fn mv(from: &str, to: &str) -> Op {
-        Op::MoveOpportunity { id: ID.into(), from: from.into(), to: to.into(), rank: None, lost_reason: None }
+        Op::MoveOpportunity { id: ID.into(), from: from.into(), to: to.into(), rank: None, lost_reason: None, lost_to: None }
     }
 
     fn create() -> NewCustomer {
@@ -704,12 +770,23 @@ mod tests {
         let tags: Vec<String> = [
             Op::CreateCustomer(create()),
             Op::UpdateCustomer { id: ID.into(), edits: vec![] },
-            Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "lost".into(), rank: None, lost_reason: Some("价格".into()) },
+            Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "lost".into(), rank: None, lost_reason: Some("价格".into()), lost_to: None },
             Op::TickCriterion { id: ID.into(), stage: "proposal".into(), code: "proposal_sent".into(), ticked: true },
             Op::CreateContact(NewContact { id: ID.into(), customer_id: ID.into(), name: "王芳".into(), details: BTreeMap::new() }),
             Op::UpdateContact { id: ID.into(), edits: vec![] },
             Op::DeleteContact { id: ID.into() },
             Op::MergeCustomers { keep: ID.into(), merged: ID.replace('0', "1") },
+            Op::CreateOpportunity(NewOpportunity {
+                id: ID.into(),
+                customer_id: ID.into(),
+                pipeline: "project".into(),
+                title: "t".into(),
+                amount_fen: 1,
+                expected_close: "2026-01-01".into(),
+                source: "website".into(),
+                details: BTreeMap::new(),
+            }),
+            Op::UpdateOpportunity { id: ID.into(), edits: vec![] },
         ]
         .iter()
         .map(|op| serde_json::to_value(op).unwrap()["type"].as_str().unwrap().to_string())
@@ -742,11 +819,14 @@ mod tests {
         );
         assert_eq!(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Phone, None), edit(CustomerField::Size, Some("large"))] }.validate(), Ok(()));
         assert_eq!(code(mv("proposal", "proposal")), "same_stage");
-        assert_eq!(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "proposal".into(), rank: Some("i".into()), lost_reason: None }.validate(), Ok(()));
-        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "a".into(), to: "b".into(), rank: Some("I0".into()), lost_reason: None }), "invalid_rank");
+        assert_eq!(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "proposal".into(), rank: Some("i".into()), lost_reason: None, lost_to: None }.validate(), Ok(()));
+        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "a".into(), to: "b".into(), rank: Some("I0".into()), lost_reason: None, lost_to: None }), "invalid_rank");
         assert_eq!(code(mv("proposal", "lost")), "lost_reason_required");
-        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "won".into(), rank: None, lost_reason: Some("x".into()) }), "not_lost");
+        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "won".into(), rank: None, lost_reason: Some("x".into()), lost_to: None }), "not_lost");
         assert_eq!(code(mv("Proposal!", "lost")), "unknown_code");
+        let lost_to = |to: &str| Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: to.into(), rank: None, lost_reason: Some("价格".into()), lost_to: Some("华为".into()) };
+        assert_eq!(lost_to("lost").validate(), Ok(()));
+        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "a".into(), to: "b".into(), rank: None, lost_reason: None, lost_to: Some("华为".into()) }), "not_lost");
         assert_eq!(code(Op::MergeCustomers { keep: ID.into(), merged: ID.into() }), "same_customer");
     }
 

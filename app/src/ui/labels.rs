@@ -2,6 +2,7 @@
 //! fields. One place, so every screen says the same thing for the same code.
 
 use crate::domain::catalog::{Catalog, ContactRole, List, Satisfaction};
+use crate::domain::deal::{Budget, Competition, DealField, Intent};
 use crate::domain::org::Role;
 use crate::domain::sync::{ContactField, CustomerField, Rejection};
 use crate::i18n::{t_string, Locale};
@@ -85,6 +86,10 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "too_many_criteria" => t_string!(i18n, errors.too_many_criteria),
         "invalid_criterion" => t_string!(i18n, errors.invalid_criterion),
         "amount_negative" => t_string!(i18n, errors.amount_negative),
+        "invalid_competitors" => t_string!(i18n, errors.invalid_competitors),
+        "invalid_contacts" => t_string!(i18n, errors.invalid_contacts),
+        "invalid_cadence" => t_string!(i18n, errors.invalid_cadence),
+        "not_customer_contact" => t_string!(i18n, errors.not_customer_contact),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()
@@ -148,6 +153,68 @@ pub fn contact_field_label(i18n: I18n, field: ContactField) -> String {
         ContactField::Notes => t_string!(i18n, customers.contact_notes),
     }
     .to_string()
+}
+
+pub fn deal_field_label(i18n: I18n, field: DealField) -> String {
+    use DealField as F;
+    match field {
+        F::Title => t_string!(i18n, deal.title),
+        F::Amount => t_string!(i18n, deal.amount),
+        F::ExpectedClose => t_string!(i18n, deal.expected_close),
+        F::Source => t_string!(i18n, deal.source),
+        F::Competitors => t_string!(i18n, deal.competitors),
+        F::Intent => t_string!(i18n, deal.intent),
+        F::Budget => t_string!(i18n, deal.budget),
+        F::Competition => t_string!(i18n, deal.competition),
+        F::Contacts => t_string!(i18n, deal.contacts),
+        F::NextStep => t_string!(i18n, deal.next_step),
+        F::NextStepDate => t_string!(i18n, deal.next_step_date),
+        F::Cadence => t_string!(i18n, deal.cadence),
+    }
+    .to_string()
+}
+
+pub fn intent_label(i18n: I18n, v: Intent) -> String {
+    match v {
+        Intent::Strong => t_string!(i18n, deal.intent_strong),
+        Intent::Medium => t_string!(i18n, deal.intent_medium),
+        Intent::Weak => t_string!(i18n, deal.intent_weak),
+    }
+    .to_string()
+}
+
+pub fn budget_label(i18n: I18n, v: Budget) -> String {
+    match v {
+        Budget::Approved => t_string!(i18n, deal.budget_approved),
+        Budget::Planned => t_string!(i18n, deal.budget_planned),
+        Budget::None => t_string!(i18n, deal.budget_none),
+    }
+    .to_string()
+}
+
+pub fn competition_label(i18n: I18n, v: Competition) -> String {
+    match v {
+        Competition::Leading => t_string!(i18n, deal.competition_leading),
+        Competition::Even => t_string!(i18n, deal.competition_even),
+        Competition::Behind => t_string!(i18n, deal.competition_behind),
+    }
+    .to_string()
+}
+
+/// A deal field's stored value as the reader should see it (amounts in yuan, codes translated).
+pub fn deal_value_label(i18n: I18n, catalog: &Catalog, field: DealField, value: Option<&str>) -> String {
+    let Some(v) = value else { return "—".into() };
+    match field {
+        DealField::Amount => v.parse::<i64>().ok().map(|fen| crate::domain::Money::from_fen(fen).format_yuan()),
+        DealField::Source => Some(option_label(i18n, catalog, List::Source, v)),
+        DealField::Intent => Intent::from_code(v).map(|x| intent_label(i18n, x)),
+        DealField::Budget => Budget::from_code(v).map(|x| budget_label(i18n, x)),
+        DealField::Competition => Competition::from_code(v).map(|x| competition_label(i18n, x)),
+        DealField::Cadence => Some(format!("{v} {}", t_string!(i18n, deal.days))),
+        DealField::Contacts => Some(crate::domain::deal::parse_contacts(v).count().to_string()),
+        _ => None,
+    }
+    .unwrap_or_else(|| v.to_string())
 }
 
 /// An option of one of the company's lists in the viewer's language (data, not i18n: the admin

@@ -14,7 +14,8 @@ use crate::crypto::{Place, Vault};
 use crate::db::{now_ms, Backend, Db};
 use anyhow::{bail, Context};
 use crate::insert::Batch;
-use kedao_app::domain::catalog::{Grade, Stage};
+use kedao_app::domain::catalog::{ContactRole, Grade, Stage};
+use kedao_app::domain::deal::format_contacts;
 use kedao_app::domain::funnel::day_of_ms;
 use kedao_app::domain::pipeline::extend_path;
 use kedao_app::domain::org::Role;
@@ -220,7 +221,8 @@ impl<'v> Generator<'v> {
                 "opportunities",
                 &[
                     "id", "customer_id", "owner_id", "title", "stage", "amount_fen", "source", "expected_close", "closed_on", "stage_entered_at", "created_at", "updated_at", "version",
-                    "touched_at", "path",
+                    "touched_at", "path", "competitors", "lost_to", "intent", "budget", "competition", "deal_contacts", "next_step", "next_step_date",
+                    "cadence_days",
                 ],
             ),
             history: Batch::new("opportunity_stage_history", &["id", "opportunity_id", "from_stage", "to_stage", "changed_by", "changed_at"]),
@@ -472,6 +474,7 @@ impl<'v> Generator<'v> {
         // Contacts: 1-4 for a company (one usually decides), the person for an individual.
         let n_contacts = if individual { 1 } else { self.rng.gen_range(1..=4) };
         let mut contact_names = Vec::new();
+        let mut contact_roles: Vec<(String, &'static str)> = Vec::new();
         let english = name_en.as_deref().is_some_and(|en| en == name);
         for i in 0..n_contacts {
             let (cname, email_local) = if english {
@@ -485,6 +488,7 @@ impl<'v> Generator<'v> {
             };
             let &(title, _, decides) = if i == 0 { &TITLES[self.rng.gen_range(0..3)] } else { self.pick(TITLES) };
             let id = self.id();
+            let id_for_deals = id.clone();
             let phone = self.phone();
             let email = (!individual).then(|| format!("{email_local}@example.cn"));
             let phone_bidx = self.vault.phone_index(&phone);
@@ -509,6 +513,7 @@ impl<'v> Generator<'v> {
                 birthday.into(),
             ]);
             contact_names.push(cname);
+            contact_roles.push((id_for_deals, role));
         }
 
         // Opportunities and what follows from them.
@@ -523,7 +528,7 @@ impl<'v> Generator<'v> {
         let mut revenue = Money::ZERO;
         let mut last_touch = created;
         for _ in 0..n_opps {
-            let (won_total, touched) = self.opportunity(&customer_id, &owner, created, size_factor, &contact_names);
+            let (won_total, touched) = self.opportunity(&customer_id, &owner, created, size_factor, &contact_names, &contact_roles);
             revenue += won_total;
             last_touch = last_touch.max(touched);
         }
@@ -628,7 +633,7 @@ impl<'v> Generator<'v> {
 
     /// One deal walked through the funnel from its creation; it either closes (won or lost) or is
     /// still open at `today`. Returns the value of the order it produced and its last change.
-    fn opportunity(&mut self, customer_id: &str, owner: &str, customer_created: i64, size_factor: u32, contacts: &[String]) -> (Money, i64) {
+    fn opportunity(&mut self, customer_id: &str, owner: &str, customer_created: i64, size_factor: u32, contacts: &[String], roles: &[(String, &str)]) -> (Money, i64) {
         const CONVERSION: [f64; 4] = [0.65, 0.60, 0.70, 0.60];
         let id = self.id();
         let created = self.rng.gen_range(customer_created..self.today_ms - DAY_MS);
@@ -682,6 +687,7 @@ impl<'v> Generator<'v> {
         } else {
             Money::ZERO
         };
+        let details = self.deal_details(stage, touched, roles);
         self.opportunities.push(vec![
             id.into(),
             customer_id.into(),
@@ -698,8 +704,45 @@ impl<'v> Generator<'v> {
             1i64.into(),
             touched.into(),
             path.into(),
+            details.competitors.into(),
+            details.lost_to.into(),
+            details.intent.into(),
+            details.budget.into(),
+            details.competition.into(),
+            details.contacts.into(),
+            details.next_step.into(),
+            details.next_step_date.into(),
+            details.cadence_days.into(),
         ]);
         (won, entered)
+    }
+
+    /// What a rep records on a deal beyond its stage (from the second generator, so the rest of
+    /// the data stays as it was): competitors, the assessment, the contacts involved, and for an
+    /// open deal a next step — some already late — and a follow-up cadence.
+    fn deal_details(&mut self, stage: Stage, touched: i64, roles: &[(String, &str)]) -> DealDetails {
+        let r = &mut self.extra;
+        let n_rivals = r.gen_range(0..=2);
+        let mut rivals: Vec<&str> = (0..n_rivals).map(|_| *pick(r, COMPETITORS)).collect();
+        rivals.dedup();
+        let assessed = r.gen_bool(0.7);
+        let open = !stage.is_closed();
+        let involved: Vec<(&str, ContactRole)> =
+            roles.iter().filter(|_| r.gen_bool(0.6)).filter_map(|(id, role)| Some((id.as_str(), ContactRole::from_code(role)?))).collect();
+        let next_step = (open && r.gen_bool(0.8)).then(|| pick(r, NEXT_STEPS).to_string());
+        // Planned from a week before today (late) to three weeks ahead.
+        let next_step_date = next_step.as_ref().map(|_| iso(ms_date(self.today_ms + r.gen_range(-7..21) * DAY_MS)));
+        DealDetails {
+            lost_to: (stage == Stage::Lost && !rivals.is_empty() && r.gen_bool(0.7)).then(|| rivals[0].to_string()),
+            competitors: rivals.join(","),
+            intent: assessed.then(|| pick(r, &["strong", "medium", "weak"]).to_string()),
+            budget: assessed.then(|| pick(r, &["approved", "planned", "none"]).to_string()),
+            competition: assessed.then(|| pick(r, &["leading", "even", "behind"]).to_string()),
+            contacts: format_contacts(involved),
+            next_step,
+            next_step_date,
+            cadence_days: (open && r.gen_bool(0.5)).then(|| *pick(r, &[7i64, 14, 30])).filter(|_| touched > 0),
+        }
     }
 
     fn stage_change(&mut self, opp: &str, from: Option<Stage>, to: Stage, by: &str, at: i64) {
@@ -853,3 +896,22 @@ mod tests {
         assert_eq!(iso(d), "2026-11-22");
     }
 }
+
+/// A deal's details as [`Generator::deal_details`] makes them.
+struct DealDetails {
+    competitors: String,
+    lost_to: Option<String>,
+    intent: Option<String>,
+    budget: Option<String>,
+    competition: Option<String>,
+    contacts: String,
+    next_step: Option<String>,
+    next_step_date: Option<String>,
+    cadence_days: Option<i64>,
+}
+
+/// Competitors a deal meets (fictitious).
+const COMPETITORS: &[&str] = &["远航科技", "华信智造", "金桥软件", "恒通工业", "新锐数据", "东方精工"];
+
+/// Next steps reps plan.
+const NEXT_STEPS: &[&str] = &["约采购经理面谈", "发送修改后的方案", "安排技术交流会", "提交正式报价", "邀请客户参观工厂", "确认合同条款"];

@@ -163,3 +163,97 @@ async fn moves_are_checked_against_the_pipeline_and_the_deal_as_stored() {
     let res = push(&app, &rep, DEVICE, json!([{"seq": 11, "at_ms": 0, "op": {"type": "tick_criterion", "id": theirs, "stage": "proposal", "code": "proposal_sent", "ticked": true}}])).await;
     assert_eq!(outcomes(&res), vec![json!({"status": "rejected", "reason": "not_found"})]);
 }
+
+/// A customer of `rep`'s and one of its contacts, and one contact of another customer.
+async fn customer_with_contacts(app: &TestApp, rep: &str) -> (String, String, String) {
+    let row = sqlx::query(
+        "SELECT c.id, k.id FROM customers c JOIN users u ON u.id = c.owner_id JOIN contacts k ON k.customer_id = c.id WHERE u.username = $1 ORDER BY c.id, k.id LIMIT 1",
+    )
+    .bind(rep)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let (customer, contact): (String, String) = (row.try_get(0).unwrap(), row.try_get(1).unwrap());
+    let other: String = sqlx::query("SELECT id FROM contacts WHERE customer_id <> $1 ORDER BY id LIMIT 1").bind(&customer).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    (customer, contact, other)
+}
+
+#[tokio::test]
+async fn deals_are_created_and_edited_with_their_assessment_contacts_and_follow_up() {
+    let app = demo().await;
+    let rep = login(&app, "rep1").await;
+    let (customer, contact, foreign) = customer_with_contacts(&app, "rep1").await;
+    let id = "5d1f0c2a-0000-4000-8000-00000000d001";
+    let new = |details: Value| {
+        let mut op = json!({
+            "type": "create_opportunity", "id": id, "customer_id": customer, "pipeline": "product", "title": " 数控机床改造 ",
+            "amount_fen": 12_000_000, "expected_close": "2026-12-20", "source": "exhibition"
+        });
+        op["details"] = details;
+        op
+    };
+    let cursor = pull_all(&app, &rep, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    // Bad input is refused with a reason and creates nothing.
+    let res = push(&app, &rep, DEVICE, json!([
+        {"seq": 1, "at_ms": 0, "op": new(json!({"contacts": format!("{foreign}:decision_maker")}))},
+        {"seq": 2, "at_ms": 0, "op": {"type": "create_opportunity", "id": id, "customer_id": customer, "pipeline": "nope", "title": "x", "amount_fen": 1, "expected_close": "2026-12-20", "source": "exhibition"}},
+        {"seq": 3, "at_ms": 0, "op": {"type": "create_opportunity", "id": id, "customer_id": customer, "pipeline": "product", "title": "x", "amount_fen": -1, "expected_close": "2026-12-20", "source": "exhibition"}},
+        {"seq": 4, "at_ms": 0, "op": new(json!({"cadence": "0"}))},
+    ])).await;
+    assert_eq!(outcomes(&res), vec![
+        json!({"status": "rejected", "reason": "invalid", "code": "not_customer_contact"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "unknown_pipeline"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "invalid_amount"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "invalid_cadence"}),
+    ]);
+    let none: Option<String> = sqlx::query("SELECT id FROM opportunities WHERE id = $1").bind(id).fetch_optional(app.db.pool()).await.unwrap().map(|r| r.try_get(0).unwrap());
+    assert_eq!(none, None);
+
+    let details = json!({
+        "competitors": "远航科技,金桥软件", "intent": "strong", "budget": "planned", "competition": "even",
+        "contacts": format!("{contact}:decision_maker"), "next_step": "提交正式报价", "next_step_date": "2026-11-30", "cadence": "7"
+    });
+    let res = push(&app, &rep, DEVICE, json!([{"seq": 5, "at_ms": 0, "op": new(details.clone())}, {"seq": 6, "at_ms": 0, "op": new(details)}])).await;
+    assert_eq!(outcomes(&res), vec![json!({"status": "applied", "version": 1}), json!({"status": "rejected", "reason": "already_exists"})]);
+    let pulled: Vec<Value> = pull_all(&app, &rep, Some(&cursor)).await.iter().flat_map(|p| p["opportunities"].as_array().unwrap().clone()).collect();
+    let d = pulled.iter().find(|d| d["id"] == id).expect("the new deal comes with the next pull");
+    assert_eq!((d["title"].as_str(), d["pipeline"].as_str(), d["stage"].as_str()), (Some("数控机床改造"), Some("product"), Some("initial_contact")));
+    assert_eq!((d["competitors"].as_str(), d["intent"].as_str(), d["cadence_days"].as_i64()), (Some("远航科技,金桥软件"), Some("strong"), Some(7)));
+    assert_eq!(d["contacts"], format!("{contact}:decision_maker"));
+    assert!(d["path"].as_str().unwrap().starts_with("initial_contact@"));
+
+    // An edit: each field with what the user saw; a value changed meanwhile is filed as a conflict
+    // for whoever set it.
+    let manager = login(&app, "director").await;
+    let res = push(&app, &manager, "3b8d0f2e-5c4e-4f60-9b7c-2d3e4f5a6b7c", json!([{"seq": 1, "at_ms": 0, "op": {
+        "type": "update_opportunity", "id": id, "edits": [{"field": "next_step", "original": "提交正式报价", "value": "安排技术交流会"}]
+    }}])).await;
+    assert_eq!(outcomes(&res)[0]["status"], "applied", "{res}");
+    let res = push(&app, &rep, DEVICE, json!([{"seq": 7, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [
+        {"field": "next_step", "original": "提交正式报价", "value": "约采购经理面谈"},
+        {"field": "amount", "original": "12000000", "value": "15000000"},
+        {"field": "cadence", "original": "7", "value": null},
+        {"field": "contacts", "original": format!("{contact}:decision_maker"), "value": format!("{foreign}:user")},
+    ]}}])).await;
+    assert_eq!(outcomes(&res), vec![json!({"status": "rejected", "reason": "invalid", "code": "not_customer_contact"})]);
+    let res = push(&app, &rep, DEVICE, json!([{"seq": 8, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [
+        {"field": "next_step", "original": "提交正式报价", "value": "约采购经理面谈"},
+        {"field": "amount", "original": "12000000", "value": "15000000"},
+        {"field": "cadence", "original": "7", "value": null},
+    ]}}])).await;
+    assert_eq!(outcomes(&res), vec![json!({"status": "applied", "version": 3})]);
+    let r = sqlx::query("SELECT amount_fen, next_step, cadence_days FROM opportunities WHERE id = $1").bind(id).fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!((r.try_get::<i64, _>(0).unwrap(), r.try_get::<String, _>(1).unwrap(), r.try_get::<Option<i64>, _>(2).unwrap()), (15_000_000, "约采购经理面谈".to_string(), None));
+    let conflicts = app.call("GET", "/api/sync/conflicts", &manager, None).await.json();
+    let c = conflicts.as_array().unwrap().iter().find(|c| c["entity_id"] == id).expect("the manager's overwritten next step");
+    assert_eq!((c["entity"].as_str(), c["field"].as_str(), c["their_value"].as_str()), (Some("opportunity"), Some("next_step"), Some("安排技术交流会")));
+
+    // Lost to a competitor; another rep cannot edit the deal.
+    let res = push(&app, &rep, DEVICE, json!([{"seq": 9, "at_ms": 0, "op": {"type": "move_opportunity", "id": id, "from": "initial_contact", "to": "lost", "lost_reason": "价格", "lost_to": "远航科技"}}])).await;
+    assert_eq!(outcomes(&res)[0]["status"], "applied");
+    let lost_to: Option<String> = sqlx::query("SELECT lost_to FROM opportunities WHERE id = $1").bind(id).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    assert_eq!(lost_to.as_deref(), Some("远航科技"));
+    let other = login(&app, "rep9").await;
+    let res = push(&app, &other, "4c9e1a3f-6d5f-4071-8c8d-3e4f5a6b7c8d", json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [{"field": "title", "original": "数控机床改造", "value": "mine"}]}}])).await;
+    assert_eq!(outcomes(&res), vec![json!({"status": "rejected", "reason": "not_found"})]);
+}

@@ -350,8 +350,10 @@ fn request_move(cx: FunnelCx, deal_id: &str, to: &str, rank: Option<String>) {
     }
 }
 
-fn apply_move(cx: FunnelCx, deal_id: &str, from: &str, to: &str, rank: Option<String>, lost_reason: Option<String>) {
-    let op = Op::MoveOpportunity { id: deal_id.into(), from: from.into(), to: to.into(), rank, lost_reason };
+/// Makes the move; `lost` is the reason and the competitor it went to, for a move to lost.
+fn apply_move(cx: FunnelCx, deal_id: &str, from: &str, to: &str, rank: Option<String>, lost: Option<(String, Option<String>)>) {
+    let (lost_reason, lost_to) = lost.map_or((None, None), |(reason, to)| (Some(reason), to));
+    let op = Op::MoveOpportunity { id: deal_id.into(), from: from.into(), to: to.into(), rank, lost_reason, lost_to };
     let result = cx.sync.mutate(op);
     if result.is_ok() && cx.refocus.get_untracked().as_deref() == Some(deal_id) {
         cx.refocus.set(None);
@@ -379,27 +381,30 @@ fn MoveDialog() -> impl IntoView {
     let cx = expect_context::<FunnelCx>();
     let i18n = cx.i18n;
     let reason = RwSignal::new(String::new());
+    let winner = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let cancel = move || {
         cx.pending.set(None);
         reason.set(String::new());
+        winner.set(String::new());
         error.set(None);
     };
     let confirm = move || {
         let Some(p) = cx.pending.get_untracked() else { return };
         let from = cx.sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.opportunity(&p.deal)).map(|d| d.stage.clone()));
         let Some(from) = from else { return cancel() };
-        let lost_reason = if p.to == LOST {
+        let lost = if p.to == LOST {
             let typed = reason.get_untracked().trim().to_string();
             if typed.is_empty() {
                 error.set(Some(error_text(i18n, "lost_reason_required")));
                 return;
             }
-            Some(typed)
+            let to = winner.get_untracked().trim().to_string();
+            Some((typed, (!to.is_empty()).then_some(to)))
         } else {
             None
         };
-        apply_move(cx, &p.deal, &from, &p.to, p.rank.clone(), lost_reason);
+        apply_move(cx, &p.deal, &from, &p.to, p.rank.clone(), lost);
         cancel();
     };
     view! {
@@ -411,6 +416,10 @@ fn MoveDialog() -> impl IntoView {
                         let p = cx.pending.get()?;
                         let lost = p.to == LOST;
                         let has_unmet = !p.unmet.is_empty();
+                        // The deal's known competitors, offered for "lost to".
+                        let rivals: Vec<String> = cx.sync.replica.with_untracked(|r| {
+                            r.as_ref().and_then(|r| r.opportunity(&p.deal)).map(|d| d.competitors.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect()).unwrap_or_default()
+                        });
                         Some(view! {
                             <h2 class="card-title">{move || if lost { t_string!(i18n, funnel.lost_title).to_string() } else { t_string!(i18n, funnel.confirm_title).to_string() }}</h2>
                             <Show when=move || has_unmet>
@@ -423,6 +432,13 @@ fn MoveDialog() -> impl IntoView {
                                 <label class="field">
                                     <span class="field-label">{t!(i18n, funnel.lost_reason)}</span>
                                     <textarea name="lost_reason" rows="3" maxlength="200" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                                </label>
+                                <label class="field">
+                                    <span class="field-label">{t!(i18n, deal.lost_to)}</span>
+                                    <input name="lost_to" list="lost-to-rivals" maxlength="200" prop:value=move || winner.get() on:input=move |ev| winner.set(event_target_value(&ev))/>
+                                    <datalist id="lost-to-rivals">
+                                        {rivals.iter().map(|c| view! { <option value=c.clone()></option> }).collect_view()}
+                                    </datalist>
                                 </label>
                             </Show>
                         })

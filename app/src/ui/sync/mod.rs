@@ -97,15 +97,24 @@ impl SyncState {
     /// Dismisses a conflict on the server (and re-applies the user's value first if asked).
     pub fn resolve_conflict(&self, conflict: Conflict, reapply: bool) -> Result<(), Rejection> {
         if reapply {
+            use crate::domain::deal::DealField;
             use crate::domain::sync::{ContactField, CustomerField, Field};
             let unknown = || Rejection::Invalid { code: "unknown_code".into() };
             let value = conflict.their_value.clone().unwrap_or_default();
-            let op = if conflict.entity == "contact" {
-                let field = ContactField::from_column(&conflict.field).ok_or_else(unknown)?;
-                self.replica.with_untracked(|r| r.as_ref().and_then(|r| r.contact_edit(&conflict.entity_id, &[(field, value)])))
-            } else {
-                let field = CustomerField::from_column(&conflict.field).ok_or_else(unknown)?;
-                self.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer_edit(&conflict.entity_id, &[(field, value)])))
+            let id = &conflict.entity_id;
+            let op = match conflict.entity.as_str() {
+                "contact" => {
+                    let field = ContactField::from_column(&conflict.field).ok_or_else(unknown)?;
+                    self.replica.with_untracked(|r| r.as_ref().and_then(|r| r.contact_edit(id, &[(field, value)])))
+                }
+                "opportunity" => {
+                    let field = DealField::from_column(&conflict.field).ok_or_else(unknown)?;
+                    self.replica.with_untracked(|r| r.as_ref().and_then(|r| r.deal_edit(id, &[(field, value)])))
+                }
+                _ => {
+                    let field = CustomerField::from_column(&conflict.field).ok_or_else(unknown)?;
+                    self.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer_edit(id, &[(field, value)])))
+                }
             };
             if let Some(op) = op {
                 self.mutate(op)?;

@@ -6,7 +6,8 @@ use super::{use_sync, Link, SyncState};
 use crate::domain::replica::Replica;
 use crate::domain::sync::{ContactField, CustomerField, Field, Op};
 use crate::i18n::{format_date, t, t_string, use_i18n, Locale};
-use crate::ui::labels::{contact_field_label, field_label, field_value_label, rejection_text, stage_label};
+use crate::domain::deal::DealField;
+use crate::ui::labels::{contact_field_label, deal_field_label, deal_value_label, field_label, field_value_label, rejection_text, stage_label};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -101,6 +102,15 @@ fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
             let name = |id: &str| replica.and_then(|r| r.record(id).map(|x| x.customer.name.clone()).or_else(|| r.customer(id).map(|c| c.name.clone()))).unwrap_or_else(gone);
             let (keep, merged) = (name(keep), name(merged));
             t!(i18n, sync.op_merge, merged = move || merged.clone(), keep = move || keep.clone()).into_any()
+        }
+        Op::CreateOpportunity(o) => {
+            let title = o.title.clone();
+            t!(i18n, sync.op_deal_create, title = move || title.clone()).into_any()
+        }
+        Op::UpdateOpportunity { id, edits } => {
+            let title = replica.and_then(|r| r.opportunity(id)).map(|o| o.title.clone()).unwrap_or_else(gone);
+            let fields = edits.iter().map(|e| deal_field_label(i18n, e.field)).collect::<Vec<_>>().join("、");
+            t!(i18n, sync.op_deal_update, title = move || title.clone(), fields = move || fields.clone()).into_any()
         }
         Op::DeleteContact { id } => {
             let name = replica.and_then(|r| r.contact(id)).map(|c| c.name.clone()).unwrap_or_else(gone);
@@ -256,22 +266,32 @@ fn ConflictList(sync: SyncState) -> impl IntoView {
                 Either::Right(view! {
                     <ul class="list" data-testid="conflict-list">
                         {list.into_iter().map(|c| {
-                            let contact = c.entity == "contact";
-                            let field = (!contact).then(|| CustomerField::from_column(&c.field)).flatten();
+                            let entity = c.entity.clone();
+                            let field = (entity == "customer").then(|| CustomerField::from_column(&c.field)).flatten();
+                            let deal_field = (entity == "opportunity").then(|| DealField::from_column(&c.field)).flatten();
                             let name = sync.replica.with_untracked(|r| {
                                 let r = r.as_ref()?;
-                                if contact { r.contact(&c.entity_id).map(|x| x.name.clone()) } else { r.customer(&c.entity_id).map(|x| x.name.clone()) }
+                                match entity.as_str() {
+                                    "contact" => r.contact(&c.entity_id).map(|x| x.name.clone()),
+                                    "opportunity" => r.opportunity(&c.entity_id).map(|x| x.title.clone()),
+                                    _ => r.customer(&c.entity_id).map(|x| x.name.clone()),
+                                }
                             })
                             .unwrap_or_else(|| t_string!(i18n, sync.record_gone).to_string());
-                            let label = match (field, ContactField::from_column(&c.field)) {
-                                (Some(f), _) => field_label(i18n, f),
-                                (None, Some(f)) if contact => contact_field_label(i18n, f),
+                            let label = match (field, deal_field, ContactField::from_column(&c.field)) {
+                                (Some(f), _, _) => field_label(i18n, f),
+                                (_, Some(f), _) => deal_field_label(i18n, f),
+                                (_, _, Some(f)) if entity == "contact" => contact_field_label(i18n, f),
                                 _ => c.field.clone(),
                             };
-                            let value = move |v: Option<&str>| match field {
-                                Some(f) => sync.replica.with_untracked(|r| field_value_label(i18n, r.as_ref().map(|r| r.catalog()).unwrap_or(&Default::default()), f, v)),
-                                None => v.unwrap_or("—").to_string(),
-                            };
+                            let value = move |v: Option<&str>| sync.replica.with_untracked(|r| {
+                                let catalog = r.as_ref().map(|r| r.catalog().clone()).unwrap_or_default();
+                                match (field, deal_field) {
+                                    (Some(f), _) => field_value_label(i18n, &catalog, f, v),
+                                    (_, Some(f)) => deal_value_label(i18n, &catalog, f, v),
+                                    _ => v.unwrap_or("—").to_string(),
+                                }
+                            });
                             let (theirs, current, original) = (value(c.their_value.as_deref()), value(c.current_value.as_deref()), value(c.original_value.as_deref()));
                             let (again, dismiss) = (c.clone(), c.clone());
                             view! {

@@ -12,6 +12,7 @@ use kedao_app::domain::catalog::ContactRole;
 use kedao_app::domain::privacy::mask_phone;
 use kedao_app::domain::funnel::day_of_ms;
 use kedao_app::domain::pipeline::{check_deal_move, extend_path, tick, MoveCheck, LOST, WON};
+use kedao_app::domain::deal::{parse_contacts, DealField};
 use kedao_app::domain::sync::{ContactField, CustomerField, Field, FieldEdit, Op, OpportunityView, Rejection};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
@@ -52,7 +53,7 @@ fn cells(vault: &Vault, table: &'static str, id: &str, column: &'static str, val
             ("phone", Cell::Text(vault.seal_opt(Place { table, column, id }, value))),
             ("phone_bidx", Cell::Text(value.and_then(|p| vault.phone_index(p)))),
         ],
-        "credit_limit_fen" => vec![(column, Cell::Int(value.and_then(|v| v.parse().ok())))],
+        "credit_limit_fen" | "amount_fen" | "cadence_days" => vec![(column, Cell::Int(value.and_then(|v| v.parse().ok())))],
         _ => vec![(column, Cell::Text(value.map(str::to_string)))],
     }
 }
@@ -208,7 +209,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             }
             Ok(Ok(version + 1))
         }
-        Op::MoveOpportunity { id, to, rank, lost_reason, .. } => {
+        Op::MoveOpportunity { id, to, rank, lost_reason, lost_to, .. } => {
             let Some(deal) = editable_deal(tx, work, id).await? else { return Ok(Err(Rejection::NotFound)) };
             let Some(deal) = deal else { return Ok(Err(Rejection::Forbidden)) };
             let version = deal.version;
@@ -239,15 +240,17 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             });
             let path = extend_path(&deal.path, to, day_of_ms(now));
             let reason = if to == LOST { lost_reason.as_deref().map(str::trim) } else { None };
+            let winner = if to == LOST { lost_to.as_deref().map(str::trim) } else { None };
             sqlx::query(
                 "UPDATE opportunities SET stage = $1, stage_entered_at = $2, touched_at = $2, closed_on = $3, path = $4, lost_reason = $5, \
-                 board_rank = COALESCE($6, board_rank), updated_at = $2, version = version + 1 WHERE id = $7",
+                 lost_to = $6, board_rank = COALESCE($7, board_rank), updated_at = $2, version = version + 1 WHERE id = $8",
             )
             .bind(to)
             .bind(now)
             .bind(closed_on)
             .bind(&path)
             .bind(reason)
+            .bind(winner)
             .bind(rank.as_deref())
             .bind(id)
             .execute(&mut **tx)
@@ -266,6 +269,9 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&deal.stage), new: Some(to) });
             if let Some(reason) = reason {
                 work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "lost_reason", old: None, new: Some(reason) });
+            }
+            if let Some(winner) = winner {
+                work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "lost_to", old: None, new: Some(winner) });
             }
             work.changed.push(("opportunity", id.clone()));
             Ok(Ok(version + 1))
@@ -384,6 +390,80 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             }
             Ok(Ok(version))
         }
+        Op::CreateOpportunity(o) => {
+            // Whoever may change the customer may open a deal on it; the deal is theirs.
+            let Some(owner) = customer_owner(tx, scope, &o.customer_id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !may_change(viewer, &owner) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let exists = sqlx::query("SELECT 1 AS one FROM opportunities WHERE id = $1").bind(&o.id).fetch_optional(&mut **tx).await?;
+            if exists.is_some() {
+                return Ok(Err(Rejection::AlreadyExists));
+            }
+            let catalog = work.catalog.as_ref().expect("loaded for deals");
+            let Some(first) = catalog.pipeline(&o.pipeline).and_then(|p| p.stages.first()) else {
+                return Ok(Err(Rejection::Invalid { code: "unknown_pipeline".into() }));
+            };
+            if let Some(contacts) = o.details.get(&DealField::Contacts) {
+                if let Err(rejection) = contacts_of_customer(tx, &o.customer_id, contacts).await? {
+                    return Ok(Err(rejection));
+                }
+            }
+            let now = now_ms();
+            sqlx::query(
+                "INSERT INTO opportunities (id, customer_id, owner_id, title, stage, amount_fen, source, expected_close, stage_entered_at, \
+                 created_at, updated_at, version, pipeline, touched_at, path, criteria) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, 1, $10, $9, $11, '')",
+            )
+            .bind(&o.id)
+            .bind(&o.customer_id)
+            .bind(&viewer.user.user_id)
+            .bind(o.title.trim())
+            .bind(&first.code)
+            .bind(o.amount_fen)
+            .bind(&o.source)
+            .bind(&o.expected_close)
+            .bind(now)
+            .bind(&o.pipeline)
+            .bind(extend_path("", &first.code, day_of_ms(now)))
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO opportunity_stage_history (id, opportunity_id, from_stage, to_stage, changed_by, changed_at) VALUES ($1, $2, NULL, $3, $4, $5)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&o.id)
+            .bind(&first.code)
+            .bind(&viewer.user.user_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            let mut sets = Vec::new();
+            for (field, value) in &o.details {
+                let value = stored(field.column(), Some(value));
+                sets.extend(cells(&state.vault, "opportunities", &o.id, field.column(), value.as_deref()));
+            }
+            update_row(tx, "opportunities", &o.id, sets, false).await?;
+            work.audit.add(actor, Change { entity: "opportunity", entity_id: &o.id, field: "created", old: None, new: Some(o.title.trim()) });
+            work.changed.push(("opportunity", o.id.clone()));
+            Ok(Ok(1))
+        }
+        Op::UpdateOpportunity { id, edits } => {
+            let Some((row, customer_id, allowed)) = deal_fields(tx, scope, viewer, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !allowed {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            if let Some(contacts) = edits.iter().find(|e| e.field == DealField::Contacts).and_then(|e| e.value.as_deref()) {
+                if let Err(rejection) = contacts_of_customer(tx, &customer_id, contacts).await? {
+                    return Ok(Err(rejection));
+                }
+            }
+            let version = row.version;
+            if !update_fields(tx, work, "opportunity", id, &row, edits).await? {
+                return Ok(Ok(version));
+            }
+            work.changed.push(("opportunity", id.clone()));
+            Ok(Ok(version + 1))
+        }
         Op::DeleteContact { id } => {
             let Some((row, customer_id)) = editable_contact(tx, state, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
             if !may_change(viewer, &row.owner_id) {
@@ -408,7 +488,11 @@ async fn update_fields<F: Field>(
     row: &Editable,
     edits: &[FieldEdit<F>],
 ) -> Result<bool, AppError> {
-    let table = if entity == "contact" { "contacts" } else { "customers" };
+    let table = match entity {
+        "contact" => "contacts",
+        "opportunity" => "opportunities",
+        _ => "customers",
+    };
     let mut sets = Vec::new();
     for edit in edits {
         let column = edit.field.column();
@@ -435,8 +519,55 @@ async fn update_fields<F: Field>(
     if sets.is_empty() {
         return Ok(false);
     }
+    if entity == "opportunity" {
+        // Working on a deal (a next step, a new assessment) counts against it stalling.
+        sets.push(("touched_at", Cell::Int(Some(now_ms()))));
+    }
     update_row(tx, table, id, sets, true).await?;
     Ok(true)
+}
+
+/// A deal the viewer sees, with its editable fields, its customer, and whether they may change it
+/// (its owner or its customer's, or who answers for them).
+async fn deal_fields(tx: &mut Transaction<'_, Any>, scope: &CustomerScope, viewer: &Viewer, id: &str) -> Result<Option<(Editable, String, bool)>, AppError> {
+    let (condition, binds) = scope.sql(2);
+    let columns: Vec<String> = DealField::ALL.iter().map(|f| format!("o.{}", f.column())).collect();
+    let sql = format!(
+        "SELECT o.customer_id, o.owner_id, o.version, c.owner_id AS customer_owner, {} FROM opportunities o JOIN customers c ON c.id = o.customer_id \
+         WHERE o.id = $1 AND {condition}",
+        columns.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(id);
+    for b in &binds {
+        query = query.bind(b.as_str());
+    }
+    let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(None) };
+    let mut values = HashMap::new();
+    for field in DealField::ALL {
+        let column = field.column();
+        let value = if field.numeric() { row.try_get::<Option<i64>, _>(column)?.map(|n| n.to_string()) } else { row.try_get::<Option<String>, _>(column)? };
+        // Lists stored empty are absent, as the device has them.
+        values.insert(column, value.filter(|v| !v.is_empty()));
+    }
+    let (owner, customer_owner): (String, String) = (row.try_get("owner_id")?, row.try_get("customer_owner")?);
+    let allowed = may_change(viewer, &owner) || may_change(viewer, &customer_owner);
+    Ok(Some((Editable { owner_id: owner, version: row.try_get("version")?, values }, row.try_get("customer_id")?, allowed)))
+}
+
+/// Whether every contact a deal names is one of its customer's.
+async fn contacts_of_customer(tx: &mut Transaction<'_, Any>, customer_id: &str, contacts: &str) -> Result<Result<(), Rejection>, AppError> {
+    let known: std::collections::HashSet<String> = sqlx::query("SELECT id FROM contacts WHERE customer_id = $1")
+        .bind(customer_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    if parse_contacts(contacts).all(|(id, _)| known.contains(id)) {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(Rejection::Invalid { code: "not_customer_contact".into() }))
+    }
 }
 
 /// The owner of a customer the viewer may see.

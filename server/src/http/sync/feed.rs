@@ -148,7 +148,8 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
 }
 
 const OPPORTUNITY_COLUMNS: &str = "o.id, o.customer_id, o.owner_id, o.title, o.pipeline, o.stage, o.amount_fen, o.expected_close, o.source, o.created_at, \
-     o.stage_entered_at, COALESCE(o.touched_at, o.stage_entered_at) AS touched_at, COALESCE(o.path, '') AS path, o.criteria, o.board_rank AS rank, o.lost_reason, o.version";
+     o.stage_entered_at, COALESCE(o.touched_at, o.stage_entered_at) AS touched_at, COALESCE(o.path, '') AS path, o.criteria, o.board_rank AS rank, o.lost_reason, o.lost_to, o.competitors, o.intent, o.budget, o.competition, o.deal_contacts AS contacts, \
+     o.next_step, o.next_step_date, o.cadence_days, o.version";
 
 
 /// The deals of these customers (the caller has checked they are visible), in no particular
@@ -190,6 +191,15 @@ const OPPORTUNITY_FIELDS: &[(&str, &str)] = &[
     ("criteria", "o.criteria"),
     ("rank", "o.board_rank"),
     ("lost_reason", "o.lost_reason"),
+    ("lost_to", "o.lost_to"),
+    ("competitors", "o.competitors"),
+    ("intent", "o.intent"),
+    ("budget", "o.budget"),
+    ("competition", "o.competition"),
+    ("contacts", "o.deal_contacts"),
+    ("next_step", "o.next_step"),
+    ("next_step_date", "o.next_step_date"),
+    ("cadence_days", "o.cadence_days"),
     ("version", "o.version"),
 ];
 
@@ -211,6 +221,15 @@ fn opportunity_view(row: &AnyRow) -> Result<OpportunityView, AppError> {
         criteria: row.try_get("criteria")?,
         rank: row.try_get("rank")?,
         lost_reason: row.try_get("lost_reason")?,
+        lost_to: row.try_get("lost_to")?,
+        competitors: row.try_get("competitors")?,
+        intent: row.try_get("intent")?,
+        budget: row.try_get("budget")?,
+        competition: row.try_get("competition")?,
+        contacts: row.try_get("contacts")?,
+        next_step: row.try_get("next_step")?,
+        next_step_date: row.try_get("next_step_date")?,
+        cadence_days: row.try_get("cadence_days")?,
         version: row.try_get("version")?,
     })
 }

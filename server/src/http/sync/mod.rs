@@ -134,7 +134,15 @@ async fn push(
     };
     // List values and deal moves are checked against the company's lists and pipelines.
     let gives_list_values = decoded.iter().any(|(_, m)| {
-        matches!(m, Some(Ok(Mutation { op: Op::CreateCustomer(_) | Op::UpdateCustomer { .. } | Op::MoveOpportunity { .. } | Op::TickCriterion { .. }, .. })))
+        matches!(m, Some(Ok(Mutation { op: Op::CreateCustomer(_)
+                    | Op::UpdateCustomer { .. }
+                    | Op::MoveOpportunity { .. }
+                    | Op::TickCriterion { .. }
+                    | Op::CreateOpportunity(_)
+                    | Op::UpdateOpportunity { .. },
+                ..
+            })
+        ))
     });
     if gives_list_values {
         work.catalog = Some(crate::catalog::load(&mut tx).await?);

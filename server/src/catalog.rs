@@ -3,7 +3,7 @@
 //! sync counter 3, moved on by every change ([`changed`]) so that devices fetch a new copy with
 //! their next pull, and woken by the change feed like any other change.
 
-use kedao_app::domain::catalog::{Catalog, CatalogOption, List};
+use kedao_app::domain::catalog::{Catalog, CatalogOption, List, TeamEntry};
 use kedao_app::domain::funnel::day_of_ms;
 use kedao_app::domain::pipeline::{extend_path, PipelineConfig};
 use sqlx::AnyConnection;
@@ -47,7 +47,28 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
             Err(e) => tracing::warn!(pipeline = code, error = %e, "pipeline configuration not readable"),
         }
     }
+    let mut teams: Vec<TeamEntry> = sqlx::query("SELECT id, name_zh, name_en FROM teams ORDER BY name_zh, id")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(TeamEntry { id: r.try_get("id")?, name_zh: r.try_get("name_zh")?, name_en: r.try_get("name_en")?, members: Vec::new() }))
+        .collect::<Result<_, sqlx::Error>>()?;
+    for r in sqlx::query("SELECT id, team_id FROM users WHERE team_id IS NOT NULL ORDER BY id").fetch_all(&mut *conn).await? {
+        let (user, team): (String, String) = (r.try_get("id")?, r.try_get("team_id")?);
+        if let Some(t) = teams.iter_mut().find(|t| t.id == team) {
+            t.members.push(user);
+        }
+    }
+    catalog.teams = teams;
     Ok(catalog)
+}
+
+/// Notes, inside the transaction that changed the teams or who is in them, that the catalogue
+/// moved on.
+pub async fn teams_changed(tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut **tx).await?;
+    crate::changes::log_change(tx, "catalog", "teams").await?;
+    Ok(())
 }
 
 /// The catalogue's version alone (what a pull compares with the device's).

@@ -24,6 +24,10 @@ pub struct DealFilter {
     pub close_from: Option<String>,
     pub close_to: Option<String>,
     pub stalled_only: bool,
+    /// The members of the team chosen (deals they own pass).
+    pub team: Option<Vec<String>>,
+    /// Only deals whose follow-up is overdue ([`super::deal::overdue_days`]).
+    pub overdue_only: bool,
 }
 
 impl DealFilter {
@@ -53,6 +57,8 @@ impl DealFilter {
             close_from: some(from),
             close_to: some(to),
             stalled_only,
+            team: None,
+            overdue_only: false,
         })
     }
 
@@ -127,6 +133,8 @@ pub fn passes<'c>(pipeline: &PipelineConfig, deal: &OpportunityView, customer: &
         || f.close_from.as_deref().is_some_and(|d| deal.expected_close.as_str() < d)
         || f.close_to.as_deref().is_some_and(|d| deal.expected_close.as_str() > d)
         || (f.stalled_only && stalled_days(pipeline, deal, today).is_none())
+        || f.team.as_ref().is_some_and(|members| !members.contains(&deal.owner_id))
+        || (f.overdue_only && super::deal::overdue_days(deal, today).is_none())
     {
         return false;
     }
@@ -229,6 +237,14 @@ mod tests {
         let stalled = DealFilter { stalled_only: true, ..Default::default() };
         assert_eq!(count(&stalled, 110), 0, "10 idle days: needs analysis allows 21");
         assert_eq!(count(&stalled, 122), 9);
+        let team = DealFilter { team: Some(vec!["rep0".into(), "rep7".into()]), ..Default::default() };
+        assert_eq!(count(&team, 110), 4, "deals owned by a member");
+        let mut late = deals.clone();
+        late[0].next_step_date = Some("2026-12-01".into());
+        late[1].cadence_days = Some(5);
+        let overdue = DealFilter { overdue_only: true, ..Default::default() };
+        let today = crate::domain::funnel::parse_day("2026-12-02").unwrap();
+        assert_eq!(columns(&p, late.iter(), customer, &overdue, today)[1].ids, [late[0].id.clone(), late[1].id.clone()]);
         assert_eq!(DealFilter::from_form("", "", "", "", "-5", "", "", "", false), Err("amount_negative"));
         assert_eq!(DealFilter::from_form("", "", "", "", "", "lots", "", "", false), Err("invalid_amount"));
         assert!(DealFilter::from_form(" ", "", "", "", "", "", "", "", false).unwrap().is_empty());

@@ -119,6 +119,26 @@ pub struct Catalog {
     /// The sales pipelines 销售流程, in the admin's order (the first is a new deal's default).
     #[serde(default)]
     pub pipelines: Vec<PipelineConfig>,
+    /// The sales teams 销售团队 and who is in each, for filtering deals by team (names only: who
+    /// may see what is the server's business).
+    #[serde(default)]
+    pub teams: Vec<TeamEntry>,
+}
+
+/// A team as the catalogue carries it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamEntry {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// User ids of its members (supervisor and reps).
+    pub members: Vec<String>,
+}
+
+impl TeamEntry {
+    pub fn name(&self, english: bool) -> &str {
+        if english && !self.name_en.is_empty() { &self.name_en } else { &self.name_zh }
+    }
 }
 
 /// What a new company starts with (regions excepted: they are the organisation's own and are
@@ -176,7 +196,7 @@ impl Catalog {
                 (*list, options)
             })
             .collect();
-        Catalog { version: 0, lists, pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()] }
+        Catalog { version: 0, lists, pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()], teams: Vec::new() }
     }
 
     pub fn pipeline(&self, code: &str) -> Option<&PipelineConfig> {

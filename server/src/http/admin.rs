@@ -208,6 +208,7 @@ async fn create_user(State(state): State<AppState>, admin: Admin, AppJson(form):
     write_regions(&mut tx, &id, &form.region_ids).await?;
     let created = format!("{} ({})", form.username, form.role.code());
     audit::record(&mut tx, &admin.actor(), Change { entity: "user", entity_id: &id, field: "created", old: None, new: Some(&created) }).await?;
+    crate::catalog::teams_changed(&mut tx).await?;
     tx.commit().await?;
     let user = user_in(&snapshot(&state).await?, &form.username)?;
     Ok(Json(CreatedUser { user, one_time_password: password }))
@@ -270,6 +271,7 @@ async fn update_user(
     if before.role != form.role || before.team_id != form.team_id || before.region_ids != form.region_ids {
         crate::changes::bump_epoch(&mut tx).await?;
     }
+    crate::catalog::teams_changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(user_in(&snapshot(&state).await?, &username)?))
 }
@@ -415,6 +417,7 @@ async fn create_team(State(state): State<AppState>, admin: Admin, AppJson(form):
         .await?;
     record_unit(&mut tx, &admin, "team", &id, None, &form).await?;
     audit::record(&mut tx, &admin.actor(), Change { entity: "team", entity_id: &id, field: "region_id", old: None, new: Some(&region_id) }).await?;
+    crate::catalog::teams_changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(TeamView { id, region_id, name_zh: form.name_zh.trim().into(), name_en: form.name_en.trim().into() }))
 }
@@ -429,6 +432,7 @@ async fn update_team(State(state): State<AppState>, admin: Admin, Path(id): Path
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("UPDATE teams SET name_zh = $1, name_en = $2 WHERE id = $3").bind(form.name_zh.trim()).bind(form.name_en.trim()).bind(&id).execute(&mut *tx).await?;
     record_unit(&mut tx, &admin, "team", &id, Some((&before.name_zh, &before.name_en)), &form).await?;
+    crate::catalog::teams_changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(TeamView { id, region_id: before.region_id.clone(), name_zh: form.name_zh.trim().into(), name_en: form.name_en.trim().into() }))
 }
@@ -444,6 +448,7 @@ async fn delete_team(State(state): State<AppState>, admin: Admin, Path(id): Path
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("DELETE FROM teams WHERE id = $1").bind(&id).execute(&mut *tx).await?;
     audit::record(&mut tx, &admin.actor(), Change { entity: "team", entity_id: &id, field: "deleted", old: Some(&id), new: None }).await?;
+    crate::catalog::teams_changed(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(json!({ "deleted": id })))
 }

@@ -39,6 +39,7 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
     let editable = Memo::new(move |_| customer.with(|c| c.as_ref().is_some_and(|c| may_edit(&me, c))));
     let done = Callback::new(move |_| editing.set(false));
     let panel_id = id.clone();
+    let new_deal_for = id.clone();
     view! {
         <article class="customer-card" data-testid="customer-detail">
             <button type="button" class="button back-button" on:click=move |_| selected.set(None)>{t!(i18n, customers.back)}</button>
@@ -76,7 +77,14 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
                 <Contacts customer_id=id.clone() editable=editable />
             </section>
             <section class="section" data-section="deals">
-                <h3 class="card-title">{t!(i18n, customers.deals)}</h3>
+                <div class="section-head">
+                    <h3 class="card-title">{t!(i18n, customers.deals)}</h3>
+                    <Show when=move || editable.get()>
+                        <A href=format!("/funnel?new=1&customer={}", new_deal_for) attr:class="button button-small" attr:data-testid="new-deal-for-customer">
+                            {t!(i18n, deal.new_for_customer)}
+                        </A>
+                    </Show>
+                </div>
                 <Deals customer_id=id.clone() />
             </section>
             <Later key="activities" />
@@ -265,7 +273,7 @@ fn Deals(customer_id: String) -> impl IntoView {
     view! {
         <Show when=move || !deals.get().is_empty() fallback=move || view! { <p class="hint">{t!(i18n, customers.no_deals)}</p> }>
             <ul class="list deals" data-testid="deals">
-                <For each=move || deals.get() key=|o| (o.id.clone(), o.version, o.stage.clone()) let:o>
+                <For each=move || deals.get() key=|o| (o.id.clone(), o.version, o.stage.clone(), o.title.clone(), o.amount_fen) let:o>
                     {
                         let (pipeline, stage) = (o.pipeline.clone(), o.stage.clone());
                         let stage_data = o.stage.clone();

@@ -207,6 +207,8 @@ struct CardInfo {
     stalled: Option<u32>,
     close: String,
     overdue: bool,
+    /// Days its follow-up is late.
+    follow_up_late: Option<u32>,
 }
 
 #[component]
@@ -231,6 +233,7 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                     stalled: stalled_days(pipeline, d, today),
                     close: d.expected_close.clone(),
                     overdue: close_day.is_some_and(|c| c < today),
+                    follow_up_late: crate::domain::deal::overdue_days(d, today),
                 })
             }))
         })
@@ -331,7 +334,14 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                 let close = i.close.get(5..).unwrap_or(&i.close).to_string();
                 view! {
                     <span class="card-title">{i.title.clone()}</span>
-                    <span class="card-customer">{i.customer.clone()}</span>
+                    <span class="card-customer">
+                        <span class="card-customer-name">{i.customer.clone()}</span>
+                        {i.follow_up_late.map(|d| view! {
+                            <span class="badge follow-badge" data-testid="follow-badge">
+                                {t!(i18n, deal.overdue_short, days = d)}
+                            </span>
+                        })}
+                    </span>
                     <span class="card-meta">
                         <span class="card-amount">{Money::from_fen(i.amount_fen).format_compact(english())}</span>
                         {match i.stalled {

@@ -2,7 +2,11 @@
 //! checklists of the stage it is in (exit criteria) and of the next (entry criteria), and the
 //! moves: previous / next stage, won, lost (with the reason), reopen.
 
-use super::{request_move, FunnelCx};
+use super::form::{Editing, ScoreBadge};
+use super::{request_move, FunnelCx, I18n};
+use crate::domain::catalog::ContactRole;
+use crate::domain::deal::{follow_up_due, overdue_days, parse_contacts, value_score, Budget, Competition, Intent};
+use crate::ui::labels::{budget_label, competition_label, contact_role_label, intent_label};
 use crate::domain::board::{days_in_stage, stalled_days};
 use crate::domain::catalog::List;
 use crate::domain::funnel::UNIX_EPOCH_JULIAN_DAY;
@@ -19,6 +23,8 @@ struct Shown {
     deal: OpportunityView,
     customer: Option<String>,
     pipeline: Option<PipelineConfig>,
+    /// The contacts involved: name and part.
+    contacts: Vec<(String, ContactRole)>,
 }
 
 #[component]
@@ -32,7 +38,8 @@ pub fn DealPanel() -> impl IntoView {
             let deal = r.opportunity(&id)?.clone();
             let customer = r.customer(&deal.customer_id).map(|c| c.name.clone());
             let pipeline = r.catalog().pipeline(&deal.pipeline).cloned();
-            Some(Shown { deal, customer, pipeline })
+            let contacts = parse_contacts(&deal.contacts).filter_map(|(id, role)| Some((r.contact(id)?.name.clone(), role))).collect();
+            Some(Shown { deal, customer, pipeline, contacts })
         }))
     });
     let close = move || cx.open_deal.set(None);
@@ -57,7 +64,7 @@ pub fn DealPanel() -> impl IntoView {
 fn DealBody(shown: Shown) -> impl IntoView {
     let cx = expect_context::<FunnelCx>();
     let i18n = cx.i18n;
-    let Shown { deal, customer, pipeline } = shown;
+    let Shown { deal, customer, pipeline, contacts } = shown;
     let today = cx.today.get_untracked();
     let catalog = cx.catalog;
     let place = pipeline.as_ref().and_then(|p| p.place(&deal.stage));
@@ -116,9 +123,26 @@ fn DealBody(shown: Shown) -> impl IntoView {
         })
         .collect();
     let source = deal.source.clone();
+    let score = value_score(deal.intent.as_deref(), deal.budget.as_deref(), deal.competition.as_deref());
+    let overdue = overdue_days(&deal, today);
+    let due = follow_up_due(&deal).and_then(|day| time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).ok()).map(|d| format_date(i18n.get_locale_untracked(), d));
+    let edit_id = deal.id.clone();
+    let assessment = {
+        let label = |code: &Option<String>, f: fn(I18n, &str) -> Option<String>| code.as_deref().and_then(|c| f(i18n, c)).unwrap_or_else(|| "—".into());
+        format!(
+            "{} · {} · {}",
+            label(&deal.intent, |i, c| Intent::from_code(c).map(|v| intent_label(i, v))),
+            label(&deal.budget, |i, c| Budget::from_code(c).map(|v| budget_label(i, v))),
+            label(&deal.competition, |i, c| Competition::from_code(c).map(|v| competition_label(i, v))),
+        )
+    };
+    let assessed = deal.intent.is_some() || deal.budget.is_some() || deal.competition.is_some();
     view! {
         <header class="panel-head">
             <h2 class="panel-title" data-testid="deal-title">{deal.title.clone()}</h2>
+            <button type="button" class="button button-small" data-testid="edit-deal" on:click=move |_| cx.editing.set(Some(Editing::Edit(edit_id.clone())))>
+                {t!(i18n, deal.edit_button)}
+            </button>
             <button type="button" class="button panel-close" on:click=move |_| cx.open_deal.set(None)>{t!(i18n, funnel.close)}</button>
         </header>
         <dl class="facts">
@@ -136,6 +160,40 @@ fn DealBody(shown: Shown) -> impl IntoView {
                 {stalled.map(|d| view! { " " <span class="badge stalled-badge">{t!(i18n, funnel.stalled_badge, days = d)}</span> })}
             </dd>
             {deal.lost_reason.clone().map(|r| view! { <dt>{t!(i18n, funnel.lost_reason_label)}</dt><dd>{r}</dd> })}
+            {deal.lost_to.clone().map(|r| view! { <dt>{t!(i18n, deal.lost_to_label)}</dt><dd data-testid="deal-lost-to">{r}</dd> })}
+            {(!deal.competitors.is_empty()).then(|| view! {
+                <dt>{t!(i18n, deal.competitors)}</dt><dd data-testid="deal-competitors">{deal.competitors.replace(',', "、")}</dd>
+            })}
+            <dt>{t!(i18n, deal.score)}</dt>
+            <dd data-testid="deal-score">
+                {match score {
+                    Some(s) => view! { <ScoreBadge score=s /> }.into_any(),
+                    None => view! { <span class="muted">{t!(i18n, deal.unset)}</span> }.into_any(),
+                }}
+                {assessed.then(|| view! { <span class="assessment-line muted">{assessment}</span> })}
+            </dd>
+            {(!contacts.is_empty()).then(|| view! {
+                <dt>{t!(i18n, deal.contacts)}</dt>
+                <dd>
+                    <ul class="inline-list" data-testid="deal-contacts-list">
+                        {contacts.into_iter().map(|(name, role)| view! { <li>{name}<span class="muted">{move || format!(" · {}", contact_role_label(i18n, role))}</span></li> }).collect_view()}
+                    </ul>
+                </dd>
+            })}
+            {deal.next_step.clone().map(|step| view! {
+                <dt>{t!(i18n, deal.next_step)}</dt>
+                <dd data-testid="deal-next-step">{step}{deal.next_step_date.clone().map(|d| view! { <span class="muted">{format!(" · {d}")}</span> })}</dd>
+            })}
+            {deal.cadence_days.map(|n| view! { <dt>{t!(i18n, deal.cadence)}</dt><dd>{n}</dd> })}
+            {due.map(|date| view! {
+                <dt>{t!(i18n, deal.follow_up)}</dt>
+                <dd data-testid="deal-follow-up" data-overdue=overdue.is_some().to_string()>
+                    {match overdue {
+                        Some(days) => view! { <span class="badge overdue-badge">{t!(i18n, deal.overdue, days = days)}</span> }.into_any(),
+                        None => view! { <span>{t!(i18n, deal.follow_up_due, date = date.clone())}</span> }.into_any(),
+                    }}
+                </dd>
+            })}
         </dl>
         <div class="panel-moves">
             {moves.into_iter().map(|(label, to, which)| {

@@ -16,6 +16,7 @@
 mod analytics;
 mod board;
 mod deal;
+mod form;
 #[cfg(feature = "hydrate")]
 mod drag;
 
@@ -79,6 +80,8 @@ struct FunnelCx {
     focus: RwSignal<Option<String>>,
     /// A card moved from the keyboard: focused again once the move is made (after any dialog).
     refocus: RwSignal<Option<String>>,
+    /// The deal form, when open.
+    editing: RwSignal<Option<form::Editing>>,
 }
 
 impl FunnelCx {
@@ -108,12 +111,29 @@ struct Filters {
     from: RwSignal<String>,
     to: RwSignal<String>,
     stalled_only: RwSignal<bool>,
+    team: RwSignal<String>,
+    overdue_only: RwSignal<bool>,
+    /// Where a team's members are found.
+    catalog: Memo<Catalog>,
 }
 
 impl Filters {
-    fn new() -> Filters {
+    fn new(catalog: Memo<Catalog>) -> Filters {
         let s = || RwSignal::new(String::new());
-        Filters { query: s(), owner: s(), source: s(), region: s(), min: s(), max: s(), from: s(), to: s(), stalled_only: RwSignal::new(false) }
+        Filters {
+            query: s(),
+            owner: s(),
+            source: s(),
+            region: s(),
+            min: s(),
+            max: s(),
+            from: s(),
+            to: s(),
+            stalled_only: RwSignal::new(false),
+            team: s(),
+            overdue_only: RwSignal::new(false),
+            catalog,
+        }
     }
 
     /// The filter, or why it cannot be read (tracks every field).
@@ -129,17 +149,29 @@ impl Filters {
             &self.to.get(),
             self.stalled_only.get(),
         )
+        .map(|mut f| {
+            let team = self.team.get();
+            if !team.is_empty() {
+                // A team the catalogue no longer has filters everything out rather than nothing.
+                f.team = Some(self.catalog.with(|c| c.teams.iter().find(|t| t.id == team).map(|t| t.members.clone()).unwrap_or_default()));
+            }
+            f.overdue_only = self.overdue_only.get();
+            f
+        })
     }
 
     fn active(&self) -> usize {
-        [self.owner, self.source, self.region, self.min, self.max, self.from, self.to].iter().filter(|s| !s.with(String::is_empty)).count() + usize::from(self.stalled_only.get())
+        [self.owner, self.source, self.region, self.min, self.max, self.from, self.to, self.team].iter().filter(|s| !s.with(String::is_empty)).count()
+            + usize::from(self.stalled_only.get())
+            + usize::from(self.overdue_only.get())
     }
 
     fn clear(&self) {
-        for s in [self.owner, self.source, self.region, self.min, self.max, self.from, self.to] {
+        for s in [self.owner, self.source, self.region, self.min, self.max, self.from, self.to, self.team] {
             s.set(String::new());
         }
         self.stalled_only.set(false);
+        self.overdue_only.set(false);
     }
 }
 
@@ -160,12 +192,16 @@ pub fn Funnel() -> impl IntoView {
         Some("stalled") => Tab::Stalled,
         _ => Tab::Board,
     });
+    let catalog = use_catalog();
+    let q = query.get_untracked();
+    // `/funnel?new=1[&customer=<id>]` opens the form for a new deal (from a customer's 360 view).
+    let editing = q.get("new").map(|_| form::Editing::New { customer: q.get("customer") });
     let cx = FunnelCx {
         sync,
         i18n,
-        catalog: use_catalog(),
+        catalog,
         pipeline_code: RwSignal::new(query.get_untracked().get("pipeline").unwrap_or_default()),
-        filters: Filters::new(),
+        filters: Filters::new(catalog),
         // `/funnel?deal=<id>` opens that deal (links from the customer's 360 view).
         open_deal: RwSignal::new(query.get_untracked().get("deal")),
         pending: RwSignal::new(None),
@@ -173,6 +209,7 @@ pub fn Funnel() -> impl IntoView {
         today: RwSignal::new(day_of_ms(now_ms())),
         focus: RwSignal::new(None),
         refocus: RwSignal::new(None),
+        editing: RwSignal::new(editing),
     };
     provide_context(cx);
     let show_filters = RwSignal::new(false);
@@ -189,6 +226,10 @@ pub fn Funnel() -> impl IntoView {
         <section class="page funnel-page" data-page="funnel">
             <header class="funnel-head">
                 <h1 class="page-title">{t!(i18n, funnel.title)}</h1>
+                <button type="button" class="button button-primary new-deal" data-testid="new-deal"
+                    on:click=move |_| cx.editing.set(Some(form::Editing::New { customer: None }))>
+                    {t!(i18n, deal.new)}
+                </button>
                 <label class="pipeline-pick">
                     <span class="visually-hidden">{t!(i18n, funnel.pipeline)}</span>
                     <select name="pipeline" data-testid="pipeline" on:change=move |ev| cx.pipeline_code.set(event_target_value(&ev))>
@@ -226,6 +267,7 @@ pub fn Funnel() -> impl IntoView {
             </Show>
             <deal::DealPanel />
             <MoveDialog />
+            <form::DealForm />
         </section>
     }
 }
@@ -255,6 +297,7 @@ fn FilterBar(open: RwSignal<bool>) -> impl IntoView {
             list
         })
     });
+    let teams = move || cx.catalog.with(|c| c.teams.iter().map(|t| (t.id.clone(), t.name(cx.english()).to_string())).collect::<Vec<_>>());
     let error = move || f.get().err().map(|code| error_text(i18n, code));
     let text = |value: RwSignal<String>, name: &'static str, kind: &'static str, label: Signal<String>| {
         view! {
@@ -279,6 +322,17 @@ fn FilterBar(open: RwSignal<bool>) -> impl IntoView {
                             </For>
                         </select>
                     </label>
+                    <Show when=move || cx.catalog.with(|c| !c.teams.is_empty())>
+                        <label class="field">
+                            <span class="field-label">{t!(i18n, funnel.team)}</span>
+                            <select name="team" on:change=move |ev| f.team.set(event_target_value(&ev))>
+                                <option value="" selected=move || f.team.with(String::is_empty)>{t!(i18n, funnel.any)}</option>
+                                <For each=teams key=|t| t.clone() let((id, name))>
+                                    <option value=id.clone() selected=move || f.team.with(|t| *t == id)>{name}</option>
+                                </For>
+                            </select>
+                        </label>
+                    </Show>
                     <label class="field">
                         <span class="field-label">{t!(i18n, funnel.source)}</span>
                         <OptionSelect name="source" list=List::Source value=f.source empty=true retired=true />
@@ -294,6 +348,10 @@ fn FilterBar(open: RwSignal<bool>) -> impl IntoView {
                     <label class="check">
                         <input type="checkbox" name="stalled_only" prop:checked=move || f.stalled_only.get() on:change=move |ev| f.stalled_only.set(event_target_checked(&ev)) />
                         {t!(i18n, funnel.stalled_only)}
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="overdue_only" prop:checked=move || f.overdue_only.get() on:change=move |ev| f.overdue_only.set(event_target_checked(&ev)) />
+                        {t!(i18n, deal.overdue_only)}
                     </label>
                     <button type="button" class="button" on:click=move |_| f.clear()>{t!(i18n, funnel.clear)}</button>
                 </div>

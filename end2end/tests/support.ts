@@ -30,16 +30,20 @@ export async function apiAs(baseURL: string, username: string, password = PASSWO
 }
 
 /** Everything a user may see, through the sync API (customers with their deals). */
-export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[] }> {
+export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[]; contacts: any[]; catalog: any }> {
   const customers: any[] = [];
   const opportunities: any[] = [];
+  const contacts: any[] = [];
+  let catalog: any = null;
   let cursor = '';
   for (;;) {
     const page = await (await api.get(`/api/sync/pull${cursor ? `?cursor=${cursor}` : ''}`)).json();
     customers.push(...page.customers);
     opportunities.push(...page.opportunities);
+    contacts.push(...(page.contacts ?? []));
+    catalog = page.catalog ?? catalog;
     cursor = page.cursor;
-    if (!page.more) return { customers, opportunities };
+    if (!page.more) return { customers, opportunities, contacts, catalog };
   }
 }
 

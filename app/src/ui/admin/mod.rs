@@ -6,6 +6,7 @@
 //! `domain::admin`, checked here before sending and again by the server.
 
 mod lists;
+mod pipelines;
 
 use super::api::{self, ApiError, Method};
 use super::session::CurrentUser;
@@ -28,6 +29,7 @@ enum Tab {
     Users,
     Units,
     Lists,
+    Pipelines,
 }
 
 /// A message under a form: done or refused.
@@ -116,11 +118,13 @@ pub fn Admin() -> impl IntoView {
                     {tab_button(Tab::Users, Signal::derive(move || t_string!(i18n, admin.users).to_string()), "users")}
                     {tab_button(Tab::Units, Signal::derive(move || t_string!(i18n, admin.units).to_string()), "units")}
                     {tab_button(Tab::Lists, Signal::derive(move || t_string!(i18n, admin.lists).to_string()), "lists")}
+                    {tab_button(Tab::Pipelines, Signal::derive(move || t_string!(i18n, admin.pipelines).to_string()), "pipelines")}
                 </div>
                 {move || match tab.get() {
                     Tab::Users => view! { <Users org reload /> }.into_any(),
                     Tab::Units => view! { <Units org reload /> }.into_any(),
                     Tab::Lists => view! { <lists::Lists /> }.into_any(),
+                    Tab::Pipelines => view! { <pipelines::Pipelines /> }.into_any(),
                 }}
             </Show>
         </section>

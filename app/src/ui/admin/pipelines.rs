@@ -295,7 +295,7 @@ pub fn Pipelines() -> impl IntoView {
                             <StageEditor draft index stage english=Signal::derive(english) />
                         </For>
                     </ol>
-                    <button type="button" class="button" data-testid="add-stage" disabled=move || draft.stages.with(|s| s.len() >= MAX_STAGES)
+                    <button type="button" class="button" data-testid="add-stage" disabled=move || { draft.stages.with(|s| s.len() >= MAX_STAGES) }
                         on:click=move |_| draft.add_stage()>{t!(i18n, admin.add_stage)}</button>
                     <NoticeLine notice />
                     <div class="actions">
@@ -340,9 +340,9 @@ fn StageEditor(draft: Draft, index: usize, stage: StageDraft, english: Signal<bo
                 <span class="option-actions">
                     <button type="button" class="button button-small" disabled=move || index == 0
                         aria-label=move || t_string!(i18n, admin.move_up).to_string() on:click=move |_| shift(true)>"↑"</button>
-                    <button type="button" class="button button-small" disabled=move || index + 1 >= count()
+                    <button type="button" class="button button-small" disabled=move || { index + 1 >= count() }
                         aria-label=move || t_string!(i18n, admin.move_down).to_string() on:click=move |_| shift(false)>"↓"</button>
-                    <button type="button" class="button button-small" data-testid="remove-stage" disabled=move || count() <= 1
+                    <button type="button" class="button button-small" data-testid="remove-stage" disabled=move || { count() <= 1 }
                         on:click=move |_| draft.stages.update(|s| { s.remove(index); })>{t!(i18n, admin.remove)}</button>
                 </span>
             </div>
@@ -390,7 +390,7 @@ fn CriteriaEditor(draft: Draft, list: RwSignal<Vec<CriterionDraft>>, exit: bool)
                         on:click=move |_| list.update(|l| l.retain(|x| x.uid != c.uid))>"×"</button>
                 </div>
             </For>
-            <button type="button" class="button button-small" data-testid="add-criterion" disabled=move || list.with(|l| l.len() >= MAX_CRITERIA)
+            <button type="button" class="button button-small" data-testid="add-criterion" disabled=move || { list.with(|l| l.len() >= MAX_CRITERIA) }
                 on:click=move |_| draft.add_criterion(list)>{t!(i18n, admin.add_criterion)}</button>
         </fieldset>
     }

@@ -973,9 +973,7 @@ mod tests {
     fn a_deal_created_offline_is_on_the_board_at_once_and_edits_stack_on_it() {
         use crate::domain::deal::{DealField, NewOpportunity};
         let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![] }], vec![]);
-        let mut catalog = Catalog::default();
-        catalog.pipelines = vec![crate::domain::pipeline::PipelineConfig::starter()];
-        r.set_catalog(catalog);
+        r.set_catalog(Catalog { pipelines: vec![crate::domain::pipeline::PipelineConfig::starter()], ..Default::default() });
         let new = NewOpportunity {
             id: id(11),
             customer_id: id(1),

@@ -877,6 +877,25 @@ fn grade_for_revenue(revenue: Money) -> Grade {
     }
 }
 
+/// A deal's details as [`Generator::deal_details`] makes them.
+struct DealDetails {
+    competitors: String,
+    lost_to: Option<String>,
+    intent: Option<String>,
+    budget: Option<String>,
+    competition: Option<String>,
+    contacts: String,
+    next_step: Option<String>,
+    next_step_date: Option<String>,
+    cadence_days: Option<i64>,
+}
+
+/// Competitors a deal meets (fictitious).
+const COMPETITORS: &[&str] = &["远航科技", "华信智造", "金桥软件", "恒通工业", "新锐数据", "东方精工"];
+
+/// Next steps reps plan.
+const NEXT_STEPS: &[&str] = &["约采购经理面谈", "发送修改后的方案", "安排技术交流会", "提交正式报价", "邀请客户参观工厂", "确认合同条款"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -896,22 +915,3 @@ mod tests {
         assert_eq!(iso(d), "2026-11-22");
     }
 }
-
-/// A deal's details as [`Generator::deal_details`] makes them.
-struct DealDetails {
-    competitors: String,
-    lost_to: Option<String>,
-    intent: Option<String>,
-    budget: Option<String>,
-    competition: Option<String>,
-    contacts: String,
-    next_step: Option<String>,
-    next_step_date: Option<String>,
-    cadence_days: Option<i64>,
-}
-
-/// Competitors a deal meets (fictitious).
-const COMPETITORS: &[&str] = &["远航科技", "华信智造", "金桥软件", "恒通工业", "新锐数据", "东方精工"];
-
-/// Next steps reps plan.
-const NEXT_STEPS: &[&str] = &["约采购经理面谈", "发送修改后的方案", "安排技术交流会", "提交正式报价", "邀请客户参观工厂", "确认合同条款"];

@@ -162,8 +162,19 @@ async fn regions_and_teams_are_created_renamed_and_removed_only_when_empty() {
     let team = app.call("POST", "/api/admin/teams", &cookie, Some(&json!({"region_id": region, "name_zh": "西安组", "name_en": "Xi'an"}))).await.json();
     assert_eq!(team["region_id"], region.as_str());
     let team_id = team["id"].as_str().unwrap();
+    let version = |c: &serde_json::Value| c["version"].as_i64().unwrap();
+    let before = app.call("GET", "/api/catalog", &cookie, None).await.json();
     let renamed = app.call("PUT", &format!("/api/admin/teams/{team_id}"), &cookie, Some(&json!({"name_zh": "西安一组", "name_en": "Xi'an 1"}))).await.json();
     assert_eq!(renamed["name_zh"], "西安一组");
+    // Teams travel with the catalogue (the board filters by them): a change moves its version on.
+    let after = app.call("GET", "/api/catalog", &cookie, None).await.json();
+    assert!(version(&after) > version(&before));
+    let listed = after["teams"].as_array().unwrap().iter().find(|t| t["id"] == team_id).expect("the new team is listed");
+    assert_eq!((listed["name_zh"].as_str(), listed["members"].as_array().map(Vec::len)), (Some("西安一组"), Some(0)));
+    let org = app.call("GET", "/api/admin/org", &cookie, None).await.json();
+    let rep1 = find(&org, "rep1");
+    let home = after["teams"].as_array().unwrap().iter().find(|t| t["id"] == rep1["team_id"]).expect("rep1's team");
+    assert!(home["members"].as_array().unwrap().iter().any(|m| m == &rep1["id"]), "members by user id");
     // A region with a team is in use; an empty team goes, then the region.
     let busy = app.call("DELETE", &format!("/api/admin/regions/{region}"), &cookie, None).await;
     assert_eq!((busy.status.as_u16(), busy.json()["error"].clone()), (409, json!("in_use")));

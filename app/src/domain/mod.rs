@@ -3,11 +3,13 @@
 pub mod admin;
 pub mod board;
 pub mod catalog;
+pub mod cluster;
 pub mod credit_code;
 pub mod customer;
 pub mod deal;
 pub mod dedupe;
 pub mod funnel;
+pub mod grading;
 pub mod import;
 pub mod money;
 pub mod org;
@@ -15,6 +17,7 @@ pub mod pipeline;
 pub mod privacy;
 pub mod rank;
 pub mod replica;
+pub mod rfm;
 pub mod search;
 pub mod sync;
 

@@ -1,0 +1,143 @@
+//! Customer grading 客户分级 (issue 7): A/B/C/D by a customer's revenue or profit contribution
+//! over a period, with thresholds either as amounts (A from ¥1,000,000) or as shares of the
+//! customers (top 20 % A, next 30 % B, …). Pure functions over (customer, value) pairs, so the
+//! browser can preview a regrading and the server can run the scheduled one with the same rules.
+
+use super::catalog::Grade;
+use std::collections::HashMap;
+
+/// What the grade is measured by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Payments or order totals in the period.
+    Revenue,
+    /// Revenue less cost in the period (毛利贡献).
+    Profit,
+}
+
+/// Where the grades begin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thresholds {
+    /// The least value (fen) for A, B and C; below C is D. Must fall strictly: `a > b > c ≥ 0`.
+    Amounts { a_fen: i64, b_fen: i64, c_fen: i64 },
+    /// The share of customers (basis points of the count, best first) graded A, B and C; the
+    /// rest are D. Each more than zero; together at most 100 %.
+    Shares { a_bp: u32, b_bp: u32, c_bp: u32 },
+}
+
+/// Why thresholds cannot be used (a code the UI translates).
+pub fn check(t: &Thresholds) -> Result<(), &'static str> {
+    match *t {
+        Thresholds::Amounts { a_fen, b_fen, c_fen } if a_fen > b_fen && b_fen > c_fen && c_fen >= 0 => Ok(()),
+        Thresholds::Amounts { .. } => Err("thresholds_overlap"),
+        Thresholds::Shares { a_bp, b_bp, c_bp } if a_bp > 0 && b_bp > 0 && c_bp > 0 && a_bp + b_bp + c_bp <= 10_000 => Ok(()),
+        Thresholds::Shares { .. } => Err("thresholds_overlap"),
+    }
+}
+
+/// The grade of each customer, in the order given. A customer with nothing (a value ≤ 0) is D
+/// whatever the thresholds. With shares, customers are ranked by value; equal values get the
+/// same (better) grade, so a tie at a boundary never splits two equal customers.
+pub fn grade(values: &[i64], t: &Thresholds) -> Result<Vec<Grade>, &'static str> {
+    check(t)?;
+    Ok(match *t {
+        Thresholds::Amounts { a_fen, b_fen, c_fen } => values
+            .iter()
+            .map(|&v| match v {
+                v if v <= 0 => Grade::D,
+                v if v >= a_fen => Grade::A,
+                v if v >= b_fen => Grade::B,
+                v if v >= c_fen => Grade::C,
+                _ => Grade::D,
+            })
+            .collect(),
+        Thresholds::Shares { a_bp, b_bp, c_bp } => {
+            let n = values.len() as u64;
+            // How many customers each grade takes, counting from the best (rounded to nearest).
+            let upto = |bp: u32| ((n * u64::from(bp) + 5_000) / 10_000) as usize;
+            let (a_end, b_end, c_end) = (upto(a_bp), upto(a_bp + b_bp), upto(a_bp + b_bp + c_bp));
+            let mut order: Vec<usize> = (0..values.len()).collect();
+            order.sort_by(|&x, &y| values[y].cmp(&values[x]).then(x.cmp(&y)));
+            let mut out = vec![Grade::D; values.len()];
+            let mut rank_of_value = 0;
+            for (rank, &i) in order.iter().enumerate() {
+                // The first rank holding this value decides (ties share the better grade).
+                if rank == 0 || values[order[rank - 1]] != values[i] {
+                    rank_of_value = rank;
+                }
+                out[i] = match rank_of_value {
+                    _ if values[i] <= 0 => Grade::D,
+                    r if r < a_end => Grade::A,
+                    r if r < b_end => Grade::B,
+                    r if r < c_end => Grade::C,
+                    _ => Grade::D,
+                };
+            }
+            out
+        }
+    })
+}
+
+/// The customers whose grade a regrading changes: (id, from, to), in the order given.
+pub fn changes<'a>(before: &HashMap<&'a str, Grade>, after: &[(&'a str, Grade)]) -> Vec<(&'a str, Grade, Grade)> {
+    after.iter().filter_map(|&(id, to)| before.get(id).filter(|from| **from != to).map(|&from| (id, from, to))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Grade::{A, B, C, D};
+
+    #[test]
+    fn amounts_grade_by_the_least_value_of_each_grade() {
+        let t = Thresholds::Amounts { a_fen: 1_000, b_fen: 500, c_fen: 100 };
+        assert_eq!(grade(&[1_000, 999, 500, 499, 100, 99, 0, -5], &t), Ok(vec![A, B, B, C, C, D, D, D]));
+        // Nobody has anything: everyone is D, even with C from zero.
+        let from_zero = Thresholds::Amounts { a_fen: 2, b_fen: 1, c_fen: 0 };
+        assert_eq!(grade(&[0, 0], &from_zero), Ok(vec![D, D]));
+    }
+
+    #[test]
+    fn shares_rank_customers_and_ties_share_the_better_grade() {
+        // Top 20 % A, next 30 % B, next 30 % C, the rest D: of ten customers 2, 3, 3, 2.
+        let t = Thresholds::Shares { a_bp: 2_000, b_bp: 3_000, c_bp: 3_000 };
+        let values = [10, 90, 80, 70, 60, 50, 40, 30, 20, 100];
+        assert_eq!(grade(&values, &t), Ok(vec![D, A, B, B, B, C, C, C, D, A]));
+        // 80 and 80 straddle the A boundary: both A, and the next customer ranks fourth (C).
+        assert_eq!(grade(&[100, 80, 80, 10, 5], &Thresholds::Shares { a_bp: 4_000, b_bp: 2_000, c_bp: 2_000 }), Ok(vec![A, A, A, C, D]));
+        // Customers with nothing are D even inside the top share.
+        assert_eq!(grade(&[0, 0, 5], &Thresholds::Shares { a_bp: 5_000, b_bp: 2_500, c_bp: 2_500 }), Ok(vec![D, D, A]));
+        assert_eq!(grade(&[], &t), Ok(vec![]));
+    }
+
+    #[test]
+    fn overlapping_thresholds_are_refused() {
+        for bad in [
+            Thresholds::Amounts { a_fen: 500, b_fen: 500, c_fen: 100 },
+            Thresholds::Amounts { a_fen: 500, b_fen: 100, c_fen: -1 },
+            Thresholds::Shares { a_bp: 5_000, b_bp: 4_000, c_bp: 2_000 },
+            Thresholds::Shares { a_bp: 0, b_bp: 4_000, c_bp: 2_000 },
+        ] {
+            assert_eq!(grade(&[1], &bad), Err("thresholds_overlap"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_share_grading_gives_each_grade_its_share_of_distinct_values() {
+        // 1,000 customers with distinct values: exactly 200 / 300 / 300 / 200.
+        let values: Vec<i64> = (1..=1_000).map(|v| v * 7 % 1_009).collect();
+        let grades = grade(&values, &Thresholds::Shares { a_bp: 2_000, b_bp: 3_000, c_bp: 3_000 }).unwrap();
+        let count = |g: Grade| grades.iter().filter(|x| **x == g).count();
+        assert_eq!([count(A), count(B), count(C), count(D)], [200, 300, 300, 200]);
+        // Every A is worth at least every B, and so on down.
+        let least = |g: Grade| values.iter().zip(&grades).filter(|(_, x)| **x == g).map(|(v, _)| *v).min().unwrap();
+        let most = |g: Grade| values.iter().zip(&grades).filter(|(_, x)| **x == g).map(|(v, _)| *v).max().unwrap();
+        assert!(least(A) > most(B) && least(B) > most(C) && least(C) > most(D));
+    }
+
+    #[test]
+    fn changes_list_who_moved() {
+        let before: HashMap<&str, Grade> = [("a", A), ("b", B), ("c", C)].into_iter().collect();
+        assert_eq!(changes(&before, &[("a", B), ("b", B), ("c", A), ("new", D)]), vec![("a", A, B), ("c", C, A)]);
+    }
+}

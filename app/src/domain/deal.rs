@@ -177,10 +177,7 @@ impl Field for DealField {
         };
         match self {
             F::Title | F::NextStep => sync::text(v),
-            F::Amount => match v.parse::<i64>() {
-                Ok(fen) if (0..=sync::MAX_AMOUNT_FEN).contains(&fen) && v == fen.to_string() => Ok(()),
-                _ => sync::invalid("invalid_amount"),
-            },
+            F::Amount => sync::amount_fen(v),
             F::ExpectedClose | F::NextStepDate => sync::date(v),
             // Whether the code is one of the company's options is [`sync::Op::check_catalog`]'s part.
             F::Source => sync::list_code(v),

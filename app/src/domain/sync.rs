@@ -225,10 +225,7 @@ impl Field for CustomerField {
             F::Satisfaction => coded(Satisfaction::from_code(v)),
             F::Tags => tags(v),
             F::CooperationSince => date(v),
-            F::CreditLimit => match v.parse::<i64>() {
-                Ok(fen) if (0..=MAX_AMOUNT_FEN).contains(&fen) && v == fen.to_string() => Ok(()),
-                _ => invalid("invalid_amount"),
-            },
+            F::CreditLimit => amount_fen(v),
             F::CreditCode => match normalize_credit_code(v) {
                 Ok(code) if code == v => Ok(()),
                 Ok(_) => invalid("credit_code_character"),
@@ -333,6 +330,15 @@ pub const MAX_NOTE_CHARS: usize = 2000;
 /// Tags per customer, and characters per tag.
 pub const MAX_TAGS: usize = 10;
 pub const MAX_TAG_CHARS: usize = 20;
+
+/// An amount in fen as a field carries it: a whole number from 0 to [`MAX_AMOUNT_FEN`], written
+/// canonically (no sign, no leading zeros).
+pub(crate) fn amount_fen(v: &str) -> Result<(), Rejection> {
+    match v.parse::<i64>() {
+        Ok(fen) if (0..=MAX_AMOUNT_FEN).contains(&fen) && v == fen.to_string() => Ok(()),
+        _ => invalid("invalid_amount"),
+    }
+}
 
 pub(crate) fn invalid(code: &str) -> Result<(), Rejection> {
     Err(Rejection::Invalid { code: code.into() })

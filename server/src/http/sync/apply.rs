@@ -109,6 +109,22 @@ async fn editable_deal(tx: &mut Transaction<'_, Any>, work: &Work<'_>, id: &str)
     })))
 }
 
+/// The optional fields a create carries, written to the row just inserted (version unchanged).
+async fn write_details<F: Field>(
+    tx: &mut Transaction<'_, Any>,
+    vault: &Vault,
+    table: &'static str,
+    id: &str,
+    details: &std::collections::BTreeMap<F, String>,
+) -> Result<(), AppError> {
+    let mut sets = Vec::new();
+    for (field, value) in details {
+        let value = stored(field.column(), Some(value));
+        sets.extend(cells(vault, table, id, field.column(), value.as_deref()));
+    }
+    update_row(tx, table, id, sets, false).await
+}
+
 /// A value as stored, trimmed like the shared canonical form (phones are kept as typed).
 fn stored(column: &str, value: Option<&String>) -> Option<String> {
     value.map(|v| if column == "phone" { v.clone() } else { v.trim().to_string() })
@@ -323,12 +339,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            let mut sets = Vec::new();
-            for (field, value) in &k.details {
-                let value = stored(field.column(), Some(value));
-                sets.extend(cells(&state.vault, "contacts", &k.id, field.column(), value.as_deref()));
-            }
-            update_row(tx, "contacts", &k.id, sets, false).await?;
+            write_details(tx, &state.vault, "contacts", &k.id, &k.details).await?;
             // The customer's history shows who joined and left its contacts.
             work.audit.add(actor, Change { entity: "customer", entity_id: &k.customer_id, field: "contact_added", old: None, new: Some(k.name.trim()) });
             work.changed.push(("contact", k.id.clone()));
@@ -437,12 +448,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            let mut sets = Vec::new();
-            for (field, value) in &o.details {
-                let value = stored(field.column(), Some(value));
-                sets.extend(cells(&state.vault, "opportunities", &o.id, field.column(), value.as_deref()));
-            }
-            update_row(tx, "opportunities", &o.id, sets, false).await?;
+            write_details(tx, &state.vault, "opportunities", &o.id, &o.details).await?;
             work.audit.add(actor, Change { entity: "opportunity", entity_id: &o.id, field: "created", old: None, new: Some(o.title.trim()) });
             work.changed.push(("opportunity", o.id.clone()));
             Ok(Ok(1))

@@ -1,9 +1,10 @@
 //! The funnel board 销售看板 as data: which open deals of a pipeline show in which column, in
 //! which order, with the column totals, under the user's filters; which deals are stalled; where
-//! a dropped card goes. Plain functions over the replica's deals, so the board, its tests and its
-//! benchmark run the same code.
+//! a dropped card goes. The columns themselves are folded from the replica's
+//! [`DealTable`](super::deal_table::DealTable); the board, its tests and its benchmark run the
+//! same code.
 
-use super::funnel::{day_of_ms, weighted};
+use super::funnel::day_of_ms;
 use super::pipeline::{PipelineConfig, Place};
 use super::rank;
 use super::sync::OpportunityView;
@@ -74,7 +75,8 @@ pub struct Column {
     pub count: usize,
     pub amount_fen: i64,
     pub weighted_fen: i64,
-    pub ids: Vec<String>,
+    /// Shared with the replica's [`DealTable`](super::deal_table::DealTable): no copy per card.
+    pub ids: Vec<std::sync::Arc<str>>,
 }
 
 /// How many days a deal has been idle past its stage's limit (`None`: not stalled, or closed).
@@ -90,66 +92,8 @@ pub fn days_in_stage(deal: &OpportunityView, today: i32) -> i32 {
     (today - day_of_ms(deal.stage_entered_at)).max(0)
 }
 
-/// The board of `pipeline`: one column per open stage, each in its cards' order ([`rank`]).
-/// `customer` gives a deal's customer name and region (for the search and the region filter).
-pub fn columns<'a, 'c>(
-    pipeline: &PipelineConfig,
-    deals: impl Iterator<Item = &'a OpportunityView>,
-    customer: impl Fn(&str) -> Option<(&'c str, &'c str)>,
-    filter: &DealFilter,
-    today: i32,
-) -> Vec<Column> {
-    let n = pipeline.stages.len();
-    let mut cols: Vec<Vec<(Cow<'a, str>, &'a OpportunityView)>> = vec![Vec::new(); n];
-    let mut totals = vec![(0i64, 0i64); n];
-    for deal in deals {
-        if deal.pipeline != pipeline.code {
-            continue;
-        }
-        let Some(Place::Open(stage)) = pipeline.place(&deal.stage) else { continue };
-        if !passes(pipeline, deal, &customer, filter, today) {
-            continue;
-        }
-        totals[stage].0 += deal.amount_fen;
-        totals[stage].1 += weighted(deal.amount_fen, pipeline.stages[stage].probability_bp);
-        cols[stage].push((deal.sort_key(), deal));
-    }
-    cols.into_iter()
-        .zip(totals)
-        .enumerate()
-        .map(|(stage, (mut cards, (amount_fen, weighted_fen)))| {
-            cards.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            Column { stage, count: cards.len(), amount_fen, weighted_fen, ids: cards.into_iter().map(|(_, d)| d.id.clone()).collect() }
-        })
-        .collect()
-}
-
-/// Whether a deal passes the filter (any stage; the board shows only open ones).
-pub fn passes<'c>(pipeline: &PipelineConfig, deal: &OpportunityView, customer: &impl Fn(&str) -> Option<(&'c str, &'c str)>, f: &DealFilter, today: i32) -> bool {
-    if f.owner.as_deref().is_some_and(|o| o != deal.owner_id)
-        || f.source.as_deref().is_some_and(|s| s != deal.source)
-        || f.min_fen.is_some_and(|m| deal.amount_fen < m)
-        || f.max_fen.is_some_and(|m| deal.amount_fen > m)
-        || f.close_from.as_deref().is_some_and(|d| deal.expected_close.as_str() < d)
-        || f.close_to.as_deref().is_some_and(|d| deal.expected_close.as_str() > d)
-        || (f.stalled_only && stalled_days(pipeline, deal, today).is_none())
-        || f.team.as_ref().is_some_and(|members| !members.contains(&deal.owner_id))
-        || (f.overdue_only && super::deal::overdue_days(deal, today).is_none())
-    {
-        return false;
-    }
-    if f.region.is_none() && f.query.is_empty() {
-        return true;
-    }
-    let (name, region) = customer(&deal.customer_id).unwrap_or(("", ""));
-    if f.region.as_deref().is_some_and(|r| r != region) {
-        return false;
-    }
-    f.query.is_empty() || contains_folded(&deal.title, &f.query) || contains_folded(name, &f.query)
-}
-
 /// Whether `text` contains `lowered` (already lower-case), ignoring case.
-fn contains_folded(text: &str, lowered: &str) -> bool {
+pub(super) fn contains_folded(text: &str, lowered: &str) -> bool {
     if text.is_ascii() {
         text.to_ascii_lowercase().contains(lowered)
     } else {
@@ -159,15 +103,16 @@ fn contains_folded(text: &str, lowered: &str) -> bool {
 
 /// The sort key for a card dropped at `position` among `ids` (the column's cards without it),
 /// between its new neighbours; `key_of` gives a card's key.
-pub fn drop_rank<'a>(ids: &[String], position: usize, key_of: impl Fn(&str) -> Option<Cow<'a, str>>) -> String {
-    let before = position.checked_sub(1).and_then(|i| ids.get(i)).and_then(|id| key_of(id));
-    let after = ids.get(position).and_then(|id| key_of(id));
+pub fn drop_rank<'a, S: AsRef<str>>(ids: &[S], position: usize, key_of: impl Fn(&str) -> Option<Cow<'a, str>>) -> String {
+    let before = position.checked_sub(1).and_then(|i| ids.get(i)).and_then(|id| key_of(id.as_ref()));
+    let after = ids.get(position).and_then(|id| key_of(id.as_ref()));
     rank::between(before.as_deref(), after.as_deref())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::deal_table::DealTable;
     use crate::domain::funnel::DAY_MS;
     use crate::domain::pipeline::DEFAULT_PIPELINE;
 
@@ -186,6 +131,16 @@ mod tests {
             touched_at: 100 * DAY_MS,
             ..Default::default()
         }
+    }
+
+    /// The board as the replica's table folds it.
+    fn columns(p: &PipelineConfig, deals: &[OpportunityView], f: &DealFilter, today: i32) -> Vec<Column> {
+        let pipelines = [p.clone(), PipelineConfig::starter_product()];
+        DealTable::build(&pipelines, deals.iter()).columns(p, customer, f, today)
+    }
+
+    fn ids(c: &Column) -> Vec<&str> {
+        c.ids.iter().map(|id| &**id).collect()
     }
 
     fn customer(id: &str) -> Option<(&'static str, &'static str)> {
@@ -211,9 +166,9 @@ mod tests {
         deals.push(other);
         // Placed by hand at the front of its column.
         deals[0].rank = Some(super::rank::between(None, Some(&deals[1].sort_key())));
-        let cols = columns(&p, deals.iter(), customer, &DealFilter::default(), 110);
+        let cols = columns(&p, &deals, &DealFilter::default(), 110);
         assert_eq!(cols.len(), 4);
-        assert_eq!(cols[0].ids, [deals[0].id.clone(), deals[1].id.clone()]);
+        assert_eq!(ids(&cols[0]), [deals[0].id.as_str(), deals[1].id.as_str()]);
         assert_eq!((cols[0].count, cols[0].amount_fen, cols[0].weighted_fen), (2, 400_000, 40_000));
         assert_eq!((cols[2].count, cols[2].weighted_fen), (1, 500_000));
         assert_eq!(cols[1].count + cols[3].count, 0, "won, lost and other pipelines stay off the board");
@@ -223,7 +178,7 @@ mod tests {
     fn filters_combine_and_bad_amounts_are_named() {
         let p = PipelineConfig::starter();
         let deals: Vec<OpportunityView> = (1..=9).map(|n| deal(n, "needs_analysis", i64::from(n) * 1_000, &format!("2026-12-{:02}", n))).collect();
-        let count = |f: &DealFilter, today: i32| columns(&p, deals.iter(), customer, f, today)[1].count;
+        let count = |f: &DealFilter, today: i32| columns(&p, &deals, f, today)[1].count;
         let form = |q: &str, owner: &str, min: &str, max: &str| DealFilter::from_form(q, owner, "", "", min, max, "", "", false).unwrap();
         assert_eq!(count(&DealFilter::default(), 110), 9);
         assert_eq!(count(&form("", "rep1", "", ""), 110), 5);
@@ -244,7 +199,7 @@ mod tests {
         late[1].cadence_days = Some(5);
         let overdue = DealFilter { overdue_only: true, ..Default::default() };
         let today = crate::domain::funnel::parse_day("2026-12-02").unwrap();
-        assert_eq!(columns(&p, late.iter(), customer, &overdue, today)[1].ids, [late[0].id.clone(), late[1].id.clone()]);
+        assert_eq!(ids(&columns(&p, &late, &overdue, today)[1]), [late[0].id.as_str(), late[1].id.as_str()]);
         assert_eq!(DealFilter::from_form("", "", "", "", "-5", "", "", "", false), Err("amount_negative"));
         assert_eq!(DealFilter::from_form("", "", "", "", "", "lots", "", "", false), Err("invalid_amount"));
         assert!(DealFilter::from_form(" ", "", "", "", "", "", "", "", false).unwrap().is_empty());
@@ -259,7 +214,7 @@ mod tests {
         assert!(deals[0].sort_key().as_ref() < between_1_2.as_str() && between_1_2.as_str() < deals[1].sort_key().as_ref());
         assert!(drop_rank(&ids, 0, key).as_str() < deals[0].sort_key().as_ref());
         assert!(drop_rank(&ids, 3, key).as_str() > deals[2].sort_key().as_ref());
-        assert_eq!(drop_rank(&[], 0, key), "i");
+        assert_eq!(drop_rank::<String>(&[], 0, key), "i");
         assert_eq!(days_in_stage(&deals[0], 107), 7);
         assert_eq!(stalled_days(&PipelineConfig::starter(), &deals[0], 122), Some(22));
     }

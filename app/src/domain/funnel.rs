@@ -7,6 +7,7 @@
 //! it (it reached a later one). Amounts are fen, probabilities basis points (1/100 of a percent),
 //! days are days since 1970-01-01 (`time::Date::to_julian_day() - UNIX_EPOCH_JULIAN_DAY`).
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// Where a deal stands.
@@ -20,11 +21,12 @@ pub enum Outcome {
     Lost(i32),
 }
 
-/// What analytics need to know about one deal.
+/// What analytics need to know about one deal. Owner and source are keys the caller hands out
+/// (`deal_table::Keys`), so grouping by them is integer work.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DealFacts<'a> {
-    pub owner: &'a str,
-    pub source: Option<&'a str>,
+pub struct DealFacts {
+    pub owner: u32,
+    pub source: Option<u32>,
     pub amount_fen: i64,
     pub created: i32,
     /// The expected close day (used for the forecast of open deals).
@@ -97,6 +99,13 @@ pub const MIN_BOTTLENECK_DEALS: usize = 5;
 
 /// Amount × probability, rounded half away from zero to the fen.
 pub fn weighted(amount_fen: i64, probability_bp: i64) -> i64 {
+    // In i64 whenever the product fits (any amount below 9 × 10^14 fen): 128-bit division is a
+    // library call in wasm, and the board and the analytics weigh every open deal.
+    if let Some(product) = amount_fen.checked_mul(probability_bp) {
+        if let Some(rounded) = if product >= 0 { product.checked_add(5_000) } else { product.checked_sub(5_000) } {
+            return rounded / 10_000;
+        }
+    }
     let product = amount_fen as i128 * probability_bp as i128;
     let rounded = if product >= 0 { (product + 5_000) / 10_000 } else { (product - 5_000) / 10_000 };
     rounded as i64
@@ -110,10 +119,10 @@ fn furthest(deal: &DealFacts, stages: usize) -> Option<usize> {
     }
 }
 
-pub fn funnel(pipeline: &Pipeline, deals: &[DealFacts]) -> FunnelReport {
+pub fn funnel<D: Borrow<DealFacts>>(pipeline: &Pipeline, deals: &[D]) -> FunnelReport {
     let n = pipeline.stages.len();
-    let mut reached = vec![0usize; n];
-    let mut moved_on = vec![0usize; n];
+    // Deals whose furthest stage is `i` (`n`: won, past every stage).
+    let mut furthest_at = vec![0usize; n + 1];
     let mut days_sum = vec![0i64; n];
     let mut days_count = vec![0usize; n];
     let mut open = vec![0usize; n];
@@ -122,15 +131,12 @@ pub fn funnel(pipeline: &Pipeline, deals: &[DealFacts]) -> FunnelReport {
     let (mut won, mut lost, mut won_amount) = (0usize, 0usize, 0i64);
     let (mut cycle_sum, mut cycle_count) = (0i64, 0usize);
     for deal in deals {
+        let deal = deal.borrow();
         let Some(top) = furthest(deal, n) else { continue };
         // Reached every stage up to the furthest; moved on from every stage before it (a lost
-        // deal did not move on from the stage it was lost in).
-        for s in 0..n.min(top + 1) {
-            reached[s] += 1;
-            if s < top {
-                moved_on[s] += 1;
-            }
-        }
+        // deal did not move on from the stage it was lost in). Counted where it stopped and
+        // summed down the funnel below.
+        furthest_at[top.min(n)] += 1;
         // Time in a stage: from entering it to entering the next stage on the path, or to the
         // win for the last one.
         for (i, &(stage, day)) in deal.path.iter().enumerate() {
@@ -159,6 +165,15 @@ pub fn funnel(pipeline: &Pipeline, deals: &[DealFacts]) -> FunnelReport {
             }
             Outcome::Lost(_) => lost += 1,
         }
+    }
+    // Reached `s`: stopped at `s` or later; moved on from `s`: stopped later.
+    let mut reached = vec![0usize; n];
+    let mut moved_on = vec![0usize; n];
+    let mut later = furthest_at[n];
+    for s in (0..n).rev() {
+        moved_on[s] = later;
+        later += furthest_at[s];
+        reached[s] = later;
     }
     let stages: Vec<StageReport> = (0..n)
         .map(|s| StageReport {
@@ -190,15 +205,20 @@ pub fn funnel(pipeline: &Pipeline, deals: &[DealFacts]) -> FunnelReport {
 
 /// The weighted amount of open deals by the month they are expected to close (`(year, month)`);
 /// deals expected before `today`'s month count in `today`'s month (they are late, not gone).
-pub fn forecast_by_month(pipeline: &Pipeline, deals: &[DealFacts], today: i32) -> BTreeMap<(i32, u8), i64> {
+pub fn forecast_by_month<D: Borrow<DealFacts>>(pipeline: &Pipeline, deals: &[D], today: i32) -> BTreeMap<(i32, u8), i64> {
     let this_month = month_of(today);
-    let mut out = BTreeMap::new();
+    // Summed by day first (deals share close days), then the few hundred days by month.
+    let mut by_day: rustc_hash::FxHashMap<i32, i64> = rustc_hash::FxHashMap::default();
     for deal in deals {
+        let deal = deal.borrow();
         if let Outcome::Open(stage) = deal.outcome {
             let Some(def) = pipeline.stages.get(stage) else { continue };
-            let month = month_of(deal.expected_close).max(this_month);
-            *out.entry(month).or_insert(0) += weighted(deal.amount_fen, def.probability_bp);
+            *by_day.entry(deal.expected_close).or_insert(0) += weighted(deal.amount_fen, def.probability_bp);
         }
+    }
+    let mut out = BTreeMap::new();
+    for (day, fen) in by_day {
+        *out.entry(month_of(day).max(this_month)).or_insert(0) += fen;
     }
     out
 }
@@ -244,10 +264,23 @@ fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     era * 146_097 + doe - 719_468
 }
 
-/// The `(year, month)` a day falls in.
+/// The `(year, month)` a day falls in (Howard Hinnant's `civil_from_days`; the forecast asks
+/// once per open deal, and `time`'s calendar conversion was a third of its cost).
 pub fn month_of(day: i32) -> (i32, u8) {
-    let date = time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).unwrap_or(time::Date::MIN);
-    (date.year(), u8::from(date.month()))
+    let z = i64::from(day) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year as i32, month as u8)
+}
+
+/// The first day of a year.
+pub fn year_start(year: i32) -> i32 {
+    days_from_civil(year, 1, 1)
 }
 
 /// Open weighted pipeline ÷ what remains of the target (`None` once the target is met).
@@ -264,12 +297,12 @@ pub struct Breakdown {
     pub open: usize,
 }
 
-/// Closed deals grouped by `key` (deals without a key under `""`).
-pub fn breakdown<'a>(deals: &[DealFacts<'a>], key: impl Fn(&DealFacts<'a>) -> Option<&'a str>) -> BTreeMap<String, Breakdown> {
-    // Keyed by the borrowed key while counting (a few dozen keys, tens of thousands of deals).
-    let mut out: rustc_hash::FxHashMap<&'a str, Breakdown> = rustc_hash::FxHashMap::default();
+/// Deals grouped by `key` (deals without a key under `None`).
+pub fn breakdown<D: Borrow<DealFacts>>(deals: &[D], key: impl Fn(&DealFacts) -> Option<u32>) -> BTreeMap<Option<u32>, Breakdown> {
+    let mut out: rustc_hash::FxHashMap<Option<u32>, Breakdown> = rustc_hash::FxHashMap::default();
     for deal in deals {
-        let entry = out.entry(key(deal).unwrap_or("")).or_insert(Breakdown { win_rate: Rate { hits: 0, of: 0 }, won_amount_fen: 0, open: 0 });
+        let deal = deal.borrow();
+        let entry = out.entry(key(deal)).or_insert(Breakdown { win_rate: Rate { hits: 0, of: 0 }, won_amount_fen: 0, open: 0 });
         match deal.outcome {
             Outcome::Won(_) => {
                 entry.win_rate.hits += 1;
@@ -280,7 +313,7 @@ pub fn breakdown<'a>(deals: &[DealFacts<'a>], key: impl Fn(&DealFacts<'a>) -> Op
             Outcome::Open(_) => entry.open += 1,
         }
     }
-    out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    out.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -308,6 +341,16 @@ mod tests {
         assert_eq!(day_of_ms(i64::from(d22) * DAY_MS + 15 * 3_600_000 + 1_800_000), d22);
         assert_eq!(day_of_ms(i64::from(d22) * DAY_MS + 16 * 3_600_000 + 1_800_000), d22 + 1);
         assert_eq!(month_of(d22), (2026, 11));
+        // Every day of four centuries falls in the month `time` says, and years start where they should.
+        let mut d = time::Date::from_calendar_date(1900, time::Month::January, 1).unwrap();
+        while d.year() < 2300 {
+            let day = d.to_julian_day() - UNIX_EPOCH_JULIAN_DAY;
+            assert_eq!(month_of(day), (d.year(), u8::from(d.month())), "{d}");
+            if d.ordinal() == 1 {
+                assert_eq!(year_start(d.year()), day);
+            }
+            d = d.next_day().unwrap();
+        }
     }
 
     fn pipeline() -> Pipeline {
@@ -315,7 +358,13 @@ mod tests {
         Pipeline { stages: vec![stage("initial_contact", 1_000), stage("needs_analysis", 2_500), stage("proposal", 5_000), stage("negotiation", 7_500)] }
     }
 
-    fn deal<'a>(owner: &'a str, source: Option<&'a str>, amount: i64, path: &[(usize, i32)], outcome: Outcome) -> DealFacts<'a> {
+    // Owner and source keys, as a `deal_table::Keys` would hand them out.
+    const WANG: u32 = 0;
+    const LI: u32 = 1;
+    const REFERRAL: u32 = 2;
+    const EXHIBITION: u32 = 3;
+
+    fn deal(owner: u32, source: Option<u32>, amount: i64, path: &[(usize, i32)], outcome: Outcome) -> DealFacts {
         DealFacts {
             owner,
             source,
@@ -334,14 +383,14 @@ mod tests {
     /// D: 0@0, lost @3                             (reached 0)
     /// E: 0@0 → 1@4 → 2@6 → 3@9, won @19           (reached all; 4, 2, 3, 10 days)
     /// F: 0@2, open in 0                           (reached 0)
-    fn six() -> Vec<DealFacts<'static>> {
+    fn six() -> Vec<DealFacts> {
         vec![
-            deal("wang", Some("referral"), 100_000, &[(0, 0), (1, 10), (2, 20), (3, 30)], Outcome::Won(40)),
-            deal("wang", Some("referral"), 50_000, &[(0, 0), (1, 5)], Outcome::Lost(15)),
-            deal("li", Some("exhibition"), 80_000, &[(0, 0), (2, 8)], Outcome::Open(2)),
-            deal("li", None, 30_000, &[(0, 0)], Outcome::Lost(3)),
-            deal("li", Some("exhibition"), 200_000, &[(0, 0), (1, 4), (2, 6), (3, 9)], Outcome::Won(19)),
-            deal("wang", Some("referral"), 10_000, &[(0, 2)], Outcome::Open(0)),
+            deal(WANG, Some(REFERRAL), 100_000, &[(0, 0), (1, 10), (2, 20), (3, 30)], Outcome::Won(40)),
+            deal(WANG, Some(REFERRAL), 50_000, &[(0, 0), (1, 5)], Outcome::Lost(15)),
+            deal(LI, Some(EXHIBITION), 80_000, &[(0, 0), (2, 8)], Outcome::Open(2)),
+            deal(LI, None, 30_000, &[(0, 0)], Outcome::Lost(3)),
+            deal(LI, Some(EXHIBITION), 200_000, &[(0, 0), (1, 4), (2, 6), (3, 9)], Outcome::Won(19)),
+            deal(WANG, Some(REFERRAL), 10_000, &[(0, 2)], Outcome::Open(0)),
         ]
     }
 
@@ -375,13 +424,13 @@ mod tests {
             // Everyone passes stage 0 in 2 days; half stall in stage 1 (lost), the rest pass it in 9.
             let won = i % 2 == 0;
             let path = if won { vec![(0, 0), (1, 2), (2, 11), (3, 12)] } else { vec![(0, 0), (1, 2)] };
-            deals.push(deal("x", None, 1, &path, if won { Outcome::Won(13) } else { Outcome::Lost(20) }));
+            deals.push(deal(WANG, None, 1, &path, if won { Outcome::Won(13) } else { Outcome::Lost(20) }));
         }
         let r = funnel(&pipeline(), &deals);
         assert_eq!(r.bottleneck, Some(1));
         assert_eq!(r.stages[1].conversion.value(), Some(0.5));
         // Nothing reached: no bottleneck, no rates, no division by zero.
-        let empty = funnel(&pipeline(), &[]);
+        let empty = funnel::<DealFacts>(&pipeline(), &[]);
         assert_eq!((empty.bottleneck, empty.win_rate.value(), empty.average_cycle_days), (None, None, None));
     }
 
@@ -401,6 +450,17 @@ mod tests {
         assert_eq!(weighted(333, 5_000), 167);
         assert_eq!(weighted(-333, 5_000), -167);
         assert_eq!(weighted(i64::MAX / 2, 10_000), i64::MAX / 2);
+        // The i64 shortcut agrees with 128-bit arithmetic, at the edge where it stops fitting too.
+        let exact = |a: i64, p: i64| {
+            let x = i128::from(a) * i128::from(p);
+            (if x >= 0 { (x + 5_000) / 10_000 } else { (x - 5_000) / 10_000 }) as i64
+        };
+        let edge = i64::MAX / 10_000;
+        for a in [0, 1, 4_999, 5_000, -5_001, 123_456_789, edge - 1, edge, edge + 1, -edge, -edge - 1, i64::MIN / 10_000] {
+            for p in [0, 1, 2_500, 9_999, 10_000] {
+                assert_eq!(weighted(a, p), exact(a, p), "{a} × {p}");
+            }
+        }
         assert_eq!(coverage(300, 1_000, 400), Some(0.5));
         assert_eq!(coverage(300, 1_000, 1_000), None);
     }
@@ -409,17 +469,16 @@ mod tests {
     fn win_rate_and_revenue_by_source_and_by_rep() {
         let deals = six();
         let by_source = breakdown(&deals, |d| d.source);
-        let referral = &by_source["referral"];
+        let referral = &by_source[&Some(REFERRAL)];
         assert_eq!((referral.win_rate.hits, referral.win_rate.of, referral.won_amount_fen, referral.open), (1, 2, 100_000, 1));
-        assert_eq!(by_source["exhibition"].won_amount_fen, 200_000);
-        assert_eq!(by_source[""].win_rate.of, 1, "a deal without a source is counted under \"\"");
+        assert_eq!(by_source[&Some(EXHIBITION)].won_amount_fen, 200_000);
+        assert_eq!(by_source[&None].win_rate.of, 1, "a deal without a source is counted under None");
         let by_rep = breakdown(&deals, |d| Some(d.owner));
-        assert_eq!((by_rep["li"].win_rate.hits, by_rep["li"].win_rate.of), (1, 2));
+        assert_eq!((by_rep[&Some(LI)].win_rate.hits, by_rep[&Some(LI)].win_rate.of), (1, 2));
     }
 
     /// Deals from a small deterministic generator (xorshift), for the properties below.
-    fn random_deals(seed: u64, count: usize) -> Vec<DealFacts<'static>> {
-        const REPS: [&str; 4] = ["rep0", "rep1", "rep2", "rep3"];
+    fn random_deals(seed: u64, count: usize) -> Vec<DealFacts> {
         let mut state = seed.max(1);
         let mut next = move |bound: u64| {
             state ^= state << 13;
@@ -444,7 +503,7 @@ mod tests {
                     1 => Outcome::Won(day + next(10) as i32),
                     _ => Outcome::Lost(day + next(10) as i32),
                 };
-                DealFacts { owner: REPS[next(4) as usize], source: None, amount_fen: next(1_000_000) as i64, created, expected_close: day + 30, path, outcome }
+                DealFacts { owner: next(4) as u32, source: None, amount_fen: next(1_000_000) as i64, created, expected_close: day + 30, path, outcome }
             })
             .collect()
     }

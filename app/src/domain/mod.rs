@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod credit_code;
 pub mod customer;
 pub mod deal;
+pub mod deal_table;
 pub mod dedupe;
 pub mod funnel;
 pub mod grading;

@@ -5,7 +5,6 @@
 //! on the device and for the server that re-checks every move.
 
 use super::catalog::{check_code, check_option_name};
-use super::funnel::{self, DealFacts, Outcome};
 use super::sync::OpportunityView;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -175,33 +174,6 @@ impl PipelineConfig {
             .collect()
     }
 
-    /// What the funnel analytics need of a deal of this pipeline (`None`: another pipeline's
-    /// deal, or a stage this one does not have).
-    pub fn facts<'a>(&self, deal: &'a OpportunityView) -> Option<DealFacts<'a>> {
-        if deal.pipeline != self.code {
-            return None;
-        }
-        let entered = funnel::day_of_ms(deal.stage_entered_at);
-        let outcome = match self.place(&deal.stage)? {
-            Place::Open(i) => Outcome::Open(i),
-            Place::Won => Outcome::Won(entered),
-            Place::Lost => Outcome::Lost(entered),
-        };
-        let path = parse_path(&deal.path).filter_map(|(code, day)| match self.place(code)? {
-            Place::Open(i) => Some((i, day)),
-            _ => None,
-        });
-        Some(DealFacts {
-            owner: &deal.owner_id,
-            source: (!deal.source.is_empty()).then_some(deal.source.as_str()),
-            amount_fen: deal.amount_fen,
-            created: funnel::day_of_ms(deal.created_at),
-            expected_close: funnel::parse_day(&deal.expected_close).unwrap_or(entered),
-            path: path.collect(),
-            outcome,
-        })
-    }
-
     /// The admin's configuration is usable: 1–12 stages with unique codes and names, probabilities
     /// within 0–100 %, a stall limit of 1–365 days, at most 10 criteria of 1–100 characters each,
     /// unique within their stage.
@@ -347,6 +319,7 @@ pub fn extend_path(path: &str, code: &str, day: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::funnel;
 
     fn ticked(items: &[(usize, &str)]) -> BTreeSet<(usize, String)> {
         items.iter().map(|(s, c)| (*s, c.to_string())).collect()
@@ -455,11 +428,14 @@ mod tests {
             version: 1,
             ..Default::default()
         };
-        let facts = p.facts(&deal).unwrap();
+        // What the analytics read of it.
+        let table = super::super::deal_table::DealTable::build(std::slice::from_ref(&p), std::iter::once(&deal));
+        let facts = &table.row(&deal.id).unwrap().facts;
         assert_eq!(facts.path, [(0, 20_400), (2, 20_410)]);
-        assert_eq!(facts.outcome, Outcome::Won(20_420));
-        assert_eq!((facts.created, facts.source), (20_390, Some("referral")));
-        assert!(PipelineConfig::starter_product().facts(&deal).is_none(), "another pipeline's deal");
+        assert_eq!(facts.outcome, super::super::funnel::Outcome::Won(20_420));
+        assert_eq!((facts.created, facts.source), (20_390, table.keys().find("referral")));
+        let product = super::super::deal_table::DealTable::build(&[PipelineConfig::starter_product()], std::iter::once(&deal));
+        assert_eq!(product.row(&deal.id).unwrap().at, None, "another pipeline's deal");
         assert_eq!(tick(&tick("", "proposal", "sent", true), "initial_contact", "known", true), "initial_contact.known,proposal.sent");
         assert_eq!(tick("initial_contact.known,proposal.sent", "proposal", "sent", false), "initial_contact.known");
         let catalog = super::super::catalog::Catalog::starter();

@@ -10,11 +10,13 @@
 //!
 //! Searching ([`Replica::search`]) runs over a [`SearchKey`] per customer, built the first time
 //! someone searches and then kept up to date for exactly the customers a pull or a mutation
-//! touched.
+//! touched. The deals the funnel folds ([`Replica::with_deals`], a [`DealTable`]) are kept the
+//! same way, per deal.
 
 use super::catalog::{Catalog, Grade};
 use super::customer::{ContactView, CustomerView};
 use super::deal::{deal_value, set_deal_field, DealField};
+use super::deal_table::DealTable;
 use super::dedupe::{DuplicateReason, Probe};
 use super::search::{pinyin_sort_key, Query, SearchKey};
 use super::sync::{ContactField, CustomerField, Field, FieldEdit, Mutation, Op, OpportunityView, PullPage};
@@ -189,6 +191,36 @@ impl IndexCell {
     }
 }
 
+/// The funnel's [`DealTable`] behind a lock, refreshed on read like the search index.
+#[derive(Debug, Default)]
+struct DealsCell(Mutex<DealsState>);
+
+#[derive(Debug, Default)]
+struct DealsState {
+    table: Option<DealTable>,
+    /// Deals whose row must be redone before the next read.
+    dirty: HashSet<String>,
+}
+
+impl Clone for DealsCell {
+    fn clone(&self) -> Self {
+        DealsCell::default()
+    }
+}
+
+impl DealsCell {
+    fn touch<'a>(&self, ids: impl IntoIterator<Item = &'a String>) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if state.table.is_some() {
+            state.dirty.extend(ids.into_iter().cloned());
+        }
+    }
+
+    fn reset(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = DealsState::default();
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Replica {
     owner: Owner,
@@ -206,6 +238,7 @@ pub struct Replica {
     /// Customers merged into another by a pending mutation: merged id → kept id.
     merged_into: HashMap<String, String>,
     index: IndexCell,
+    deals: DealsCell,
     /// The company's lists as last pulled; empty (version 0) until the first pull brings them.
     catalog: Catalog,
 }
@@ -289,6 +322,31 @@ impl Replica {
             .map(move |o| if none { o } else { over.get(&o.id).unwrap_or(o) })
             // Created on this device and not pulled yet.
             .chain(over.values().filter(move |o| !home.contains_key(&o.id)))
+    }
+
+    /// Runs `f` over the deals as the board and the analytics fold them: the table is built on
+    /// first use (or when the pipelines' stages change), then only the rows of deals touched
+    /// since the last read are redone.
+    pub fn with_deals<R>(&self, f: impl FnOnce(&DealTable) -> R) -> R {
+        let mut guard = self.deals.0.lock().unwrap_or_else(|e| e.into_inner());
+        let DealsState { table, dirty } = &mut *guard;
+        let pipelines = &self.catalog.pipelines;
+        match table {
+            Some(t) if t.fits(pipelines) => {
+                for id in dirty.drain() {
+                    match self.opportunity(&id) {
+                        Some(d) => t.upsert(pipelines, d),
+                        None => t.remove(&id),
+                    }
+                }
+                t.settle();
+            }
+            _ => {
+                *table = Some(DealTable::build(pipelines, self.opportunities()));
+                dirty.clear();
+            }
+        }
+        f(table.as_ref().expect("just built"))
     }
 
     pub fn opportunity_count(&self) -> usize {
@@ -493,7 +551,10 @@ impl Replica {
             self.catalog = catalog.clone();
             touched.catalog = true;
         }
+        // Deals whose funnel row must be redone.
+        let mut deals: Vec<String> = page.opportunities.iter().map(|o| o.id.clone()).collect();
         if page.reset {
+            self.deals.reset();
             touched.removed.extend(self.customers.keys().cloned());
             self.customers.clear();
             self.home.clear();
@@ -510,6 +571,7 @@ impl Replica {
                     // listed are gone.
                     for o in record.opportunities.drain(..) {
                         self.home.remove(&o.id);
+                        deals.push(o.id);
                     }
                     for x in record.contacts.drain(..) {
                         self.contact_home.remove(&x.id);
@@ -552,6 +614,7 @@ impl Replica {
                     if let Some(r) = self.customers.remove(&gone.id) {
                         for o in r.opportunities {
                             self.home.remove(&o.id);
+                            deals.push(o.id);
                         }
                         for x in r.contacts {
                             self.contact_home.remove(&x.id);
@@ -569,6 +632,7 @@ impl Replica {
                     }
                 }
                 _ => {
+                    deals.push(gone.id.clone());
                     if let Some(home) = self.home.remove(&gone.id) {
                         if let Some(r) = self.customers.get_mut(&home) {
                             r.opportunities.retain(|x| x.id != gone.id);
@@ -585,6 +649,7 @@ impl Replica {
             }
         }
         self.index.touch(touched.upserted.iter().chain(&touched.removed));
+        self.deals.touch(&deals);
         self.recompute();
         touched
     }
@@ -601,6 +666,7 @@ impl Replica {
     /// Recomputes the overlay: base records with every pending mutation applied in order.
     fn recompute(&mut self) {
         let before = self.overlaid();
+        self.deals.touch(self.over_deals.keys());
         self.over_customers.clear();
         self.over_deals.clear();
         self.over_contacts.clear();
@@ -725,6 +791,7 @@ impl Replica {
         }
         let after = self.overlaid();
         self.index.touch(before.iter().chain(&after));
+        self.deals.touch(self.over_deals.keys());
     }
 }
 

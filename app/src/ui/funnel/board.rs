@@ -7,7 +7,8 @@
 //! Every move goes through [`super::request_move`].
 
 use super::{request_move, FunnelCx};
-use crate::domain::board::{columns, days_in_stage, drop_rank, stalled_days, Column};
+use crate::domain::board::{days_in_stage, drop_rank, stalled_days, Column};
+use std::sync::Arc;
 use crate::domain::pipeline::{PipelineConfig, WON};
 use crate::domain::Money;
 use crate::i18n::{t, t_string};
@@ -32,7 +33,7 @@ pub fn Board() -> impl IntoView {
         let filter = cx.filters.get().unwrap_or_default();
         let today = cx.today.get();
         let cols = cx.sync.replica.with(|r| {
-            r.as_ref().map(|r| columns(&p, r.opportunities(), |id| r.customer(id).map(|c| (c.name.as_str(), c.region.as_str())), &filter, today)).unwrap_or_default()
+            r.as_ref().map(|r| r.with_deals(|t| t.columns(&p, |id| r.customer(id).map(|c| (c.name.as_str(), c.region.as_str())), &filter, today))).unwrap_or_default()
         });
         (Some(p), cols)
     });
@@ -70,7 +71,7 @@ pub fn Board() -> impl IntoView {
 }
 
 /// The rank for a card put at `position` among `ids`, from the replica's sort keys.
-fn rank_at(cx: FunnelCx, ids: &[String], position: usize) -> Option<String> {
+fn rank_at(cx: FunnelCx, ids: &[Arc<str>], position: usize) -> Option<String> {
     cx.sync.replica.with_untracked(|r| {
         let r = r.as_ref()?;
         Some(drop_rank(ids, position, |id| r.opportunity(id).map(|o| std::borrow::Cow::Owned(o.sort_key().into_owned()))))
@@ -98,7 +99,7 @@ fn dropped(cx: FunnelCx, board: Memo<Board>, d: super::drag::Dropped) {
             let Some(stage) = pipeline.stages.get(index) else { return };
             // The slot counts the dragged card where it was; without it, later slots move up.
             let mut position = slot.min(ids.len());
-            if let Some(at) = ids.iter().position(|id| *id == d.deal) {
+            if let Some(at) = ids.iter().position(|id| **id == *d.deal) {
                 if at == position || at + 1 == position {
                     return; // dropped where it was
                 }
@@ -134,7 +135,7 @@ fn BoardColumn(index: usize, board: Memo<Board>, focus: RwSignal<Option<String>>
         let first = ((top / CARD_H) as usize).saturating_sub(OVERSCAN);
         let last = ((top + height.get()) / CARD_H).ceil() as usize + OVERSCAN;
         board.with(|(_, cols)| {
-            cols.get(index).map_or_else(Vec::new, |c| c.ids.iter().enumerate().skip(first).take(last.saturating_sub(first)).map(|(i, id)| (i, id.clone())).collect::<Vec<_>>())
+            cols.get(index).map_or_else(Vec::new, |c| c.ids.iter().enumerate().skip(first).take(last.saturating_sub(first)).map(|(i, id)| (i, id.to_string())).collect::<Vec<_>>())
         })
     });
     // Measured in the browser; kept up to date as the window changes.
@@ -155,7 +156,7 @@ fn BoardColumn(index: usize, board: Memo<Board>, focus: RwSignal<Option<String>>
         // A card focused from the keyboard is scrolled into view first.
         Effect::new(move |_| {
             let Some(id) = focus.get() else { return };
-            let at = board.with_untracked(|(_, cols)| cols.get(index).and_then(|c| c.ids.iter().position(|x| *x == id)));
+            let at = board.with_untracked(|(_, cols)| cols.get(index).and_then(|c| c.ids.iter().position(|x| **x == *id)));
             if let (Some(at), Some(el)) = (at, body.get_untracked()) {
                 let y = at as f64 * CARD_H;
                 let (top, h) = (f64::from(el.scroll_top()), f64::from(el.client_height()));
@@ -244,7 +245,7 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
         let id = id.clone();
         Effect::new(move |_| {
             // Only the card in the deal's column now (a moved card's old one may still be there).
-            let here = || board.with_untracked(|(_, cols)| cols.get(index).is_some_and(|c| c.ids.contains(&id)));
+            let here = || board.with_untracked(|(_, cols)| cols.get(index).is_some_and(|c| c.ids.iter().any(|x| **x == *id)));
             if focus.get().as_deref() == Some(id.as_str()) && here() {
                 if let Some(el) = el.get() {
                     let _ = el.focus();
@@ -293,7 +294,7 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                 ("ArrowUp" | "ArrowDown", true) => {
                     let up = key == "ArrowUp";
                     let ids = board.with_untracked(|(_, cols)| cols.get(index).map(|c| c.ids.clone())).unwrap_or_default();
-                    if let Some(at) = ids.iter().position(|x| *x == id) {
+                    if let Some(at) = ids.iter().position(|x| **x == *id) {
                         let mut rest = ids.clone();
                         rest.remove(at);
                         let target = if up { at.checked_sub(1) } else { (at < rest.len()).then_some(at + 1) };
@@ -310,7 +311,7 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                 }
                 ("ArrowUp" | "ArrowDown", false) => {
                     let next = if key == "ArrowUp" { position.checked_sub(1) } else { Some(position + 1) };
-                    let next_id = next.and_then(|n| board.with_untracked(|(_, cols)| cols.get(index).and_then(|c| c.ids.get(n).cloned())));
+                    let next_id = next.and_then(|n| board.with_untracked(|(_, cols)| cols.get(index).and_then(|c| c.ids.get(n).map(|x| x.to_string()))));
                     if next_id.is_some() {
                         focus.set(next_id);
                     }

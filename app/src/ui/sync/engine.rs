@@ -111,6 +111,12 @@ pub fn start(state: SyncState, me: &crate::ui::signin::Me) {
             return;
         }
         state.replica.set(Some(replica));
+        // The funnel's deal table is built on first use; build it while the user is still
+        // looking at the first screen, so opening the funnel later only folds it.
+        leptos::task::spawn_local(async move {
+            sleep(1_500).await;
+            state.replica.with_untracked(|r| r.as_ref().map(|r| r.with_deals(|t| t.len())));
+        });
         listen(&engine, state);
         run(engine, state).await;
     });

@@ -89,3 +89,52 @@ impl CustomerScope {
         }
     }
 }
+
+/// Someone a customer or a deal can be handed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    pub user_id: String,
+    scope: CustomerScope,
+}
+
+/// Whom `scope` (the actor's) may hand customers and deals to 转移负责人: an active rep or
+/// supervisor inside the area the actor answers for — anyone for the director and admins, the
+/// managed regions' teams for a manager, their own team for a supervisor, nobody for the others.
+/// `None`: not such a person (unknown, inactive, another role, or outside the area). Used by the
+/// online endpoint (`POST /api/customers/{id}/owner`, by username) and the sync mutations (by id).
+pub async fn handover(conn: &mut sqlx::AnyConnection, scope: &CustomerScope, user: &str, by_username: bool) -> Result<Option<Handover>, sqlx::Error> {
+    let column = if by_username { "u.username" } else { "u.id" };
+    let sql = format!("SELECT u.id, u.role, u.team_id, t.region_id FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE {column} = $1 AND u.active = TRUE");
+    let Some(row) = sqlx::query(&sql).bind(user).fetch_optional(&mut *conn).await? else { return Ok(None) };
+    let user_id: String = row.try_get("id")?;
+    let role: String = row.try_get("role")?;
+    let team: Option<String> = row.try_get("team_id")?;
+    let region: Option<String> = row.try_get("region_id")?;
+    let inside = match scope {
+        CustomerScope::All => true,
+        CustomerScope::Regions(regions) => region.is_some_and(|r| regions.contains(&r)),
+        CustomerScope::Team { team_id, .. } => team.as_deref() == Some(team_id.as_str()),
+        CustomerScope::Own { .. } => false,
+    };
+    // What they will see once it is theirs (as `CustomerScope::of` works it out for them).
+    let their_scope = match (Role::from_code(&role), team) {
+        (Some(Role::Supervisor), Some(team_id)) => CustomerScope::Team { user_id: user_id.clone(), team_id },
+        (Some(Role::Rep | Role::Supervisor), _) => CustomerScope::Own { user_id: user_id.clone() },
+        _ => return Ok(None),
+    };
+    Ok(inside.then_some(Handover { user_id, scope: their_scope }))
+}
+
+impl Handover {
+    /// Whether they can see the customer as it stands (a deal's new owner must, or the deal would
+    /// vanish from their phone).
+    pub async fn sees_customer(&self, conn: &mut sqlx::AnyConnection, customer_id: &str) -> Result<bool, sqlx::Error> {
+        let (condition, binds) = self.scope.sql(2);
+        let sql = format!("SELECT 1 AS one FROM customers c WHERE c.id = $1 AND {condition}");
+        let mut query = sqlx::query(&sql).bind(customer_id);
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        Ok(query.fetch_optional(&mut *conn).await?.is_some())
+    }
+}

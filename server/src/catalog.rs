@@ -3,7 +3,7 @@
 //! sync counter 3, moved on by every change ([`changed`]) so that devices fetch a new copy with
 //! their next pull, and woken by the change feed like any other change.
 
-use kedao_app::domain::catalog::{Catalog, CatalogOption, List, TeamEntry};
+use kedao_app::domain::catalog::{Catalog, CatalogOption, List, PersonEntry, TeamEntry};
 use kedao_app::domain::funnel::day_of_ms;
 use kedao_app::domain::pipeline::{extend_path, PipelineConfig};
 use sqlx::AnyConnection;
@@ -60,6 +60,15 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
         }
     }
     catalog.teams = teams;
+    // Whom customers and deals can be handed to (`access::owner_target` has the same roles).
+    catalog.people = sqlx::query(
+        "SELECT id, display_name, team_id FROM users WHERE active = TRUE AND role IN ('rep', 'supervisor') ORDER BY display_name, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok(PersonEntry { id: r.try_get("id")?, name: r.try_get("display_name")?, team_id: r.try_get("team_id")? }))
+    .collect::<Result<_, sqlx::Error>>()?;
     Ok(catalog)
 }
 

@@ -75,8 +75,9 @@ pub struct Column {
     pub count: usize,
     pub amount_fen: i64,
     pub weighted_fen: i64,
-    /// Shared with the replica's [`DealTable`](super::deal_table::DealTable): no copy per card.
-    pub ids: Vec<std::sync::Arc<str>>,
+    /// Shared with the replica's [`DealTable`](super::deal_table::DealTable): no copy per card,
+    /// and none at all for an unfiltered board.
+    pub ids: std::sync::Arc<[std::sync::Arc<str>]>,
 }
 
 /// How many days a deal has been idle past its stage's limit (`None`: not stalled, or closed).

@@ -123,6 +123,20 @@ pub struct Catalog {
     /// may see what is the server's business).
     #[serde(default)]
     pub teams: Vec<TeamEntry>,
+    /// The active salespeople (reps, supervisors, managers) by name, in name order: whom a
+    /// customer or a deal can be handed to, and how an owner id reads on screen.
+    #[serde(default)]
+    pub people: Vec<PersonEntry>,
+}
+
+/// A salesperson as the catalogue carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonEntry {
+    pub id: String,
+    pub name: String,
+    /// Their team, if any (`TeamEntry::id`).
+    #[serde(default)]
+    pub team_id: Option<String>,
 }
 
 /// A team as the catalogue carries it.
@@ -188,6 +202,11 @@ pub const MAX_OPTION_NAME_CHARS: usize = 40;
 
 impl Catalog {
     /// The starter lists, without regions, at version 0.
+    /// A salesperson's name (`None`: not a salesperson the catalogue knows).
+    pub fn person_name(&self, id: &str) -> Option<&str> {
+        self.people.iter().find(|p| p.id == id).map(|p| p.name.as_str())
+    }
+
     pub fn starter() -> Catalog {
         let lists = STARTER
             .iter()
@@ -196,7 +215,7 @@ impl Catalog {
                 (*list, options)
             })
             .collect();
-        Catalog { version: 0, lists, pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()], teams: Vec::new() }
+        Catalog { version: 0, lists, pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()], teams: Vec::new(), people: Vec::new() }
     }
 
     pub fn pipeline(&self, code: &str) -> Option<&PipelineConfig> {

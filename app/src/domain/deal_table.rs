@@ -74,6 +74,9 @@ pub struct DealTable {
     keys: Keys,
     /// `[pipeline][stage]`: the open rows there, ordered by (sort key, id) once settled.
     order: Vec<Vec<Vec<u32>>>,
+    /// `[pipeline][stage]`: the same rows' ids, shared with every unfiltered board drawn until
+    /// the column changes (no copy of ten thousand ids per opening).
+    ids: Vec<Vec<Arc<[Arc<str>]>>>,
     unsorted: BTreeSet<(usize, usize)>,
 }
 
@@ -84,7 +87,12 @@ fn shape_of(pipelines: &[PipelineConfig]) -> Vec<(String, Vec<String>)> {
 impl DealTable {
     /// The table of `deals` placed in `pipelines` (the catalogue's).
     pub fn build<'a>(pipelines: &[PipelineConfig], deals: impl Iterator<Item = &'a OpportunityView>) -> DealTable {
-        let mut table = DealTable { shape: shape_of(pipelines), order: pipelines.iter().map(|p| vec![Vec::new(); p.stages.len()]).collect(), ..Default::default() };
+        let mut table = DealTable {
+            shape: shape_of(pipelines),
+            order: pipelines.iter().map(|p| vec![Vec::new(); p.stages.len()]).collect(),
+            ids: pipelines.iter().map(|p| vec![Arc::from(Vec::new()); p.stages.len()]).collect(),
+            ..Default::default()
+        };
         for d in deals {
             table.upsert(pipelines, d);
         }
@@ -143,6 +151,7 @@ impl DealTable {
                 let key = |i: u32| rows[i as usize].as_ref().map(|r| (&r.sort_key, &r.id));
                 key(*a).cmp(&key(*b))
             });
+            self.ids[p][s] = self.order[p][s].iter().filter_map(|i| rows[*i as usize].as_ref().map(|r| r.id.clone())).collect();
         }
     }
 
@@ -156,6 +165,8 @@ impl DealTable {
     fn unplace(&mut self, i: u32) {
         if let Some((p, s)) = self.open_at(i) {
             self.order[p][s].retain(|x| *x != i);
+            // Still in order, but its shared ids must be redone.
+            self.unsorted.insert((p, s));
         }
     }
 
@@ -248,21 +259,30 @@ impl DealTable {
     /// The board of `pipeline`: one column per open stage, each in its cards' order.
     /// `customer` gives a deal's customer name and region (for the search and the region filter).
     pub fn columns<'c>(&self, pipeline: &PipelineConfig, customer: impl Fn(&str) -> Option<(&'c str, &'c str)>, filter: &DealFilter, today: i32) -> Vec<Column> {
-        let order = self.pipeline_index(&pipeline.code).and_then(|p| self.order.get(p));
+        let p = self.pipeline_index(&pipeline.code);
+        let order = p.and_then(|p| self.order.get(p));
         let test = self.test(filter);
+        let everything = filter.is_empty();
         (0..pipeline.stages.len())
             .map(|stage| {
-                let mut col = Column { stage, count: 0, amount_fen: 0, weighted_fen: 0, ids: Vec::new() };
+                let mut col = Column { stage, count: 0, amount_fen: 0, weighted_fen: 0, ids: Arc::from(Vec::new()) };
                 let probability = pipeline.stages[stage].probability_bp;
+                let mut ids = Vec::new();
                 for &i in order.and_then(|o| o.get(stage)).map_or(&[][..], |v| v.as_slice()) {
                     let Some(row) = self.rows[i as usize].as_ref() else { continue };
-                    if test.passes(pipeline, row, &customer, today) {
+                    if everything || test.passes(pipeline, row, &customer, today) {
                         col.amount_fen += row.facts.amount_fen;
                         col.weighted_fen += weighted(row.facts.amount_fen, probability);
-                        col.ids.push(row.id.clone());
+                        col.count += 1;
+                        if !everything {
+                            ids.push(row.id.clone());
+                        }
                     }
                 }
-                col.count = col.ids.len();
+                col.ids = match p.and_then(|p| self.ids.get(p)?.get(stage)) {
+                    Some(all) if everything => all.clone(),
+                    _ => ids.into(),
+                };
                 col
             })
             .collect()

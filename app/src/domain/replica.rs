@@ -743,6 +743,30 @@ impl Replica {
                     deal.touched_at = deal.touched_at.max(self.pending[i].at_ms);
                     self.over_deals.insert(id.clone(), deal);
                 }
+                Op::ReassignCustomer { id, to } => {
+                    // As the server will apply it: the customer and the open deals its old owner held.
+                    let Some(mut view) = self.customer(id).cloned() else { continue };
+                    let old = std::mem::replace(&mut view.owner_id, to.clone());
+                    if let Some(name) = self.catalog.person_name(to) {
+                        view.owner_name = name.to_string();
+                    }
+                    let open: Vec<OpportunityView> = self
+                        .opportunities_of(id)
+                        .into_iter()
+                        .filter(|d| d.owner_id == old && d.stage != super::pipeline::WON && d.stage != super::pipeline::LOST)
+                        .cloned()
+                        .collect();
+                    for mut deal in open {
+                        deal.owner_id = to.clone();
+                        self.over_deals.insert(deal.id.clone(), deal);
+                    }
+                    self.over_customers.insert(id.clone(), view);
+                }
+                Op::ReassignOpportunity { id, to } => {
+                    let Some(mut deal) = self.opportunity(id).cloned() else { continue };
+                    deal.owner_id = to.clone();
+                    self.over_deals.insert(id.clone(), deal);
+                }
                 Op::TickCriterion { id, stage, code, ticked } => {
                     let Some(mut deal) = self.opportunity(id).cloned() else { continue };
                     deal.criteria = super::pipeline::tick(&deal.criteria, stage, code, *ticked);

@@ -20,7 +20,7 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands. A newer client's type is refused with
 /// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 10] = [
+pub const KNOWN_TYPES: [&str; 12] = [
     "create_customer",
     "update_customer",
     "move_opportunity",
@@ -31,6 +31,8 @@ pub const KNOWN_TYPES: [&str; 10] = [
     "merge_customers",
     "create_opportunity",
     "update_opportunity",
+    "reassign_customer",
+    "reassign_opportunity",
 ];
 
 /// One change, made on one device.
@@ -85,6 +87,13 @@ pub enum Op {
     CreateOpportunity(NewOpportunity),
     /// Changed fields of a deal, like [`Op::UpdateCustomer`] (its stage changes by moves).
     UpdateOpportunity { id: String, edits: Vec<FieldEdit<DealField>> },
+    /// A manager hands a customer to another salesperson 转移客户: its open deals the old owner
+    /// held go along (closed ones keep who won or lost them). `to` is a user id from the
+    /// catalogue's [`people`](super::catalog::Catalog::people); the server checks it is someone
+    /// the manager answers for.
+    ReassignCustomer { id: String, to: String },
+    /// One deal handed to another salesperson 转交商机, who must be able to see its customer.
+    ReassignOpportunity { id: String, to: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -537,6 +546,15 @@ impl Op {
                 }
                 check_edits(edits)
             }
+            Op::ReassignCustomer { id, to } | Op::ReassignOpportunity { id, to } => {
+                if !valid_id(id) {
+                    return Err(bad_id());
+                }
+                if !valid_id(to) {
+                    return invalid("invalid_owner");
+                }
+                Ok(())
+            }
         }
     }
 
@@ -565,6 +583,9 @@ impl Op {
             Op::UpdateOpportunity { edits, .. } => {
                 edits.iter().filter_map(|e| Some((e.field.list()?, e.value.as_deref()?))).try_for_each(|(l, v)| check(l, v))
             }
+            // Only a salesperson the catalogue lists can take something over (the server also
+            // checks the actor answers for them).
+            Op::ReassignCustomer { to, .. } | Op::ReassignOpportunity { to, .. } if !catalog.people.iter().any(|p| p.id == *to) => invalid("invalid_owner"),
             _ => Ok(()),
         }
     }
@@ -574,7 +595,8 @@ impl Op {
         match self {
             Op::CreateCustomer(c) => ("customer", &c.id),
             Op::UpdateCustomer { id, .. } => ("customer", id),
-            Op::MoveOpportunity { id, .. } | Op::TickCriterion { id, .. } | Op::UpdateOpportunity { id, .. } => ("opportunity", id),
+            Op::MoveOpportunity { id, .. } | Op::TickCriterion { id, .. } | Op::UpdateOpportunity { id, .. } | Op::ReassignOpportunity { id, .. } => ("opportunity", id),
+            Op::ReassignCustomer { id, .. } => ("customer", id),
             Op::CreateOpportunity(o) => ("opportunity", &o.id),
             Op::CreateContact(c) => ("contact", &c.id),
             Op::UpdateContact { id, .. } | Op::DeleteContact { id } => ("contact", id),
@@ -793,6 +815,8 @@ mod tests {
                 details: BTreeMap::new(),
             }),
             Op::UpdateOpportunity { id: ID.into(), edits: vec![] },
+            Op::ReassignCustomer { id: ID.into(), to: ID.into() },
+            Op::ReassignOpportunity { id: ID.into(), to: ID.into() },
         ]
         .iter()
         .map(|op| serde_json::to_value(op).unwrap()["type"].as_str().unwrap().to_string())

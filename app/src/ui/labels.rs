@@ -90,6 +90,8 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "invalid_contacts" => t_string!(i18n, errors.invalid_contacts),
         "invalid_cadence" => t_string!(i18n, errors.invalid_cadence),
         "not_customer_contact" => t_string!(i18n, errors.not_customer_contact),
+        "invalid_owner" => t_string!(i18n, errors.invalid_owner),
+        "owner_cannot_see_customer" => t_string!(i18n, errors.owner_cannot_see_customer),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()

@@ -15,7 +15,6 @@ use axum::{Json, Router};
 use crate::audit::{self, Actor, Change};
 use crate::db::now_ms;
 use kedao_app::domain::customer::{ContactView, CustomerDetail, CustomerPage, CustomerView, HistoryEntry, ProductView, Reassign};
-use kedao_app::domain::org::Role;
 use kedao_app::domain::privacy::{mask_bank_account, mask_id_number, mask_phone, sees_costs};
 use crate::crypto::{Place, Vault};
 use serde::Deserialize;
@@ -327,32 +326,9 @@ async fn reassign(
         return Err(AppError::Forbidden);
     }
     let invalid_owner = || AppError::BadRequest { code: "invalid_owner", message: "the new owner cannot take this customer".into() };
-    let target = sqlx::query(
-        "SELECT u.id, u.role, u.team_id, t.region_id FROM users u LEFT JOIN teams t ON t.id = u.team_id \
-         WHERE u.username = $1 AND u.active = TRUE",
-    )
-    .bind(&req.owner)
-    .fetch_optional(state.db.pool())
-    .await
-    ?
-    .ok_or_else(invalid_owner)?;
-    let target_id: String = target.try_get("id")?;
-    let target_role: String = target.try_get("role")?;
-    let target_team: Option<String> = target.try_get("team_id")?;
-    let target_region: Option<String> = target.try_get("region_id")?;
-    if !matches!(Role::from_code(&target_role), Some(Role::Rep | Role::Supervisor)) {
-        return Err(invalid_owner());
-    }
-    // The new owner must be inside the area the actor answers for.
-    let allowed = match scope {
-        CustomerScope::All => true,
-        CustomerScope::Regions(regions) => target_region.is_some_and(|r| regions.contains(&r)),
-        CustomerScope::Team { team_id, .. } => target_team.as_deref() == Some(team_id.as_str()),
-        CustomerScope::Own { .. } => false,
-    };
-    if !allowed {
-        return Err(invalid_owner());
-    }
+    let mut conn = state.db.pool().acquire().await?;
+    let target_id = crate::access::handover(&mut conn, &scope, &req.owner, true).await?.ok_or_else(invalid_owner)?.user_id;
+    drop(conn);
     if req.version != version {
         return Err(AppError::Conflict);
     }

@@ -257,3 +257,98 @@ async fn deals_are_created_and_edited_with_their_assessment_contacts_and_follow_
     let res = push(&app, &other, "4c9e1a3f-6d5f-4071-8c8d-3e4f5a6b7c8d", json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [{"field": "title", "original": "数控机床改造", "value": "mine"}]}}])).await;
     assert_eq!(outcomes(&res), vec![json!({"status": "rejected", "reason": "not_found"})]);
 }
+
+async fn id_of(app: &TestApp, username: &str) -> String {
+    sqlx::query("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap()
+}
+
+async fn owner_of(app: &TestApp, table: &str, id: &str) -> String {
+    sqlx::query(&format!("SELECT owner_id FROM {table} WHERE id = $1")).bind(id).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap()
+}
+
+#[tokio::test]
+async fn a_manager_hands_customers_and_deals_over_by_mutation_and_the_old_owner_loses_them() {
+    let app = demo().await;
+    let (rep1, rep5, supervisor2) = (id_of(&app, "rep1").await, id_of(&app, "rep5").await, id_of(&app, "supervisor2").await);
+    // A customer of rep1's with an open deal of theirs and, if there is one, a closed one.
+    let customer: String = sqlx::query(
+        "SELECT c.id FROM customers c WHERE c.owner_id = $1 AND EXISTS (SELECT 1 FROM opportunities o WHERE o.customer_id = c.id AND o.owner_id = $1 AND o.stage NOT IN ('contract_signed', 'lost')) \
+         ORDER BY (SELECT COUNT(*) FROM opportunities o WHERE o.customer_id = c.id AND o.stage IN ('contract_signed', 'lost')) DESC, c.id LIMIT 1",
+    )
+    .bind(&rep1)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    let deals: Vec<(String, String)> = sqlx::query("SELECT id, stage FROM opportunities WHERE customer_id = $1 ORDER BY id")
+        .bind(&customer)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+        .collect();
+    let open: Vec<&String> = deals.iter().filter(|(_, s)| s != "contract_signed" && s != "lost").map(|(id, _)| id).collect();
+    let closed: Vec<&String> = deals.iter().filter(|(_, s)| s == "contract_signed" || s == "lost").map(|(id, _)| id).collect();
+    let (rep1_cookie, rep5_cookie, manager) = (login(&app, "rep1").await, login(&app, "rep5").await, login(&app, "manager1").await);
+    let cursor_of = |pages: Vec<Value>| pages.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    let (rep1_cursor, rep5_cursor) = (cursor_of(pull_all(&app, &rep1_cookie, None).await), cursor_of(pull_all(&app, &rep5_cookie, None).await));
+    // The catalogue names whom things can be handed to.
+    let catalog = pull_all(&app, &manager, None).await[0]["catalog"].clone();
+    let people = catalog["people"].as_array().unwrap();
+    assert!(people.iter().any(|p| p["id"] == rep5.as_str() && p["name"] == "马超"), "{people:?}");
+    let manager1 = id_of(&app, "manager1").await;
+    assert!(!people.iter().any(|p| p["id"] == manager1.as_str()), "managers take nothing over");
+
+    let hand = |to: &str| json!({"type": "reassign_customer", "id": customer, "to": to});
+    // A rep cannot hand over, not even their own; a manager only to people in their regions.
+    let res = push(&app, &rep1_cookie, DEVICE, json!([{"seq": 1, "at_ms": 0, "op": hand(&rep5)}])).await;
+    assert_eq!(outcomes(&res), vec![json!({"status": "rejected", "reason": "forbidden"})]);
+    let res = push(&app, &manager, DEVICE, json!([
+        {"seq": 1, "at_ms": 0, "op": hand(&id_of(&app, "rep9").await)},
+        {"seq": 2, "at_ms": 0, "op": hand("00000000-0000-4000-8000-000000000000")},
+        {"seq": 3, "at_ms": 0, "op": hand("rep5")},
+    ])).await;
+    assert_eq!(outcomes(&res), vec![
+        json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
+        json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
+    ]);
+    assert_eq!(owner_of(&app, "customers", &customer).await, rep1);
+
+    let res = push(&app, &manager, DEVICE, json!([{"seq": 4, "at_ms": 0, "op": hand(&rep5)}])).await;
+    assert_eq!(outcomes(&res)[0]["status"], "applied", "{res}");
+    assert_eq!(owner_of(&app, "customers", &customer).await, rep5);
+    for id in &open {
+        assert_eq!(owner_of(&app, "opportunities", id).await, rep5, "open deals go along");
+    }
+    for id in &closed {
+        assert_ne!(owner_of(&app, "opportunities", id).await, rep5, "won and lost deals keep their owner");
+    }
+    // rep1's next pull takes the customer and its deals away; rep5's brings them.
+    let gone: Vec<Value> = pull_all(&app, &rep1_cookie, Some(&rep1_cursor)).await.iter().flat_map(|p| p["removed"].as_array().unwrap().clone()).collect();
+    assert!(gone.contains(&json!({"entity": "customer", "id": customer})), "{gone:?}");
+    for (id, _) in &deals {
+        assert!(gone.contains(&json!({"entity": "opportunity", "id": id})));
+    }
+    let theirs = pull_all(&app, &rep5_cookie, Some(&rep5_cursor)).await;
+    let c = theirs.iter().flat_map(|p| p["customers"].as_array().unwrap()).find(|c| c["id"] == customer.as_str()).expect("rep5 now has it");
+    assert_eq!(c["owner_id"], rep5.as_str());
+    assert_eq!(theirs.iter().flat_map(|p| p["opportunities"].as_array().unwrap()).filter(|o| o["customer_id"] == customer.as_str()).count(), deals.len());
+
+    // One deal: its new owner must see the customer (rep6 does not; supervisor2 leads rep5's team).
+    let deal = open[0];
+    let director = login(&app, "director").await;
+    let to = |who: &str| json!({"type": "reassign_opportunity", "id": deal, "to": who});
+    let res = push(&app, &director, DEVICE, json!([
+        {"seq": 1, "at_ms": 0, "op": to(&id_of(&app, "rep6").await)},
+        {"seq": 2, "at_ms": 0, "op": to(&supervisor2)},
+    ])).await;
+    assert_eq!(outcomes(&res)[0], json!({"status": "rejected", "reason": "invalid", "code": "owner_cannot_see_customer"}));
+    assert_eq!(outcomes(&res)[1]["status"], "applied", "{res}");
+    assert_eq!(owner_of(&app, "opportunities", deal).await, supervisor2);
+    // The history says who did it.
+    let audited: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE entity_id = $1 AND field = 'owner_id'").bind(deal).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    assert_eq!(audited, 2, "handed with the customer, then on its own");
+}

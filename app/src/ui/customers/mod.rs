@@ -13,6 +13,7 @@
 mod contacts;
 pub(crate) mod fields;
 mod form;
+pub(crate) mod handover;
 mod merge;
 mod transfer;
 mod view360;

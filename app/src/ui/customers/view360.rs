@@ -60,6 +60,8 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
                             <Show when=move || editable.get()>
                                 <super::merge::MergePanel keep=merge_id.clone() />
                             </Show>
+                            <super::handover::HandOver what=super::handover::Handed::Customer(panel_id.clone())
+                                owner_id=Signal::derive(move || customer.with(|c| c.as_ref().map(|c| c.owner_id.clone()).unwrap_or_default())) />
                             <Show when=move || sees_history>
                                 <crate::ui::pages::History id=history_id.clone() />
                             </Show>

@@ -19,7 +19,23 @@ use leptos::prelude::*;
 /// (`.deal-card`) use the same.
 pub const CARD_H: f64 = 92.0;
 /// Cards drawn above and below the visible ones.
-const OVERSCAN: usize = 4;
+const OVERSCAN: usize = 3;
+
+/// The columns' visible height before it is measured, from the window alone (the style sheet
+/// sizes `.board` from the viewport): reading the real height before the first paint would force
+/// a layout of a half-built page, and a wrong guess draws cards for nothing.
+fn estimated_height() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        let window = leptos::prelude::window();
+        let (w, h) = (window.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1024.0), window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(768.0));
+        // `.board` height (see style/main.css) less the column header.
+        let board = if w >= 768.0 { h - 56.0 - 200.0 } else { h - 56.0 - 64.0 - 230.0 };
+        board.max(320.0) - 60.0
+    }
+    #[cfg(not(feature = "hydrate"))]
+    640.0
+}
 
 type Board = (Option<PipelineConfig>, Vec<Column>);
 
@@ -40,6 +56,29 @@ pub fn Board() -> impl IntoView {
     let focus = cx.focus;
     let total = move || board.with(|(_, c)| c.iter().map(|c| c.count).sum::<usize>());
     let root = NodeRef::<html::Div>::new();
+    // Every column has the same height: measured once, after the first paint and on resize.
+    let height = RwSignal::new(estimated_height());
+    #[cfg(feature = "hydrate")]
+    {
+        let measure = move || {
+            use wasm_bindgen::JsCast;
+            let body = root.get_untracked().and_then(|el| el.query_selector("[data-col-body]").ok().flatten()).and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(body) = body {
+                let measured = f64::from(body.client_height()).max(CARD_H);
+                // Only a change of a card or more is worth redrawing for.
+                if (measured - height.get_untracked()).abs() >= CARD_H / 2.0 {
+                    height.set(measured);
+                }
+            }
+        };
+        Effect::new(move |_| {
+            if root.get().is_some() {
+                request_animation_frame(measure);
+            }
+        });
+        let handle = window_event_listener(leptos::ev::resize, move |_| measure());
+        on_cleanup(move || handle.remove());
+    }
     #[cfg(feature = "hydrate")]
     {
         let attached = StoredValue::new_local(None::<super::drag::Attached>);
@@ -59,7 +98,7 @@ pub fn Board() -> impl IntoView {
         <p class="board-count" data-testid="board-count">{t!(i18n, funnel.showing, count = total)}</p>
         <div class="board" node_ref=root data-testid="board">
             <For each=stage_keys key=|k| k.1.clone() let((index, _key))>
-                <BoardColumn index board focus />
+                <BoardColumn index board focus height />
             </For>
             <div class="drop-zones" aria-hidden="true">
                 <div class="drop-zone won" data-drop="won">{t!(i18n, funnel.drop_won)}</div>
@@ -84,7 +123,7 @@ fn dropped(cx: FunnelCx, board: Memo<Board>, d: super::drag::Dropped) {
     use super::drag::Target;
     let (pipeline, target_ids) = board.with_untracked(|(p, cols)| {
         let ids = match d.target {
-            Target::Column { index, .. } => cols.get(index).map(|c| c.ids.clone()),
+            Target::Column { index, .. } => cols.get(index).map(|c| c.ids.to_vec()),
             _ => None,
         };
         (p.clone(), ids)
@@ -114,11 +153,10 @@ fn dropped(cx: FunnelCx, board: Memo<Board>, d: super::drag::Dropped) {
 }
 
 #[component]
-fn BoardColumn(index: usize, board: Memo<Board>, focus: RwSignal<Option<String>>) -> impl IntoView {
+fn BoardColumn(index: usize, board: Memo<Board>, focus: RwSignal<Option<String>>, height: RwSignal<f64>) -> impl IntoView {
     let cx = expect_context::<FunnelCx>();
     let i18n = cx.i18n;
     let scroll = RwSignal::new(0.0_f64);
-    let height = RwSignal::new(640.0_f64);
     let body = NodeRef::<html::Div>::new();
     let head = Memo::new(move |_| {
         board.with(|(p, cols)| {
@@ -138,21 +176,8 @@ fn BoardColumn(index: usize, board: Memo<Board>, focus: RwSignal<Option<String>>
             cols.get(index).map_or_else(Vec::new, |c| c.ids.iter().enumerate().skip(first).take(last.saturating_sub(first)).map(|(i, id)| (i, id.to_string())).collect::<Vec<_>>())
         })
     });
-    // Measured in the browser; kept up to date as the window changes.
     #[cfg(feature = "hydrate")]
     {
-        let measure = move || {
-            if let Some(el) = body.get_untracked() {
-                height.set(f64::from(el.client_height()).max(CARD_H));
-            }
-        };
-        Effect::new(move |_| {
-            if body.get().is_some() {
-                measure();
-            }
-        });
-        let handle = window_event_listener(leptos::ev::resize, move |_| measure());
-        on_cleanup(move || handle.remove());
         // A card focused from the keyboard is scrolled into view first.
         Effect::new(move |_| {
             let Some(id) = focus.get() else { return };
@@ -295,7 +320,7 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
                     let up = key == "ArrowUp";
                     let ids = board.with_untracked(|(_, cols)| cols.get(index).map(|c| c.ids.clone())).unwrap_or_default();
                     if let Some(at) = ids.iter().position(|x| **x == *id) {
-                        let mut rest = ids.clone();
+                        let mut rest = ids.to_vec();
                         rest.remove(at);
                         let target = if up { at.checked_sub(1) } else { (at < rest.len()).then_some(at + 1) };
                         if let Some(target) = target {

@@ -127,6 +127,9 @@ fn DealBody(shown: Shown) -> impl IntoView {
     let overdue = overdue_days(&deal, today);
     let due = follow_up_due(&deal).and_then(|day| time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).ok()).map(|d| format_date(i18n.get_locale_untracked(), d));
     let edit_id = deal.id.clone();
+    let owner = deal.owner_id.clone();
+    let owner_signal = { let owner = owner.clone(); Signal::derive(move || owner.clone()) };
+    let handed = crate::ui::customers::handover::Handed::Deal(deal.id.clone());
     let assessment = {
         let label = |code: &Option<String>, f: fn(I18n, &str) -> Option<String>| code.as_deref().and_then(|c| f(i18n, c)).unwrap_or_else(|| "—".into());
         format!(
@@ -145,6 +148,9 @@ fn DealBody(shown: Shown) -> impl IntoView {
             </button>
             <button type="button" class="button panel-close" on:click=move |_| cx.open_deal.set(None)>{t!(i18n, funnel.close)}</button>
         </header>
+        <div class="actions panel-actions">
+            <crate::ui::customers::handover::HandOver what=handed owner_id=owner_signal />
+        </div>
         <dl class="facts">
             <dt>{t!(i18n, funnel.customer)}</dt>
             <dd>{customer.map(|name| view! { <A href=format!("/customers?c={}", deal.customer_id)>{name}</A> })}</dd>
@@ -154,6 +160,8 @@ fn DealBody(shown: Shown) -> impl IntoView {
             <dd>{deal.expected_close.clone()}</dd>
             <dt>{t!(i18n, funnel.source)}</dt>
             <dd>{move || catalog.with(|c| option_label(i18n, c, List::Source, &source))}</dd>
+            <dt>{t!(i18n, handover.owner)}</dt>
+            <dd data-testid="deal-owner">{move || catalog.with(|c| c.person_name(&owner).map(str::to_string)).unwrap_or_else(|| owner.clone())}</dd>
             <dt>{t!(i18n, funnel.stage)}</dt>
             <dd data-testid="deal-stage" data-stage=deal.stage.clone()>
                 {stage_name}" · "{t!(i18n, funnel.days_in_stage, days = days_in_stage(&deal, today))}

@@ -116,6 +116,16 @@ fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
             let name = replica.and_then(|r| r.contact(id)).map(|c| c.name.clone()).unwrap_or_else(gone);
             t!(i18n, sync.op_contact_delete, name = move || name.clone()).into_any()
         }
+        Op::ReassignCustomer { id, to } => {
+            let name = replica.and_then(|r| r.customer(id)).map(|c| c.name.clone()).unwrap_or_else(gone);
+            let person = replica.and_then(|r| r.catalog().person_name(to).map(str::to_string)).unwrap_or_else(|| to.clone());
+            t!(i18n, sync.op_reassign_customer, name = move || name.clone(), person = move || person.clone()).into_any()
+        }
+        Op::ReassignOpportunity { id, to } => {
+            let title = replica.and_then(|r| r.opportunity(id)).map(|o| o.title.clone()).unwrap_or_else(gone);
+            let person = replica.and_then(|r| r.catalog().person_name(to).map(str::to_string)).unwrap_or_else(|| to.clone());
+            t!(i18n, sync.op_reassign_deal, title = move || title.clone(), person = move || person.clone()).into_any()
+        }
     }
 }
 

@@ -470,6 +470,79 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             work.changed.push(("opportunity", id.clone()));
             Ok(Ok(version + 1))
         }
+        Op::ReassignCustomer { id, to } => {
+            let Some(old_owner) = customer_owner(tx, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !viewer.user.role.answers_for_customers() {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let Some(target) = crate::access::handover(tx, scope, to, false).await? else {
+                return Ok(Err(Rejection::Invalid { code: "invalid_owner".into() }));
+            };
+            let version: i64 = sqlx::query("SELECT version FROM customers WHERE id = $1").bind(id).fetch_one(&mut **tx).await?.try_get("version")?;
+            if target.user_id == old_owner {
+                return Ok(Ok(version));
+            }
+            let now = now_ms();
+            sqlx::query("UPDATE customers SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+                .bind(&target.user_id)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            work.audit.add(actor, Change { entity: "customer", entity_id: id, field: "owner_id", old: Some(&old_owner), new: Some(&target.user_id) });
+            work.changed.push(("customer", id.clone()));
+            // The open deals the old owner held go along; closed ones keep who won or lost them.
+            let open: Vec<String> = sqlx::query("SELECT id FROM opportunities WHERE customer_id = $1 AND owner_id = $2 AND stage NOT IN ($3, $4) ORDER BY id")
+                .bind(id)
+                .bind(&old_owner)
+                .bind(WON)
+                .bind(LOST)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get("id"))
+                .collect::<Result<_, _>>()?;
+            for deal in &open {
+                sqlx::query("UPDATE opportunities SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+                    .bind(&target.user_id)
+                    .bind(now)
+                    .bind(deal)
+                    .execute(&mut **tx)
+                    .await?;
+                work.audit.add(actor, Change { entity: "opportunity", entity_id: deal, field: "owner_id", old: Some(&old_owner), new: Some(&target.user_id) });
+                work.changed.push(("opportunity", deal.clone()));
+            }
+            // Later mutations of this batch see the new owner.
+            if let Some(cached) = work.customers.get_mut(id) {
+                cached.owner_id = target.user_id.clone();
+                cached.version += 1;
+            }
+            Ok(Ok(version + 1))
+        }
+        Op::ReassignOpportunity { id, to } => {
+            let Some((row, customer_id, _)) = deal_fields(tx, scope, viewer, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !viewer.user.role.answers_for_customers() {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            let Some(target) = crate::access::handover(tx, scope, to, false).await? else {
+                return Ok(Err(Rejection::Invalid { code: "invalid_owner".into() }));
+            };
+            if target.user_id == row.owner_id {
+                return Ok(Ok(row.version));
+            }
+            if !target.sees_customer(tx, &customer_id).await? {
+                return Ok(Err(Rejection::Invalid { code: "owner_cannot_see_customer".into() }));
+            }
+            sqlx::query("UPDATE opportunities SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+                .bind(&target.user_id)
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "owner_id", old: Some(&row.owner_id), new: Some(&target.user_id) });
+            work.changed.push(("opportunity", id.clone()));
+            Ok(Ok(row.version + 1))
+        }
         Op::DeleteContact { id } => {
             let Some((row, customer_id)) = editable_contact(tx, state, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
             if !may_change(viewer, &row.owner_id) {

@@ -60,7 +60,7 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
         }
     }
     catalog.teams = teams;
-    // Whom customers and deals can be handed to (`access::owner_target` has the same roles).
+    // Whom customers and deals can be handed to (`access::handover` has the same roles).
     catalog.people = sqlx::query(
         "SELECT id, display_name, team_id FROM users WHERE active = TRUE AND role IN ('rep', 'supervisor') ORDER BY display_name, id",
     )
@@ -69,7 +69,15 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
     .iter()
     .map(|r| Ok(PersonEntry { id: r.try_get("id")?, name: r.try_get("display_name")?, team_id: r.try_get("team_id")? }))
     .collect::<Result<_, sqlx::Error>>()?;
+    catalog.grading = Some(crate::grading::config(&mut *conn).await?);
     Ok(catalog)
+}
+
+/// Notes, inside the transaction that changed the grading rules, that the catalogue moved on.
+pub async fn grading_changed(tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut **tx).await?;
+    crate::changes::log_change(tx, "catalog", "grading").await?;
+    Ok(())
 }
 
 /// Notes, inside the transaction that changed the teams or who is in them, that the catalogue

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod grading;
 pub mod http;
 pub mod insert;
 pub mod seed;

@@ -45,6 +45,7 @@ impl Application {
         leptos.site_addr.set_port(port);
         let edge = Arc::new(crate::http::Edge::from_config(&config)?);
         let changes = crate::changes::watch(db.clone(), std::time::Duration::from_millis(250));
+        crate::grading::schedule(db.clone());
         let state = AppState { db: db.clone(), vault: Arc::new(vault), config: Arc::new(config), leptos, edge, changes };
         Ok(Application { port, listener, router: router(state), db })
     }

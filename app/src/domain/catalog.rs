@@ -127,6 +127,9 @@ pub struct Catalog {
     /// customer or a deal can be handed to, and how an owner id reads on screen.
     #[serde(default)]
     pub people: Vec<PersonEntry>,
+    /// How customers are graded and what each grade gets (`None` until the server sends it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grading: Option<super::grading::GradingConfig>,
 }
 
 /// A salesperson as the catalogue carries them.
@@ -215,7 +218,7 @@ impl Catalog {
                 (*list, options)
             })
             .collect();
-        Catalog { version: 0, lists, pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()], teams: Vec::new(), people: Vec::new() }
+        Catalog { version: 0, lists, pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()], teams: Vec::new(), people: Vec::new(), grading: Some(super::grading::GradingConfig::starter()) }
     }
 
     pub fn pipeline(&self, code: &str) -> Option<&PipelineConfig> {

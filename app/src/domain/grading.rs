@@ -4,10 +4,12 @@
 //! browser can preview a regrading and the server can run the scheduled one with the same rules.
 
 use super::catalog::Grade;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// What the grade is measured by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// Payments or order totals in the period.
     Revenue,
@@ -16,7 +18,8 @@ pub enum Basis {
 }
 
 /// Where the grades begin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Thresholds {
     /// The least value (fen) for A, B and C; below C is D. Must fall strictly: `a > b > c ≥ 0`.
     Amounts { a_fen: i64, b_fen: i64, c_fen: i64 },
@@ -78,6 +81,71 @@ pub fn grade(values: &[i64], t: &Thresholds) -> Result<Vec<Grade>, &'static str>
     })
 }
 
+/// What a grade gets 分级策略: a service level and how often its customers are visited (the
+/// default follow-up cadence of their new deals).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Strategy {
+    pub service_zh: String,
+    pub service_en: String,
+    /// Days between visits, 1–365.
+    pub visit_days: u32,
+}
+
+/// How the company grades its customers 客户分级规则. Travels with the lists
+/// (`Catalog::grading`), so devices show the strategies and can preview a regrading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradingConfig {
+    pub basis: Basis,
+    pub thresholds: Thresholds,
+    /// How far back the revenue or profit is summed, in days (30–1,095).
+    pub period_days: u32,
+    /// Regrade by itself on the first day of each month.
+    pub monthly: bool,
+    /// For A, B, C and D, in that order.
+    pub strategies: [Strategy; 4],
+}
+
+impl GradingConfig {
+    /// Where a new company starts: revenue over the last 365 days, top 20 % A, next 30 % B, next
+    /// 30 % C; monthly.
+    pub fn starter() -> GradingConfig {
+        let s = |zh: &str, en: &str, visit_days| Strategy { service_zh: zh.into(), service_en: en.into(), visit_days };
+        GradingConfig {
+            basis: Basis::Revenue,
+            thresholds: Thresholds::Shares { a_bp: 2_000, b_bp: 3_000, c_bp: 3_000 },
+            period_days: 365,
+            monthly: true,
+            strategies: [
+                s("专属客户经理，优先响应", "Dedicated account manager, first response", 7),
+                s("定期拜访，重点维护", "Regular visits, active care", 14),
+                s("电话跟进为主", "Mostly by phone", 30),
+                s("线上服务，按需跟进", "Online service, follow up as needed", 90),
+            ],
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), &'static str> {
+        check(&self.thresholds)?;
+        if !(30..=1_095).contains(&self.period_days) {
+            return Err("invalid_period");
+        }
+        for s in &self.strategies {
+            if !(1..=365).contains(&s.visit_days) {
+                return Err("invalid_cadence");
+            }
+            let ok = |t: &str| t.trim().chars().count() <= 100;
+            if !ok(&s.service_zh) || !ok(&s.service_en) {
+                return Err("invalid_name");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn strategy(&self, grade: Grade) -> &Strategy {
+        &self.strategies[Grade::ALL.iter().position(|g| *g == grade).unwrap_or(3)]
+    }
+}
+
 /// The customers whose grade a regrading changes: (id, from, to), in the order given.
 pub fn changes<'a>(before: &HashMap<&'a str, Grade>, after: &[(&'a str, Grade)]) -> Vec<(&'a str, Grade, Grade)> {
     after.iter().filter_map(|&(id, to)| before.get(id).filter(|from| **from != to).map(|&from| (id, from, to))).collect()
@@ -133,6 +201,24 @@ mod tests {
         let least = |g: Grade| values.iter().zip(&grades).filter(|(_, x)| **x == g).map(|(v, _)| *v).min().unwrap();
         let most = |g: Grade| values.iter().zip(&grades).filter(|(_, x)| **x == g).map(|(v, _)| *v).max().unwrap();
         assert!(least(A) > most(B) && least(B) > most(C) && least(C) > most(D));
+    }
+
+    #[test]
+    fn a_grading_configuration_is_checked_and_reads_back() {
+        let starter = GradingConfig::starter();
+        assert_eq!(starter.validate(), Ok(()));
+        assert_eq!(starter.strategy(B).visit_days, 14);
+        let json = serde_json::to_value(&starter).unwrap();
+        assert_eq!(json["thresholds"], serde_json::json!({"kind": "shares", "a_bp": 2000, "b_bp": 3000, "c_bp": 3000}));
+        assert_eq!(serde_json::from_value::<GradingConfig>(json).unwrap(), starter);
+        let bad = |f: fn(&mut GradingConfig)| {
+            let mut c = GradingConfig::starter();
+            f(&mut c);
+            c.validate()
+        };
+        assert_eq!(bad(|c| c.period_days = 7), Err("invalid_period"));
+        assert_eq!(bad(|c| c.strategies[0].visit_days = 0), Err("invalid_cadence"));
+        assert_eq!(bad(|c| c.thresholds = Thresholds::Amounts { a_fen: 1, b_fen: 2, c_fen: 0 }), Err("thresholds_overlap"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod money;
 pub mod org;
 pub mod pipeline;
 pub mod privacy;
+pub mod promotion;
 pub mod rank;
 pub mod replica;
 pub mod rfm;

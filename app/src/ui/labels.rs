@@ -92,6 +92,9 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "not_customer_contact" => t_string!(i18n, errors.not_customer_contact),
         "invalid_owner" => t_string!(i18n, errors.invalid_owner),
         "owner_cannot_see_customer" => t_string!(i18n, errors.owner_cannot_see_customer),
+        "thresholds_overlap" => t_string!(i18n, errors.thresholds_overlap),
+        "invalid_period" => t_string!(i18n, errors.invalid_period),
+        "invalid_threshold" => t_string!(i18n, errors.invalid_threshold),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()

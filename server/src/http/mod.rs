@@ -16,6 +16,7 @@ mod error;
 mod health;
 mod lists;
 mod pipelines;
+mod grading;
 pub mod pwa;
 pub mod session;
 mod sync;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(lists::router())
         .merge(pipelines::router())
+        .merge(grading::router())
         .merge(customers::router())
         .merge(sync::router())
         .merge(transfer::router())

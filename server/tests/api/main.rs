@@ -10,6 +10,7 @@ mod bench;
 mod cli;
 mod health_and_pages;
 mod funnel;
+mod grading;
 mod lists;
 mod helpers;
 mod login;

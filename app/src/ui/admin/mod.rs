@@ -6,6 +6,7 @@
 //! `domain::admin`, checked here before sending and again by the server.
 
 mod lists;
+mod grading;
 mod pipelines;
 
 use super::api::{self, ApiError, Method};
@@ -30,6 +31,7 @@ enum Tab {
     Units,
     Lists,
     Pipelines,
+    Grading,
 }
 
 /// A message under a form: done or refused.
@@ -119,12 +121,14 @@ pub fn Admin() -> impl IntoView {
                     {tab_button(Tab::Units, Signal::derive(move || t_string!(i18n, admin.units).to_string()), "units")}
                     {tab_button(Tab::Lists, Signal::derive(move || t_string!(i18n, admin.lists).to_string()), "lists")}
                     {tab_button(Tab::Pipelines, Signal::derive(move || t_string!(i18n, admin.pipelines).to_string()), "pipelines")}
+                    {tab_button(Tab::Grading, Signal::derive(move || t_string!(i18n, admin.grading).to_string()), "grading")}
                 </div>
                 {move || match tab.get() {
                     Tab::Users => view! { <Users org reload /> }.into_any(),
                     Tab::Units => view! { <Units org reload /> }.into_any(),
                     Tab::Lists => view! { <lists::Lists /> }.into_any(),
                     Tab::Pipelines => view! { <pipelines::Pipelines /> }.into_any(),
+                    Tab::Grading => view! { <grading::Grading /> }.into_any(),
                 }}
             </Show>
         </section>

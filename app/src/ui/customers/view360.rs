@@ -101,7 +101,9 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
 #[component]
 fn Header(c: CustomerView) -> impl IntoView {
     let i18n = use_i18n();
+    let catalog = use_catalog();
     let hot = c.hot_reason.is_some();
+    let grade_code = c.grade.to_uppercase();
     view! {
         <div class="page-head">
             <div>
@@ -110,6 +112,17 @@ fn Header(c: CustomerView) -> impl IntoView {
                     {c.short_name.clone().map(|s| format!("{s} · "))}
                     {c.owner_name.clone()}
                 </p>
+                {move || {
+                    // What the grade gets (the company's grading rules, from the lists).
+                    let grade = crate::domain::catalog::Grade::from_code(&grade_code)?;
+                    let english = i18n.get_locale() == crate::i18n::Locale::en;
+                    let (service, days) = catalog.with(|k| k.grading.as_ref().map(|g| {
+                        let s = g.strategy(grade);
+                        (if english { s.service_en.clone() } else { s.service_zh.clone() }, s.visit_days)
+                    }))?;
+                    let code = grade.code();
+                    Some(view! { <p class="grade-strategy" data-testid="grade-strategy">{t!(i18n, customers.grade_strategy, grade = code, service = move || service.clone(), days = days)}</p> })
+                }}
             </div>
             <div class="head-badges">
                 <Show when=move || hot>

@@ -19,7 +19,7 @@ use leptos::prelude::*;
 /// (`.deal-card`) use the same.
 pub const CARD_H: f64 = 92.0;
 /// Cards drawn above and below the visible ones.
-const OVERSCAN: usize = 3;
+const OVERSCAN: usize = 2;
 
 /// The columns' visible height before it is measured, from the window alone (the style sheet
 /// sizes `.board` from the viewport): reading the real height before the first paint would force

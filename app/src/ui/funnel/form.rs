@@ -78,14 +78,22 @@ fn FormBody(editing: Editing) -> impl IntoView {
             close.set(format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()));
         }
     }
-    // A new deal's source starts as its customer's.
+    // A new deal's source starts as its customer's, and its follow-up cadence as the visit
+    // cadence of the customer's grade (the grading rules' strategy).
     Effect::new(move |_| {
-        if is_new && source.with_untracked(String::is_empty) {
-            if let Some(id) = customer.get() {
-                let src = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer(&id)).and_then(|c| c.source.clone()));
-                if let Some(src) = src {
-                    source.set(src);
-                }
+        if !is_new {
+            return;
+        }
+        let Some(id) = customer.get() else { return };
+        let (src, grade) = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer(&id)).map(|c| (c.source.clone(), c.grade.clone())).unwrap_or_default());
+        if let (Some(src), true) = (src, source.with_untracked(String::is_empty)) {
+            source.set(src);
+        }
+        if cadence.with_untracked(String::is_empty) {
+            let days = crate::domain::catalog::Grade::from_code(&grade.to_uppercase())
+                .and_then(|g| cx.catalog.with_untracked(|k| k.grading.as_ref().map(|rules| rules.strategy(g).visit_days)));
+            if let Some(days) = days {
+                cadence.set(days.to_string());
             }
         }
     });

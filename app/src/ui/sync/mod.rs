@@ -51,12 +51,17 @@ pub struct SyncState {
     pub storage_error: RwSignal<Option<String>>,
     /// A new version of the app is installed and waits for a reload.
     pub update_ready: RwSignal<bool>,
+    /// The company's lists as the replica has them: one copy for every screen, and screens are
+    /// only woken when the lists themselves change (not on every pull).
+    catalog: Memo<crate::domain::catalog::Catalog>,
 }
 
 impl SyncState {
     pub fn provide() -> SyncState {
+        let replica: RwSignal<Option<Replica>> = RwSignal::new(None);
         let state = SyncState {
-            replica: RwSignal::new(None),
+            catalog: Memo::new(move |_| replica.with(|r| r.as_ref().map(|r| r.catalog().clone()).unwrap_or_default())),
+            replica,
             link: RwSignal::new(Link::Idle),
             received: RwSignal::new(0),
             last_synced: RwSignal::new(None),
@@ -137,8 +142,7 @@ pub fn new_id() -> String {
 
 /// The company's lists (region, industry, …) from the replica; empty until the first pull.
 pub fn use_catalog() -> Memo<crate::domain::catalog::Catalog> {
-    let sync = use_sync();
-    Memo::new(move |_| sync.replica.with(|r| r.as_ref().map(|r| r.catalog().clone()).unwrap_or_default()))
+    use_sync().catalog
 }
 
 pub fn use_sync() -> SyncState {

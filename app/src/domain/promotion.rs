@@ -1,0 +1,265 @@
+//! Promotion planning 促销策划 (issue 7): the kinds of promotion the sales practice uses and a
+//! stated, editable model of what a plan will bring, simulated on the device as a slider moves.
+//!
+//! The model, per customer grade (A–D), for the plan's window:
+//! - **baseline** — what the segment's customers bought in the same window last year (revenue and
+//!   cost of goods); without a promotion this year is assumed to repeat it;
+//! - **uptake** — the share of customers who take the offer: the grade's base uptake, raised by
+//!   `uptake_per_point_bp` for every percentage point of discount (points count at their value),
+//!   capped at 100 %;
+//! - **volume lift** — a taker buys `lift_bp` more than their baseline;
+//! - the **cost of the promotion** — the discount given on takers' purchases, the gifts (one per
+//!   taker) and the points (a share of takers' spend) — is what the budget pays and what ROI
+//!   divides by; margin is revenue less cost of goods less the promotion's cost.
+//!
+//! A slider update does not look at the customers again: they are summed per grade once
+//! ([`Basis::of`]), and [`simulate`] works on four sums.
+
+use super::catalog::Grade;
+
+/// The kinds of promotion 促销方式.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 现金折扣: a share off the price.
+    CashDiscount,
+    /// 数量折扣: a share off when the order reaches a quantity (the uptake model is the same; the
+    /// tiers decide which takers qualify, see [`Plan::min_quantity`]).
+    QuantityDiscount,
+    /// 季节折扣: a share off in the off season.
+    Seasonal,
+    /// 赠品: a gift per taker, no price change.
+    Gift,
+    /// 积分: points worth a share of the spend.
+    Points,
+    /// 限时优惠: a share off within a short window.
+    LimitedTime,
+}
+
+/// One customer as the simulation needs them: their grade and what they bought in the same
+/// window last year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Customer {
+    pub grade: Grade,
+    pub baseline_revenue_fen: i64,
+    pub baseline_cost_fen: i64,
+}
+
+/// The segment summed per grade (A, B, C, D).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Basis {
+    pub customers: [u64; 4],
+    pub revenue_fen: [i64; 4],
+    pub cost_fen: [i64; 4],
+}
+
+fn slot(g: Grade) -> usize {
+    Grade::ALL.iter().position(|x| *x == g).unwrap_or(3)
+}
+
+impl Basis {
+    pub fn of(customers: &[Customer]) -> Basis {
+        let mut b = Basis::default();
+        for c in customers {
+            let i = slot(c.grade);
+            b.customers[i] += 1;
+            b.revenue_fen[i] += c.baseline_revenue_fen;
+            b.cost_fen[i] += c.baseline_cost_fen;
+        }
+        b
+    }
+
+    pub fn count(&self) -> u64 {
+        self.customers.iter().sum()
+    }
+}
+
+/// The assumptions, shown next to the figures and editable by the planner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Model {
+    /// Base uptake per grade (A–D), basis points of the grade's customers.
+    pub base_uptake_bp: [u32; 4],
+    /// Extra uptake per percentage point of discount, basis points.
+    pub uptake_per_point_bp: u32,
+    /// How much more a taker buys than their baseline, basis points.
+    pub lift_bp: u32,
+}
+
+impl Default for Model {
+    /// A starting point a planner is expected to adjust: A 30 %, B 20 %, C 12 %, D 5 %; +1.5 % per
+    /// point of discount; takers buy 25 % more.
+    fn default() -> Model {
+        Model { base_uptake_bp: [3_000, 2_000, 1_200, 500], uptake_per_point_bp: 150, lift_bp: 2_500 }
+    }
+}
+
+/// A promotion plan as the planner sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub kind: Kind,
+    /// The intensity: discount off the price, or the points' value, basis points (≤ 90 %).
+    pub intensity_bp: u32,
+    /// Cost of one gift (kind `Gift`), fen.
+    pub gift_fen: i64,
+    /// Quantity discount: the least quantity an order needs (informational for the model).
+    pub min_quantity: u32,
+    /// First and last day of the window (days since 1970-01-01).
+    pub from_day: i32,
+    pub to_day: i32,
+    pub budget_fen: i64,
+}
+
+/// What the plan is expected to bring.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    pub customers: u64,
+    pub takers: f64,
+    pub baseline_revenue_fen: i64,
+    pub revenue_fen: i64,
+    pub incremental_revenue_fen: i64,
+    /// Discount + gifts + points.
+    pub promotion_cost_fen: i64,
+    pub margin_fen: i64,
+    pub incremental_margin_fen: i64,
+    /// Promotion cost ÷ budget.
+    pub budget_used: f64,
+    /// Incremental margin ÷ promotion cost (`None` when it costs nothing).
+    pub roi: Option<f64>,
+}
+
+/// Why a plan cannot be simulated (a code the UI translates).
+pub fn check(plan: &Plan, today: i32) -> Result<(), &'static str> {
+    if plan.budget_fen <= 0 {
+        return Err("budget_zero");
+    }
+    if plan.to_day < plan.from_day {
+        return Err("window_reversed");
+    }
+    if plan.to_day < today {
+        return Err("window_past");
+    }
+    if plan.intensity_bp > 9_000 || plan.gift_fen < 0 {
+        return Err("invalid_intensity");
+    }
+    Ok(())
+}
+
+/// The plan's forecast for a segment summed as `basis`, under `model`.
+pub fn simulate(plan: &Plan, model: &Model, basis: &Basis, today: i32) -> Result<Forecast, &'static str> {
+    check(plan, today)?;
+    if basis.count() == 0 {
+        return Err("segment_empty");
+    }
+    let intensity = f64::from(plan.intensity_bp) / 10_000.0;
+    let discount = match plan.kind {
+        Kind::CashDiscount | Kind::QuantityDiscount | Kind::Seasonal | Kind::LimitedTime => intensity,
+        Kind::Gift | Kind::Points => 0.0,
+    };
+    let points = if plan.kind == Kind::Points { intensity } else { 0.0 };
+    let gift = if plan.kind == Kind::Gift { plan.gift_fen as f64 } else { 0.0 };
+    // Percentage points of value offered, for the uptake.
+    let points_offered = (discount + points) * 100.0;
+    let lift = 1.0 + f64::from(model.lift_bp) / 10_000.0;
+    let (mut takers, mut revenue, mut cost_of_goods) = (0.0, 0.0, 0.0);
+    let (mut discount_cost, mut points_cost, mut gift_cost) = (0.0, 0.0, 0.0);
+    for g in 0..4 {
+        let n = basis.customers[g] as f64;
+        if n == 0.0 {
+            continue;
+        }
+        let uptake = ((f64::from(model.base_uptake_bp[g]) + f64::from(model.uptake_per_point_bp) * points_offered) / 10_000.0).clamp(0.0, 1.0);
+        let (base_rev, base_cost) = (basis.revenue_fen[g] as f64, basis.cost_fen[g] as f64);
+        // Takers are that share of the grade, with that share of its baseline, bought `lift` over.
+        let taker_list_price = base_rev * uptake * lift;
+        let taker_paid = taker_list_price * (1.0 - discount);
+        takers += n * uptake;
+        revenue += base_rev * (1.0 - uptake) + taker_paid;
+        cost_of_goods += base_cost * (1.0 - uptake) + base_cost * uptake * lift;
+        discount_cost += taker_list_price * discount;
+        points_cost += taker_paid * points;
+        gift_cost += n * uptake * gift;
+    }
+    let baseline_revenue: i64 = basis.revenue_fen.iter().sum();
+    let baseline_margin = baseline_revenue - basis.cost_fen.iter().sum::<i64>();
+    // The discount is already missing from revenue; points and gifts cost on top.
+    let margin_fen = (revenue - cost_of_goods - points_cost - gift_cost).round() as i64;
+    let promo = discount_cost + points_cost + gift_cost;
+    let revenue_fen = revenue.round() as i64;
+    Ok(Forecast {
+        customers: basis.count(),
+        takers,
+        baseline_revenue_fen: baseline_revenue,
+        revenue_fen,
+        incremental_revenue_fen: revenue_fen - baseline_revenue,
+        promotion_cost_fen: promo.round() as i64,
+        margin_fen,
+        incremental_margin_fen: margin_fen - baseline_margin,
+        budget_used: promo / plan.budget_fen as f64,
+        roi: (promo >= 0.5).then(|| (margin_fen - baseline_margin) as f64 / promo),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(kind: Kind, intensity_bp: u32) -> Plan {
+        Plan { kind, intensity_bp, gift_fen: 0, min_quantity: 0, from_day: 100, to_day: 130, budget_fen: 1_000_000 }
+    }
+
+    /// Ten B customers who each bought ¥1,000 (cost ¥600) in the window last year.
+    fn ten_b() -> Basis {
+        let c = Customer { grade: Grade::B, baseline_revenue_fen: 100_000, baseline_cost_fen: 60_000 };
+        Basis::of(&vec![c; 10])
+    }
+
+    #[test]
+    fn a_cash_discount_worked_by_hand() {
+        // 10 % off: uptake 20 % + 10 × 1.5 % = 35 %; 3.5 takers of ¥10,000 baseline buy 25 % more.
+        let f = simulate(&plan(Kind::CashDiscount, 1_000), &Model::default(), &ten_b(), 100).unwrap();
+        assert!((f.takers - 3.5).abs() < 1e-9);
+        // Takers: 1,000,000 × 0.35 × 1.25 = 437,500 at list, pay 393,750; the rest pay 650,000.
+        assert_eq!(f.revenue_fen, 650_000 + 393_750);
+        assert_eq!(f.incremental_revenue_fen, 43_750);
+        assert_eq!(f.promotion_cost_fen, 43_750);
+        // Cost of goods: 390,000 + 600,000 × 0.35 × 1.25 = 652,500; margin 1,043,750 − 652,500.
+        assert_eq!(f.margin_fen, 391_250);
+        assert_eq!(f.incremental_margin_fen, 391_250 - 400_000);
+        assert!((f.budget_used - 0.04375).abs() < 1e-9);
+        assert!((f.roi.unwrap() - (-8_750.0 / 43_750.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn gifts_and_points_cost_on_top_and_the_slider_moves_the_figures() {
+        let mut gift = plan(Kind::Gift, 0);
+        gift.gift_fen = 5_000;
+        // No discount: uptake stays 20 %; 2 takers × ¥50 of gifts; revenue up by their lift.
+        let f = simulate(&gift, &Model::default(), &ten_b(), 100).unwrap();
+        assert!((f.takers - 2.0).abs() < 1e-9);
+        assert_eq!((f.promotion_cost_fen, f.incremental_revenue_fen), (10_000, 50_000));
+        assert_eq!(f.margin_fen, 1_050_000 - 630_000 - 10_000);
+        // Points worth 5 %: uptake 27.5 %, cost 5 % of what takers pay.
+        let p = simulate(&plan(Kind::Points, 500), &Model::default(), &ten_b(), 100).unwrap();
+        assert_eq!(p.promotion_cost_fen, (1_000_000.0_f64 * 0.275 * 1.25 * 0.05).round() as i64);
+        // More discount: more takers and more cost, every step of the slider.
+        let mut last = simulate(&plan(Kind::LimitedTime, 0), &Model::default(), &ten_b(), 100).unwrap();
+        for bp in (500..=5_000).step_by(500) {
+            let f = simulate(&plan(Kind::LimitedTime, bp), &Model::default(), &ten_b(), 100).unwrap();
+            assert!(f.takers >= last.takers && f.promotion_cost_fen > last.promotion_cost_fen, "{bp}");
+            assert!(f.takers <= 10.0);
+            last = f;
+        }
+    }
+
+    #[test]
+    fn bad_plans_are_named() {
+        let mut p = plan(Kind::CashDiscount, 1_000);
+        p.budget_fen = 0;
+        assert_eq!(simulate(&p, &Model::default(), &ten_b(), 100), Err("budget_zero"));
+        let mut p = plan(Kind::CashDiscount, 1_000);
+        p.to_day = 99;
+        assert_eq!(simulate(&p, &Model::default(), &ten_b(), 100), Err("window_reversed"));
+        assert_eq!(simulate(&plan(Kind::CashDiscount, 1_000), &Model::default(), &ten_b(), 131), Err("window_past"));
+        assert_eq!(simulate(&plan(Kind::CashDiscount, 9_500), &Model::default(), &ten_b(), 100), Err("invalid_intensity"));
+        assert_eq!(simulate(&plan(Kind::CashDiscount, 1_000), &Model::default(), &Basis::default(), 100), Err("segment_empty"));
+    }
+}

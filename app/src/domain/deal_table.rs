@@ -8,7 +8,7 @@
 //! Pure data, shared by the browser, the tests and the native probe (`tests/funnel_compute.rs`).
 
 use super::board::{Column, DealFilter};
-use super::funnel::{day_of_ms, parse_day, weighted, DealFacts, Outcome};
+use super::funnel::{day_of_ms, parse_day, weighted, DealFacts, Outcome, Path};
 use super::pipeline::{parse_path, PipelineConfig, Place};
 use super::sync::OpportunityView;
 use rustc_hash::FxHashMap;
@@ -194,7 +194,7 @@ impl DealTable {
                     _ => None,
                 })
                 .collect(),
-            None => Vec::new(),
+            None => Path::new(),
         };
         let close_day = parse_day(&d.expected_close);
         let facts = DealFacts {

@@ -21,6 +21,9 @@ pub enum Outcome {
     Lost(i32),
 }
 
+/// A deal's stage path: inline up to six entries (nearly every deal), on the heap beyond.
+pub type Path = smallvec::SmallVec<[(usize, i32); 6]>;
+
 /// What analytics need to know about one deal. Owner and source are keys the caller hands out
 /// (`deal_table::Keys`), so grouping by them is integer work.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +36,7 @@ pub struct DealFacts {
     pub expected_close: i32,
     /// The open stages entered, in the order entered, with the day of entry; the first is where
     /// the deal started.
-    pub path: Vec<(usize, i32)>,
+    pub path: Path,
     pub outcome: Outcome,
 }
 
@@ -297,12 +300,19 @@ pub struct Breakdown {
     pub open: usize,
 }
 
-/// Deals grouped by `key` (deals without a key under `None`).
+/// Deals grouped by `key` (deals without a key under `None`). Keys are small dense numbers
+/// (`deal_table::Keys`), so the groups are a vector indexed by key, not a hash map.
 pub fn breakdown<D: Borrow<DealFacts>>(deals: &[D], key: impl Fn(&DealFacts) -> Option<u32>) -> BTreeMap<Option<u32>, Breakdown> {
-    let mut out: rustc_hash::FxHashMap<Option<u32>, Breakdown> = rustc_hash::FxHashMap::default();
+    let empty = Breakdown { win_rate: Rate { hits: 0, of: 0 }, won_amount_fen: 0, open: 0 };
+    // Slot 0 for no key, `k + 1` for key `k`.
+    let mut slots: Vec<Option<Breakdown>> = Vec::new();
     for deal in deals {
         let deal = deal.borrow();
-        let entry = out.entry(key(deal)).or_insert(Breakdown { win_rate: Rate { hits: 0, of: 0 }, won_amount_fen: 0, open: 0 });
+        let slot = key(deal).map_or(0, |k| k as usize + 1);
+        if slot >= slots.len() {
+            slots.resize(slot + 1, None);
+        }
+        let entry = slots[slot].get_or_insert_with(|| empty.clone());
         match deal.outcome {
             Outcome::Won(_) => {
                 entry.win_rate.hits += 1;
@@ -313,7 +323,7 @@ pub fn breakdown<D: Borrow<DealFacts>>(deals: &[D], key: impl Fn(&DealFacts) -> 
             Outcome::Open(_) => entry.open += 1,
         }
     }
-    out.into_iter().collect()
+    slots.into_iter().enumerate().filter_map(|(slot, b)| Some(((slot > 0).then(|| slot as u32 - 1), b?))).collect()
 }
 
 #[cfg(test)]
@@ -371,7 +381,7 @@ mod tests {
             amount_fen: amount,
             created: path.first().map_or(0, |p| p.1),
             expected_close: 100,
-            path: path.to_vec(),
+            path: Path::from_slice(path),
             outcome,
         }
     }
@@ -503,7 +513,7 @@ mod tests {
                     1 => Outcome::Won(day + next(10) as i32),
                     _ => Outcome::Lost(day + next(10) as i32),
                 };
-                DealFacts { owner: next(4) as u32, source: None, amount_fen: next(1_000_000) as i64, created, expected_close: day + 30, path, outcome }
+                DealFacts { owner: next(4) as u32, source: None, amount_fen: next(1_000_000) as i64, created, expected_close: day + 30, path: path.into(), outcome }
             })
             .collect()
     }

@@ -431,7 +431,7 @@ mod tests {
         // What the analytics read of it.
         let table = super::super::deal_table::DealTable::build(std::slice::from_ref(&p), std::iter::once(&deal));
         let facts = &table.row(&deal.id).unwrap().facts;
-        assert_eq!(facts.path, [(0, 20_400), (2, 20_410)]);
+        assert_eq!(facts.path.as_slice(), [(0, 20_400), (2, 20_410)]);
         assert_eq!(facts.outcome, super::super::funnel::Outcome::Won(20_420));
         assert_eq!((facts.created, facts.source), (20_390, table.keys().find("referral")));
         let product = super::super::deal_table::DealTable::build(&[PipelineConfig::starter_product()], std::iter::once(&deal));

@@ -1,0 +1,40 @@
+import { test, expect } from '@playwright/test';
+import { apiAs, pullAll, signInWithForm, synced } from './support';
+
+// Customer grading 客户分级 (issue 7, point 1): the admin keeps the rules on a tablet, is told when
+// thresholds overlap, regrades now and sees what moved; a customer's 360 view shows what its
+// grade gets, from the rules the device pulled.
+
+test('the admin sets the grading rules, overlapping thresholds are explained, a regrading runs, and the 360 view shows the grade’s strategy', async ({ page, baseURL }, info) => {
+  test.skip(info.project.name !== 'tablet', 'administration is done on a tablet');
+  test.setTimeout(90_000);
+  await signInWithForm(page, 'admin');
+  await page.goto('/admin');
+  await page.locator('[data-tab="grading"]').click();
+  const admin = page.getByTestId('grading-admin');
+  await expect(admin.locator('input[name="threshold-A"]')).toHaveValue('20');
+  await expect(admin.locator('input[name="period_days"]')).toHaveValue('365');
+
+  // Bad input first: 60 % + 30 % + 30 % is more than everyone.
+  await admin.locator('input[name="threshold-A"]').fill('60');
+  await admin.getByTestId('save-grading').click();
+  await expect(admin.getByTestId('notice')).toContainText('等级门槛重叠');
+  await admin.locator('input[name="threshold-A"]').fill('20');
+  await admin.locator('input[name="visit-A"]').fill('6');
+  await admin.getByTestId('save-grading').click();
+  await expect(admin.getByTestId('notice')).toHaveText('已保存。');
+
+  await admin.getByTestId('run-grading').click();
+  const result = admin.getByTestId('grading-result');
+  await expect(result).toContainText('已重新分级');
+  await expect(admin.getByTestId('grading-last')).toContainText('个客户');
+
+  // An A customer now: its 360 view says what A gets, with the new visit cadence.
+  const { customers } = await pullAll(await apiAs(baseURL!, 'director'));
+  const a = customers.find((c) => c.grade === 'A');
+  expect(a, 'someone is graded A').toBeTruthy();
+  await page.locator('[data-nav="customers"]:visible').first().click();
+  await synced(page, 60_000);
+  await page.goto(`/customers?c=${a.id}`);
+  await expect(page.getByTestId('grade-strategy')).toHaveText('A 级客户：专属客户经理，优先响应 · 每 6 天拜访', { timeout: 20_000 });
+});

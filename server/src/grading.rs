@@ -62,7 +62,8 @@ pub async fn run(db: &Db, by: Option<&str>, month: Option<&str>, today: &str) ->
     let from = kedao_app::domain::funnel::parse_day(today).context("today is a date")? - config.period_days as i32 + 1;
     let from = day_text(from);
     let rows = sqlx::query(
-        "SELECT c.id, c.grade, COALESCE(SUM(o.total_fen), 0) AS revenue, COALESCE(SUM(o.total_fen - o.cost_fen), 0) AS profit \
+        // Cast: PostgreSQL sums BIGINT as NUMERIC.
+        "SELECT c.id, c.grade, CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) AS revenue, CAST(COALESCE(SUM(o.total_fen - o.cost_fen), 0) AS BIGINT) AS profit \
          FROM customers c LEFT JOIN orders o ON o.customer_id = c.id AND o.order_date >= $1 AND o.order_date <= $2 AND o.status <> 'cancelled' \
          GROUP BY c.id, c.grade ORDER BY c.id",
     )

@@ -56,7 +56,7 @@ async fn a_regrading_follows_the_rules_records_history_and_reaches_devices() {
     assert!(summary.changed > 0, "the demo's random grades do not all match revenue");
     // Every A earned at least as much as every B, and so on down.
     let revenue: Vec<(String, i64)> = sqlx::query(
-        "SELECT c.grade, COALESCE(SUM(o.total_fen), 0) FROM customers c LEFT JOIN orders o ON o.customer_id = c.id AND o.order_date >= '2025-11-23' AND o.order_date <= $1 AND o.status <> 'cancelled' GROUP BY c.id, c.grade",
+        "SELECT c.grade, CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) FROM customers c LEFT JOIN orders o ON o.customer_id = c.id AND o.order_date >= '2025-11-23' AND o.order_date <= $1 AND o.status <> 'cancelled' GROUP BY c.id, c.grade",
     )
     .bind(TODAY)
     .fetch_all(app.db.pool())

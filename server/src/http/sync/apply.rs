@@ -30,6 +30,15 @@ pub(super) struct Work<'a> {
     pub catalog: Option<kedao_app::domain::catalog::Catalog>,
 }
 
+/// Gives a deal a new owner: written, audited, in the change feed.
+async fn hand_deal(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, deal: &str, from: &str, to: &str, now: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE opportunities SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3").bind(to).bind(now).bind(deal).execute(&mut **tx).await?;
+    let actor = &work.actor;
+    work.audit.add(actor, Change { entity: "opportunity", entity_id: deal, field: "owner_id", old: Some(from), new: Some(to) });
+    work.changed.push(("opportunity", deal.to_string()));
+    Ok(())
+}
+
 /// A record the viewer may see, as far as editing needs it (the phone opened).
 #[derive(Clone)]
 pub(super) struct Editable {
@@ -503,14 +512,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                 .map(|r| r.try_get("id"))
                 .collect::<Result<_, _>>()?;
             for deal in &open {
-                sqlx::query("UPDATE opportunities SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-                    .bind(&target.user_id)
-                    .bind(now)
-                    .bind(deal)
-                    .execute(&mut **tx)
-                    .await?;
-                work.audit.add(actor, Change { entity: "opportunity", entity_id: deal, field: "owner_id", old: Some(&old_owner), new: Some(&target.user_id) });
-                work.changed.push(("opportunity", deal.clone()));
+                hand_deal(tx, work, deal, &old_owner, &target.user_id, now).await?;
             }
             // Later mutations of this batch see the new owner.
             if let Some(cached) = work.customers.get_mut(id) {
@@ -533,14 +535,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             if !target.sees_customer(tx, &customer_id).await? {
                 return Ok(Err(Rejection::Invalid { code: "owner_cannot_see_customer".into() }));
             }
-            sqlx::query("UPDATE opportunities SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-                .bind(&target.user_id)
-                .bind(now_ms())
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "owner_id", old: Some(&row.owner_id), new: Some(&target.user_id) });
-            work.changed.push(("opportunity", id.clone()));
+            hand_deal(tx, work, id, &row.owner_id, &target.user_id, now_ms()).await?;
             Ok(Ok(row.version + 1))
         }
         Op::DeleteContact { id } => {

@@ -60,7 +60,7 @@ pub async fn run(db: &Db, by: Option<&str>, month: Option<&str>, today: &str) ->
         return Ok(None);
     }
     let from = kedao_app::domain::funnel::parse_day(today).context("today is a date")? - config.period_days as i32 + 1;
-    let from = day_text(from);
+    let from = kedao_app::domain::funnel::format_day(from);
     let rows = sqlx::query(
         // Cast: PostgreSQL sums BIGINT as NUMERIC.
         "SELECT c.id, c.grade, CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) AS revenue, CAST(COALESCE(SUM(o.total_fen - o.cost_fen), 0) AS BIGINT) AS profit \
@@ -115,15 +115,9 @@ pub async fn run(db: &Db, by: Option<&str>, month: Option<&str>, today: &str) ->
     Ok(Some(summary))
 }
 
-/// `YYYY-MM-DD` of a day number.
-fn day_text(day: i32) -> String {
-    let date = time::Date::from_julian_day(day + kedao_app::domain::funnel::UNIX_EPOCH_JULIAN_DAY).unwrap_or(time::Date::MIN);
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
-
 /// Today as the business day (China Standard Time).
 pub fn business_today() -> String {
-    day_text(kedao_app::domain::funnel::day_of_ms(now_ms()))
+    kedao_app::domain::funnel::format_day(kedao_app::domain::funnel::day_of_ms(now_ms()))
 }
 
 /// Once an hour: if the rules say monthly and this month's run has not happened, run it — on the

@@ -98,7 +98,12 @@ pub fn follow_up_due(deal: &OpportunityView) -> Option<i32> {
 
 /// Days a follow-up is overdue on `today` (`None`: not overdue).
 pub fn overdue_days(deal: &OpportunityView, today: i32) -> Option<u32> {
-    follow_up_due(deal).filter(|due| *due < today).map(|due| (today - due) as u32)
+    overdue_on(follow_up_due(deal), today)
+}
+
+/// Days a follow-up due on `due` is overdue on `today` (`None`: not overdue, or nothing due).
+pub fn overdue_on(due: Option<i32>, today: i32) -> Option<u32> {
+    due.filter(|due| *due < today).map(|due| (today - due) as u32)
 }
 
 /// The deal fields a device may set when it creates or edits a deal.

@@ -330,7 +330,7 @@ impl RowTest<'_> {
             || self.to.is_some_and(|d| row.close_day.is_some_and(|c| c > d))
             || (f.stalled_only && !stalled())
             || self.team.as_ref().is_some_and(|members| !members.contains(&facts.owner))
-            || (f.overdue_only && row.follow_up_due.is_none_or(|due| due >= today))
+            || (f.overdue_only && super::deal::overdue_on(row.follow_up_due, today).is_none())
         {
             return false;
         }

@@ -256,6 +256,12 @@ pub fn parse_day(date: &str) -> Option<i32> {
     Some(days_from_civil(year as i32, month, day))
 }
 
+/// The `YYYY-MM-DD` text of a day (the inverse of [`parse_day`]).
+pub fn format_day(day: i32) -> String {
+    let date = time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).unwrap_or(time::Date::MIN);
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
 /// Days since 1970-01-01 of a valid calendar date (Howard Hinnant's `days_from_civil`).
 fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -344,6 +350,7 @@ mod tests {
         while d.year() < 2300 {
             let text = format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
             assert_eq!(parse_day(&text), Some(d.to_julian_day() - UNIX_EPOCH_JULIAN_DAY), "{text}");
+            assert_eq!(format_day(d.to_julian_day() - UNIX_EPOCH_JULIAN_DAY), text);
             d = d.next_day().unwrap();
         }
         // 2026-11-22 23:30 in Beijing is 15:30 UTC: still the 22nd; 16:30 UTC is the 23rd.

@@ -7,7 +7,6 @@
 use super::FunnelCx;
 use crate::domain::catalog::{ContactRole, List};
 use crate::domain::deal::{format_contacts, parse_contacts, score_band, value_score, Budget, Competition, DealField, Intent, NewOpportunity};
-use crate::domain::funnel::UNIX_EPOCH_JULIAN_DAY;
 use crate::domain::replica::CustomerFilter;
 use crate::domain::sync::{Field, Op, Rejection};
 use crate::domain::Money;
@@ -73,10 +72,7 @@ fn FormBody(editing: Editing) -> impl IntoView {
         RwSignal::new(existing.as_ref().map(|d| parse_contacts(&d.contacts).map(|(id, role)| (id.to_string(), role.code().to_string())).collect()).unwrap_or_default());
     if is_new {
         // A month ahead, as a start.
-        let day = cx.today.get_untracked() + 30;
-        if let Ok(d) = time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY) {
-            close.set(format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()));
-        }
+        close.set(crate::domain::funnel::format_day(cx.today.get_untracked() + 30));
     }
     // A new deal's source starts as its customer's, and its follow-up cadence as the visit
     // cadence of the customer's grade (the grading rules' strategy).

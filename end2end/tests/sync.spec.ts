@@ -104,6 +104,9 @@ test('(b) the server is killed during a push: after the retry every change is ap
     await signInWithForm(page, 'rep5');
     await toCustomers(page);
     await synced(page);
+    // The funnel's code is fetched when its route first opens: offline, only the service worker's
+    // precache has it (without this wait the move below raced the worker's install).
+    await installed(page);
 
     // Three changes made offline.
     await context.setOffline(true);

@@ -140,6 +140,7 @@ fn the_replica_keeps_its_table_in_step_with_pulls_and_pending_moves() {
         customers: if deals.is_empty() { Vec::new() } else { vec![customer.clone()] },
         opportunities: deals,
         contacts: Vec::new(),
+        orders: Vec::new(),
         removed,
         catalog,
     };

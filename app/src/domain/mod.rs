@@ -13,6 +13,7 @@ pub mod funnel;
 pub mod grading;
 pub mod import;
 pub mod money;
+pub mod order;
 pub mod org;
 pub mod pipeline;
 pub mod privacy;

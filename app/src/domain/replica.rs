@@ -18,6 +18,7 @@ use super::customer::{ContactView, CustomerView};
 use super::deal::{deal_value, set_deal_field, DealField};
 use super::deal_table::DealTable;
 use super::dedupe::{DuplicateReason, Probe};
+use super::order::OrderView;
 use super::search::{pinyin_sort_key, Query, SearchKey};
 use super::sync::{ContactField, CustomerField, Field, FieldEdit, Mutation, Op, OpportunityView, PullPage};
 use serde::{Deserialize, Serialize};
@@ -25,14 +26,18 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
-/// A customer with its opportunities and contacts: the unit stored in IndexedDB (one record per
-/// customer, so a snapshot of 50,000 customers and 200,000 deals is 50,000 writes, not 250,000).
+/// A customer with its opportunities, contacts and orders: the unit stored in IndexedDB (one
+/// record per customer, so a snapshot of 50,000 customers and 200,000 deals is 50,000 writes, not
+/// 250,000).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     pub customer: CustomerView,
     pub opportunities: Vec<OpportunityView>,
     #[serde(default)]
     pub contacts: Vec<ContactView>,
+    /// Read-only on the device: orders are entered elsewhere and arrive with the pull.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<OrderView>,
 }
 
 /// Who is using the replica: what they create is theirs.
@@ -229,6 +234,8 @@ pub struct Replica {
     home: HashMap<String, String>,
     /// Contact id → its customer's id.
     contact_home: HashMap<String, String>,
+    /// Order id → its customer's id.
+    order_home: HashMap<String, String>,
     pending: Vec<Mutation>,
     /// Records as the pending mutations leave them.
     over_customers: HashMap<String, CustomerView>,
@@ -257,6 +264,9 @@ impl Replica {
             }
             for c in &record.contacts {
                 r.contact_home.insert(c.id.clone(), record.customer.id.clone());
+            }
+            for o in &record.orders {
+                r.order_home.insert(o.id.clone(), record.customer.id.clone());
             }
             r.customers.insert(record.customer.id.clone(), record);
         }
@@ -391,6 +401,12 @@ impl Replica {
     /// The base record of a customer (for storage).
     pub fn record(&self, id: &str) -> Option<&CustomerRecord> {
         self.customers.get(id)
+    }
+
+    /// A customer's orders, oldest first (orders are read-only here: no overlay). A customer merged
+    /// away by a pending mutation lends its orders to the one kept.
+    pub fn orders_of<'a>(&'a self, customer_id: &'a str) -> impl Iterator<Item = &'a OrderView> + 'a {
+        self.merged_with(customer_id).filter_map(|id| self.customers.get(id)).flat_map(|r| r.orders.iter())
     }
 
     // -- searching -------------------------------------------------------------------------------
@@ -559,6 +575,7 @@ impl Replica {
             self.customers.clear();
             self.home.clear();
             self.contact_home.clear();
+            self.order_home.clear();
         }
         for c in &page.customers {
             touched.removed.remove(&c.id);
@@ -576,9 +593,12 @@ impl Replica {
                     for x in record.contacts.drain(..) {
                         self.contact_home.remove(&x.id);
                     }
+                    for x in record.orders.drain(..) {
+                        self.order_home.remove(&x.id);
+                    }
                 }
                 Entry::Vacant(new) => {
-                    new.insert(CustomerRecord { customer: c.clone(), opportunities: Vec::new(), contacts: Vec::new() });
+                    new.insert(CustomerRecord { customer: c.clone(), opportunities: Vec::new(), contacts: Vec::new(), orders: Vec::new() });
                 }
             }
         }
@@ -608,6 +628,19 @@ impl Replica {
                 touched.upserted.insert(x.customer_id.clone());
             }
         }
+        for x in &page.orders {
+            if let Some(old_home) = self.order_home.get(&x.id).cloned() {
+                if let Some(r) = self.customers.get_mut(&old_home) {
+                    r.orders.retain(|y| y.id != x.id);
+                }
+                touched.upserted.insert(old_home);
+            }
+            if let Some(r) = self.customers.get_mut(&x.customer_id) {
+                r.orders.push(x.clone());
+                self.order_home.insert(x.id.clone(), x.customer_id.clone());
+                touched.upserted.insert(x.customer_id.clone());
+            }
+        }
         for gone in &page.removed {
             match gone.entity.as_str() {
                 "customer" => {
@@ -619,6 +652,9 @@ impl Replica {
                         for x in r.contacts {
                             self.contact_home.remove(&x.id);
                         }
+                        for x in r.orders {
+                            self.order_home.remove(&x.id);
+                        }
                         touched.upserted.remove(&gone.id);
                         touched.removed.insert(gone.id.clone());
                     }
@@ -627,6 +663,14 @@ impl Replica {
                     if let Some(home) = self.contact_home.remove(&gone.id) {
                         if let Some(r) = self.customers.get_mut(&home) {
                             r.contacts.retain(|x| x.id != gone.id);
+                            touched.upserted.insert(home);
+                        }
+                    }
+                }
+                "order" => {
+                    if let Some(home) = self.order_home.remove(&gone.id) {
+                        if let Some(r) = self.customers.get_mut(&home) {
+                            r.orders.retain(|x| x.id != gone.id);
                             touched.upserted.insert(home);
                         }
                     }
@@ -646,6 +690,7 @@ impl Replica {
             if let Some(r) = self.customers.get_mut(id) {
                 r.opportunities.sort_by(|a, b| a.id.cmp(&b.id));
                 r.contacts.sort_by(|a, b| a.id.cmp(&b.id));
+                r.orders.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
             }
         }
         self.index.touch(touched.upserted.iter().chain(&touched.removed));
@@ -962,6 +1007,7 @@ mod tests {
             customers,
             opportunities,
             contacts: Vec::new(),
+            orders: Vec::new(),
             removed: removed.into_iter().map(|(e, id)| Removed { entity: e.into(), id }).collect(),
             catalog: None,
         }
@@ -1017,7 +1063,7 @@ mod tests {
 
     #[test]
     fn pending_mutations_show_at_once_and_stay_on_top_of_newer_server_state() {
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![] }], vec![]);
+        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![], orders: vec![] }], vec![]);
         let created = NewCustomer {
             id: id(5),
             name: " 新客户 ".into(),
@@ -1063,7 +1109,7 @@ mod tests {
     #[test]
     fn a_deal_created_offline_is_on_the_board_at_once_and_edits_stack_on_it() {
         use crate::domain::deal::{DealField, NewOpportunity};
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![] }], vec![]);
+        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![], orders: vec![] }], vec![]);
         r.set_catalog(Catalog { pipelines: vec![crate::domain::pipeline::PipelineConfig::starter()], ..Default::default() });
         let new = NewOpportunity {
             id: id(11),
@@ -1098,7 +1144,7 @@ mod tests {
 
     #[test]
     fn an_edit_records_what_the_user_saw_and_skips_unchanged_fields() {
-        let r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![], contacts: vec![] }], vec![]);
+        let r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![], contacts: vec![], orders: vec![] }], vec![]);
         let op = r.customer_edit(&id(1), &[(CustomerField::Name, "甲".into()), (CustomerField::City, " 上海 ".into()), (CustomerField::Phone, "".into())]);
         assert_eq!(
             op,
@@ -1116,7 +1162,7 @@ mod tests {
 
     #[test]
     fn edits_to_a_record_that_left_the_view_show_nothing() {
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![], contacts: vec![] }], vec![mutation(1, rename(1, "甲", "甲方"))]);
+        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![], contacts: vec![], orders: vec![] }], vec![mutation(1, rename(1, "甲", "甲方"))]);
         assert_eq!(r.customer(&id(1)).unwrap().name, "甲方");
         r.apply_page(&page(vec![], vec![], vec![("customer", id(1))]));
         assert!(r.customer(&id(1)).is_none());
@@ -1127,6 +1173,34 @@ mod tests {
 
     fn contact(n: u8, customer: u8, name: &str, phone: &str) -> ContactView {
         ContactView { id: id(n), customer_id: id(customer), name: name.into(), phone: Some(phone.into()), version: 1, ..Default::default() }
+    }
+
+    fn order(n: u8, customer: u8, date: &str) -> OrderView {
+        OrderView { id: id(n), customer_id: id(customer), order_no: format!("SO{n}"), date: date.into(), total_fen: 100, status: "completed".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn orders_come_with_their_customer_oldest_first_and_leave_with_it() {
+        let mut r = Replica::new(owner());
+        let mut first = page(vec![customer(1, "甲"), customer(2, "乙")], vec![], vec![]);
+        first.orders = vec![order(30, 1, "2026-05-01"), order(31, 1, "2025-02-01"), order(32, 2, "2026-01-01")];
+        let t = r.apply_page(&first);
+        assert_eq!(t.upserted, [id(1), id(2)].into_iter().collect());
+        let dates = |r: &Replica, c: u8| r.orders_of(&id(c)).map(|o| o.date.clone()).collect::<Vec<_>>();
+        assert_eq!(dates(&r, 1), ["2025-02-01", "2026-05-01"]);
+        // A customer sent again comes with all its orders; an order removed on its own goes.
+        let mut again = page(vec![customer(1, "甲")], vec![], vec![]);
+        again.orders = vec![order(31, 1, "2025-02-01")];
+        r.apply_page(&again);
+        assert_eq!(dates(&r, 1), ["2025-02-01"]);
+        let t = r.apply_page(&page(vec![], vec![], vec![("order", id(32))]));
+        assert_eq!((t.upserted, dates(&r, 2).len()), ([id(2)].into_iter().collect(), 0));
+        // Stored and loaded, the orders are the same; a customer that leaves takes its orders.
+        let stored: Vec<CustomerRecord> = [id(1), id(2)].iter().map(|i| r.record(i).unwrap().clone()).collect();
+        let mut loaded = Replica::load(owner(), stored, vec![]);
+        assert_eq!(dates(&loaded, 1), ["2025-02-01"]);
+        loaded.apply_page(&page(vec![], vec![], vec![("customer", id(1))]));
+        assert_eq!(loaded.orders_of(&id(1)).count(), 0);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::catalog::{check_code, Catalog, ContactRole, List, Satisfaction};
 use super::credit_code::normalize_credit_code;
 use super::customer::{ContactView, CustomerView};
 use super::deal::{DealField, NewOpportunity};
+use super::order::OrderView;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -731,6 +732,9 @@ pub struct PullPage {
     /// Contacts of customers in view (a customer in the page comes with all of its contacts).
     #[serde(default)]
     pub contacts: Vec<ContactView>,
+    /// Orders of customers in view (a customer in the page comes with all of its orders).
+    #[serde(default)]
+    pub orders: Vec<OrderView>,
     pub removed: Vec<Removed>,
     /// The company's lists, when the device's copy is missing or older (see `catalog=` in the
     /// pull's query).

@@ -180,6 +180,35 @@ async fn bad_mutations_are_rejected_with_a_reason_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn orders_travel_with_their_customers_and_costs_only_to_those_who_may_see_them() {
+    let app = demo().await;
+    for (user, sees_costs) in [("rep1", false), ("manager1", true)] {
+        let cookie = login(&app, user).await;
+        let pages = pull_all(&app, &cookie, None).await;
+        let customers = ids(&pages, "customers");
+        let orders: Vec<Value> = pages.iter().flat_map(|p| p["orders"].as_array().unwrap().clone()).collect();
+        let mut expected = 0;
+        for c in &customers {
+            expected += scalar(&app, "SELECT COUNT(*) FROM orders WHERE customer_id = $1", c).await;
+        }
+        assert!(expected > 0, "{user} sees customers with orders");
+        assert_eq!(orders.len() as i64, expected, "{user}: every order of every customer in view, once");
+        for o in orders.iter().take(50) {
+            let id = o["id"].as_str().unwrap();
+            assert!(customers.contains(&o["customer_id"].as_str().unwrap().to_string()));
+            let total = scalar(&app, "SELECT total_fen FROM orders WHERE id = $1", id).await;
+            assert_eq!(o["total_fen"].as_i64(), Some(total));
+            let cost = scalar(&app, "SELECT cost_fen FROM orders WHERE id = $1", id).await;
+            assert_eq!(o["cost_fen"].as_i64(), sees_costs.then_some(cost), "{user}: cost only for managers and above");
+            // The SKUs on the order, each once.
+            let skus = scalar(&app, "SELECT COUNT(DISTINCT product_id) FROM order_lines WHERE order_id = $1", id).await;
+            assert_eq!(o["products"].as_array().map_or(0, |p| p.len()) as i64, skus);
+            assert!(o["date"].as_str().unwrap().len() == 10 && o["status"].is_string());
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_customer_reassigned_away_leaves_the_replica_with_its_deals() {
     let app = demo().await;
     let rep1 = login(&app, "rep1").await;
@@ -200,8 +229,10 @@ async fn a_customer_reassigned_away_leaves_the_replica_with_its_deals() {
     // rep2 receives it, deals included.
     let rep2 = login(&app, "rep2").await;
     let theirs = pull_all(&app, &rep2, Some(&cursor)).await;
-    assert_eq!(ids(&theirs, "customers"), vec![moved]);
+    assert_eq!(ids(&theirs, "customers"), vec![moved.clone()]);
     assert_eq!(ids(&theirs, "opportunities").len() as i64, deals);
+    // Its orders come along (the first rep's device drops them with the customer's record).
+    assert_eq!(ids(&theirs, "orders").len() as i64, scalar(&app, "SELECT COUNT(*) FROM orders WHERE customer_id = $1", &moved).await);
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@ use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
 use kedao_app::domain::customer::{ContactView, CustomerView};
+use kedao_app::domain::order::OrderView;
+use kedao_app::domain::privacy::sees_costs;
 use kedao_app::domain::sync::{OpportunityView, PullPage, Removed};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -35,13 +37,13 @@ pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &Customer
     let stored: Vec<StoredCustomer> = serde_json::from_str(&text).map_err(anyhow::Error::from)?;
     let customers = stored.into_iter().map(|c| c.view(viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
-    let (opportunities, contacts) = tokio::try_join!(opportunities_of(state, &ids), contacts_of(state, viewer, &customers))?;
+    let (opportunities, contacts, orders) = tokio::try_join!(opportunities_of(state, &ids), contacts_of(state, viewer, &customers), orders_of(state, viewer, &ids))?;
     let more = count == PAGE;
     let cursor = match last {
         Some(last) if more => format!("s.{seq}.{epoch}.{last}"),
         _ => format!("c.{seq}.{epoch}"),
     };
-    Ok(PullPage { cursor, reset, more, customers, opportunities, contacts, removed: Vec::new(), catalog: None })
+    Ok(PullPage { cursor, reset, more, customers, opportunities, contacts, orders, removed: Vec::new(), catalog: None })
 }
 
 /// The records changed after `seq`, as the viewer may see them now; the others are removals.
@@ -78,9 +80,10 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         let seen: BTreeSet<String> = visible.iter().map(|c| c.id.clone()).collect();
         let shown: Vec<String> = seen.iter().cloned().collect();
         // A customer that came into view brings its deals; one that left takes them along.
-        let (deals, contacts) = tokio::try_join!(opportunities_of(state, &shown), contacts_of(state, viewer, &visible))?;
+        let (deals, contacts, orders) = tokio::try_join!(opportunities_of(state, &shown), contacts_of(state, viewer, &visible), orders_of(state, viewer, &shown))?;
         page.opportunities.extend(deals);
         page.contacts.extend(contacts);
+        page.orders.extend(orders);
         let gone: Vec<String> = customer_ids.difference(&seen).cloned().collect();
         for o in opportunities_of(state, &gone).await? {
             page.removed.push(Removed { entity: "opportunity".into(), id: o.id });
@@ -256,6 +259,57 @@ async fn contacts_of(state: &AppState, viewer: &Viewer, customers: &[CustomerVie
                 k.phone = open_contact_phone(&state.vault, &k.id, k.phone.take(), owns)?;
             }
             Ok::<_, AppError>(contacts)
+        }
+    });
+    Ok(futures_util::future::try_join_all(chunks).await?.into_iter().flatten().collect())
+}
+
+/// The orders of these customers (the caller has checked they are visible) with the SKUs on
+/// each; costs only for roles that may see them. Orders are not written through sync yet, so an
+/// order changes on the device only when its customer is sent again.
+async fn orders_of(state: &AppState, viewer: &Viewer, customer_ids: &[String]) -> Result<Vec<OrderView>, AppError> {
+    let cost = if sees_costs(viewer.user.role) { "r.cost_fen" } else { "NULL" };
+    let orders = state.db.backend().json_array_of(&[
+        ("id", "r.id"),
+        ("customer_id", "r.customer_id"),
+        ("order_no", "r.order_no"),
+        ("date", "r.order_date"),
+        ("total_fen", "r.total_fen"),
+        ("cost_fen", cost),
+        ("status", "r.status"),
+    ]);
+    let lines = state.db.backend().json_array_of(&[("order_id", "x.order_id"), ("sku", "x.sku")]);
+    let chunks = customer_ids.chunks(500).map(|chunk| {
+        let (orders, lines) = (&orders, &lines);
+        async move {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let list = list.join(", ");
+            let head_sql = format!("SELECT {orders} AS rows FROM orders r WHERE r.customer_id IN ({list})");
+            let skus_sql = format!(
+                "SELECT {lines} AS rows FROM (SELECT DISTINCT l.order_id, p.sku FROM order_lines l JOIN orders r ON r.id = l.order_id \
+                 JOIN products p ON p.id = l.product_id WHERE r.customer_id IN ({list})) x"
+            );
+            let (mut head, mut skus) = (sqlx::query(&head_sql), sqlx::query(&skus_sql));
+            for id in chunk {
+                head = head.bind(id.as_str());
+                skus = skus.bind(id.as_str());
+            }
+            let (head, skus) = tokio::try_join!(head.fetch_one(state.db.pool()), skus.fetch_one(state.db.pool()))?;
+            let mut found: Vec<OrderView> = serde_json::from_str(&head.try_get::<String, _>("rows")?).map_err(anyhow::Error::from)?;
+            #[derive(serde::Deserialize)]
+            struct Line {
+                order_id: String,
+                sku: String,
+            }
+            let mut by_order: HashMap<String, Vec<String>> = HashMap::new();
+            for l in serde_json::from_str::<Vec<Line>>(&skus.try_get::<String, _>("rows")?).map_err(anyhow::Error::from)? {
+                by_order.entry(l.order_id).or_default().push(l.sku);
+            }
+            for o in &mut found {
+                o.products = by_order.remove(&o.id).unwrap_or_default();
+                o.products.sort();
+            }
+            Ok::<_, AppError>(found)
         }
     });
     Ok(futures_util::future::try_join_all(chunks).await?.into_iter().flatten().collect())

@@ -22,6 +22,7 @@ pub mod rank;
 pub mod replica;
 pub mod rfm;
 pub mod search;
+pub mod segment;
 pub mod sync;
 
 pub use money::{Money, MoneyError};

@@ -95,6 +95,9 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "thresholds_overlap" => t_string!(i18n, errors.thresholds_overlap),
         "invalid_period" => t_string!(i18n, errors.invalid_period),
         "invalid_threshold" => t_string!(i18n, errors.invalid_threshold),
+        "segment_empty" => t_string!(i18n, errors.segment_empty),
+        "k_too_large" => t_string!(i18n, errors.k_too_large),
+        "invalid_number" => t_string!(i18n, errors.invalid_number),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()

@@ -164,12 +164,6 @@ pub fn History(id: String) -> impl IntoView {
 }
 
 #[component]
-pub fn Segments() -> impl IntoView {
-    let i18n = use_i18n();
-    view! { <EmptyPage id="segments" title=t!(i18n, segments.title).into_any() message=t!(i18n, segments.empty).into_any() /> }
-}
-
-#[component]
 pub fn Promotions() -> impl IntoView {
     let i18n = use_i18n();
     view! { <EmptyPage id="promotions" title=t!(i18n, promotions.title).into_any() message=t!(i18n, promotions.empty).into_any() /> }

@@ -29,11 +29,12 @@ export async function apiAs(baseURL: string, username: string, password = PASSWO
   return ctx;
 }
 
-/** Everything a user may see, through the sync API (customers with their deals). */
-export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[]; contacts: any[]; catalog: any }> {
+/** Everything a user may see, through the sync API (customers with their deals, contacts, orders). */
+export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[]; contacts: any[]; orders: any[]; catalog: any }> {
   const customers: any[] = [];
   const opportunities: any[] = [];
   const contacts: any[] = [];
+  const orders: any[] = [];
   let catalog: any = null;
   let cursor = '';
   for (;;) {
@@ -41,9 +42,10 @@ export async function pullAll(api: APIRequestContext): Promise<{ customers: any[
     customers.push(...page.customers);
     opportunities.push(...page.opportunities);
     contacts.push(...(page.contacts ?? []));
+    orders.push(...(page.orders ?? []));
     catalog = page.catalog ?? catalog;
     cursor = page.cursor;
-    if (!page.more) return { customers, opportunities, contacts, catalog };
+    if (!page.more) return { customers, opportunities, contacts, orders, catalog };
   }
 }
 

@@ -276,7 +276,8 @@ pub fn won_traits<'a>(all: impl IntoIterator<Item = (&'a CustomerView, bool)>, m
     }
     let mut out: Vec<Trait> = counts
         .into_iter()
-        .filter(|(_, (won, _))| *won >= min_won.max(1))
+        // A value everyone has (one region in view) says nothing.
+        .filter(|(_, (won, all))| *won >= min_won.max(1) && *all < n_all)
         .map(|((dimension, code), (won, all))| {
             let won_share = won as f64 / n_won as f64;
             let all_share = all as f64 / n_all as f64;
@@ -389,6 +390,8 @@ mod tests {
         assert_eq!((electronics.won, electronics.all, electronics.lift), (3, 5, 1.5));
         assert_eq!(traits[0].code, "electronics");
         assert!(traits.iter().all(|t| t.won >= 2), "values held by fewer than two won customers are left out");
+        let everyone: Vec<(CustomerView, bool)> = all.iter().map(|(c, w)| (CustomerView { size: "large".into(), ..c.clone() }, *w)).collect();
+        assert!(won_traits(everyone.iter().map(|(c, w)| (c, *w)), 1).iter().all(|t| t.code != "large"), "a value everyone has is no trait");
         assert!(won_traits(all.iter().map(|(c, _)| (c, false)), 1).is_empty());
     }
 }

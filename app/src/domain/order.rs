@@ -2,24 +2,40 @@
 //! customer (a customer in view comes with all of its orders), so segments, RFM and promotion
 //! baselines are computed from the replica. Costs travel only to roles that may see them.
 
-use super::funnel::parse_day;
+use super::funnel::{format_day, parse_day};
 use super::rfm::Purchases;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// One order: its header and the products on it (by SKU), enough for "bought product X".
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    #[default]
+    Confirmed,
+    Delivered,
+    Completed,
+    Cancelled,
+    /// A state this build does not know (a newer server): counted like a confirmed order.
+    #[serde(other)]
+    Other,
+}
+
+/// One order: its header and the products on it (by SKU), enough for "bought product X". Kept
+/// compact — the day as a number, the state as a tag — because segmentation reads a million of
+/// them at a time and every string behind a pointer is a cache miss.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderView {
     pub id: String,
     pub customer_id: String,
     pub order_no: String,
-    /// `YYYY-MM-DD`.
-    pub date: String,
+    /// The order's day (see `funnel::parse_day`); `date`, `YYYY-MM-DD`, on the wire.
+    #[serde(rename = "date", serialize_with = "day_out", deserialize_with = "day_in")]
+    pub day: i32,
     pub total_fen: i64,
     /// `None` for roles that may not see costs (see `privacy::sees_costs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_fen: Option<i64>,
-    /// `confirmed`, `delivered`, `completed` or `cancelled`.
-    pub status: String,
+    pub status: OrderStatus,
     /// The SKUs on the order, each once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<String>,
@@ -28,8 +44,17 @@ pub struct OrderView {
 impl OrderView {
     /// A cancelled order is no purchase.
     pub fn counts(&self) -> bool {
-        self.status != "cancelled"
+        self.status != OrderStatus::Cancelled
     }
+}
+
+fn day_out<S: Serializer>(day: &i32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_day(*day))
+}
+
+fn day_in<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    parse_day(&text).ok_or_else(|| serde::de::Error::custom(format!("not a day: {text:?}")))
 }
 
 /// One customer's purchases over a period, folded from its orders: what RFM, segment rules and
@@ -47,27 +72,36 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Nothing bought yet (a cost sum of zero, which a hidden cost turns into `None`).
+    pub fn empty() -> Summary {
+        Summary { cost_fen: Some(0), ..Summary::default() }
+    }
+
+    /// Adds one counted order of day `day` (not after today): to the first order always, to the
+    /// period's figures when it is after `from`.
+    pub fn add(&mut self, o: &OrderView, day: i32, from: i32) {
+        self.first_day = Some(self.first_day.map_or(day, |f| f.min(day)));
+        if day <= from {
+            return;
+        }
+        self.last_day = Some(self.last_day.map_or(day, |l| l.max(day)));
+        self.orders += 1;
+        self.revenue_fen = self.revenue_fen.saturating_add(o.total_fen);
+        self.cost_fen = match (self.cost_fen, o.cost_fen) {
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+            _ => None,
+        };
+    }
+
     /// The orders counted for the period `(today - days, today]`; the first order is looked for
-    /// in all of them. Orders with an unreadable date are left out.
+    /// in all of them.
     pub fn of<'a>(orders: impl IntoIterator<Item = &'a OrderView>, today: i32, days: u32) -> Summary {
         let from = today - days as i32;
-        let mut s = Summary { cost_fen: Some(0), ..Summary::default() };
+        let mut s = Summary::empty();
         for o in orders {
-            let Some(day) = parse_day(&o.date) else { continue };
-            if !o.counts() || day > today {
-                continue;
+            if o.day <= today && o.counts() {
+                s.add(o, o.day, from);
             }
-            s.first_day = Some(s.first_day.map_or(day, |f| f.min(day)));
-            if day <= from {
-                continue;
-            }
-            s.last_day = Some(s.last_day.map_or(day, |l| l.max(day)));
-            s.orders += 1;
-            s.revenue_fen = s.revenue_fen.saturating_add(o.total_fen);
-            s.cost_fen = match (s.cost_fen, o.cost_fen) {
-                (Some(a), Some(b)) => Some(a.saturating_add(b)),
-                _ => None,
-            };
         }
         s
     }
@@ -82,19 +116,18 @@ impl Summary {
 mod tests {
     use super::*;
 
-    fn order(date: &str, total: i64, cost: Option<i64>, status: &str) -> OrderView {
-        OrderView { id: date.into(), customer_id: "c".into(), order_no: "n".into(), date: date.into(), total_fen: total, cost_fen: cost, status: status.into(), products: vec![] }
+    fn order(date: &str, total: i64, cost: Option<i64>, status: OrderStatus) -> OrderView {
+        OrderView { id: date.into(), customer_id: "c".into(), order_no: "n".into(), day: parse_day(date).unwrap(), total_fen: total, cost_fen: cost, status, products: vec![] }
     }
 
     #[test]
     fn a_period_counts_its_orders_and_leaves_out_cancelled_and_older_ones() {
         let today = parse_day("2026-11-24").unwrap();
         let list = [
-            order("2026-11-20", 1_000, Some(600), "completed"),
-            order("2026-06-01", 2_000, Some(1_500), "delivered"),
-            order("2026-11-23", 9_999, Some(1), "cancelled"),
-            order("2025-01-05", 7_000, Some(1), "completed"),
-            order("not a day", 5, Some(1), "completed"),
+            order("2026-11-20", 1_000, Some(600), OrderStatus::Completed),
+            order("2026-06-01", 2_000, Some(1_500), OrderStatus::Delivered),
+            order("2026-11-23", 9_999, Some(1), OrderStatus::Cancelled),
+            order("2025-01-05", 7_000, Some(1), OrderStatus::Completed),
         ];
         let s = Summary::of(&list, today, 365);
         assert_eq!((s.orders, s.revenue_fen, s.cost_fen), (2, 3_000, Some(2_100)));
@@ -102,8 +135,19 @@ mod tests {
         assert_eq!(s.first_day, parse_day("2025-01-05"), "the first order is looked for in all of them");
         assert_eq!(s.purchases(today), Purchases { recency_days: Some(4), orders: 2, amount_fen: 3_000 });
         // A hidden cost hides the sum; no order in the period means no recency.
-        let hidden = [order("2026-11-20", 1_000, None, "completed"), order("2026-11-21", 1_000, Some(5), "completed")];
+        let hidden = [order("2026-11-20", 1_000, None, OrderStatus::Completed), order("2026-11-21", 1_000, Some(5), OrderStatus::Completed)];
         assert_eq!(Summary::of(&hidden, today, 30).cost_fen, None);
         assert_eq!(Summary::of(&list[3..4], today, 30).purchases(today).recency_days, None);
+    }
+
+    #[test]
+    fn on_the_wire_an_order_has_a_date_and_a_state_in_words() {
+        let json = r#"{"id":"o1","customer_id":"c","order_no":"SO1","date":"2026-11-20","total_fen":100,"status":"delivered","products":["SKU-1"]}"#;
+        let o: OrderView = serde_json::from_str(json).unwrap();
+        assert_eq!((o.day, o.status, o.cost_fen), (parse_day("2026-11-20").unwrap(), OrderStatus::Delivered, None));
+        assert_eq!(serde_json::to_string(&o).unwrap(), json);
+        let unknown: OrderView = serde_json::from_str(&json.replace("delivered", "invoiced")).unwrap();
+        assert_eq!(unknown.status, OrderStatus::Other);
+        assert!(serde_json::from_str::<OrderView>(&json.replace("2026-11-20", "2026-13-01")).is_err());
     }
 }

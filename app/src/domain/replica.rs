@@ -690,7 +690,7 @@ impl Replica {
             if let Some(r) = self.customers.get_mut(id) {
                 r.opportunities.sort_by(|a, b| a.id.cmp(&b.id));
                 r.contacts.sort_by(|a, b| a.id.cmp(&b.id));
-                r.orders.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
+                r.orders.sort_by(|a, b| (a.day, &a.id).cmp(&(b.day, &b.id)));
             }
         }
         self.index.touch(touched.upserted.iter().chain(&touched.removed));
@@ -1176,7 +1176,7 @@ mod tests {
     }
 
     fn order(n: u8, customer: u8, date: &str) -> OrderView {
-        OrderView { id: id(n), customer_id: id(customer), order_no: format!("SO{n}"), date: date.into(), total_fen: 100, status: "completed".into(), ..Default::default() }
+        OrderView { id: id(n), customer_id: id(customer), order_no: format!("SO{n}"), day: crate::domain::funnel::parse_day(date).unwrap(), total_fen: 100, ..Default::default() }
     }
 
     #[test]
@@ -1186,7 +1186,7 @@ mod tests {
         first.orders = vec![order(30, 1, "2026-05-01"), order(31, 1, "2025-02-01"), order(32, 2, "2026-01-01")];
         let t = r.apply_page(&first);
         assert_eq!(t.upserted, [id(1), id(2)].into_iter().collect());
-        let dates = |r: &Replica, c: u8| r.orders_of(&id(c)).map(|o| o.date.clone()).collect::<Vec<_>>();
+        let dates = |r: &Replica, c: u8| r.orders_of(&id(c)).map(|o| crate::domain::funnel::format_day(o.day)).collect::<Vec<_>>();
         assert_eq!(dates(&r, 1), ["2025-02-01", "2026-05-01"]);
         // A customer sent again comes with all its orders; an order removed on its own goes.
         let mut again = page(vec![customer(1, "甲")], vec![], vec![]);

@@ -12,6 +12,8 @@ use super::cluster::standardise;
 use super::customer::CustomerView;
 use super::funnel::parse_day;
 use super::order::{OrderView, Summary};
+#[cfg(test)]
+use super::order::OrderStatus;
 use super::rfm::{self, Rfm};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -83,22 +85,43 @@ impl Rule {
         Ok(())
     }
 
-    /// Whether customer `i` of the profile belongs.
+    /// Whether customer `i` of the profile belongs (for one customer; to test many, make a
+    /// [`Matcher`] once).
     pub fn admits(&self, c: &CustomerView, p: &Profile, i: usize) -> bool {
+        self.matcher(p).admits(c, i)
+    }
+
+    /// The rule made ready for testing a profile's customers one after another.
+    pub fn matcher<'a>(&'a self, p: &'a Profile) -> Matcher<'a> {
+        Matcher { rule: self, p, bought: self.bought.as_deref().map(|sku| p.sku(sku)) }
+    }
+}
+
+/// A rule against one profile: the product looked up once, not per customer.
+pub struct Matcher<'a> {
+    rule: &'a Rule,
+    p: &'a Profile,
+    /// `None`: no product condition; `Some(None)`: a product nobody bought.
+    bought: Option<Option<u32>>,
+}
+
+impl Matcher<'_> {
+    pub fn admits(&self, c: &CustomerView, i: usize) -> bool {
+        let (rule, p) = (self.rule, self.p);
         let any = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
         let s = &p.summaries[i];
-        any(&self.regions, &c.region)
-            && any(&self.industries, &c.industry)
-            && any(&self.sizes, &c.size)
-            && any(&self.business_types, &c.business_type)
-            && any(&self.grades, &c.grade)
-            && any(&self.satisfaction, c.satisfaction.as_deref().unwrap_or(""))
-            && (self.tags.is_empty() || c.tags.iter().any(|t| self.tags.contains(t)))
-            && (self.rfm.is_empty() || self.rfm.contains(&rfm::Segment::of(p.rfm[i])))
-            && self.bought.as_ref().is_none_or(|sku| p.bought[i].iter().any(|b| b == sku))
-            && self.idle_days.is_none_or(|d| p.last_ever[i].is_none_or(|last| p.today - last >= d as i32))
-            && self.min_revenue_fen.is_none_or(|v| s.revenue_fen >= v)
-            && self.min_orders.is_none_or(|n| s.orders >= n)
+        any(&rule.regions, &c.region)
+            && any(&rule.industries, &c.industry)
+            && any(&rule.sizes, &c.size)
+            && any(&rule.business_types, &c.business_type)
+            && any(&rule.grades, &c.grade)
+            && any(&rule.satisfaction, c.satisfaction.as_deref().unwrap_or(""))
+            && (rule.tags.is_empty() || c.tags.iter().any(|t| rule.tags.contains(t)))
+            && (rule.rfm.is_empty() || rule.rfm.contains(&rfm::Segment::of(p.rfm[i])))
+            && self.bought.is_none_or(|sku| sku.is_some_and(|sku| p.bought(i).contains(&sku)))
+            && rule.idle_days.is_none_or(|d| p.last_ever[i].is_none_or(|last| p.today - last >= d as i32))
+            && rule.min_revenue_fen.is_none_or(|v| s.revenue_fen >= v)
+            && rule.min_orders.is_none_or(|n| s.orders >= n)
     }
 }
 
@@ -111,39 +134,80 @@ pub struct Profile {
     pub summaries: Vec<Summary>,
     /// The day of the last order ever (not only in the period).
     pub last_ever: Vec<Option<i32>>,
-    /// SKUs bought in the period, each once.
-    pub bought: Vec<Vec<String>>,
+    /// The SKUs seen, each once; customers' products are indices into it.
+    pub skus: Vec<String>,
+    /// Customer `i` bought `bought_ids[bought_at[i]..bought_at[i + 1]]` in the period (sorted,
+    /// each once): one flat list, not an allocation per customer.
+    bought_at: Vec<u32>,
+    bought_ids: Vec<u32>,
     pub rfm: Vec<Rfm>,
 }
 
 impl Profile {
-    /// `orders_of(i)` gives customer `i`'s orders.
+    /// `orders_of(i)` gives customer `i`'s orders. One pass over every order: its day read once,
+    /// its products interned (1,000,000 orders make no string copies).
     pub fn build<'a, I: IntoIterator<Item = &'a OrderView>>(n: usize, mut orders_of: impl FnMut(usize) -> I, today: i32, period_days: u32) -> Profile {
         let mut p = Profile { today, period_days, ..Profile::default() };
         p.summaries.reserve(n);
         p.last_ever.reserve(n);
-        p.bought.reserve(n);
+        p.bought_at.reserve(n + 1);
+        p.bought_at.push(0);
+        let mut interned: rustc_hash::FxHashMap<&'a str, u32> = rustc_hash::FxHashMap::default();
         let from = today - period_days as i32;
         for i in 0..n {
-            let orders: Vec<&OrderView> = orders_of(i).into_iter().collect();
-            p.summaries.push(Summary::of(orders.iter().copied(), today, period_days));
+            let mut s = Summary::empty();
             let mut last = None;
-            let mut skus: Vec<String> = Vec::new();
-            for o in orders.iter().filter(|o| o.counts()) {
-                let Some(day) = parse_day(&o.date).filter(|d| *d <= today) else { continue };
+            let start = p.bought_ids.len();
+            for o in orders_of(i) {
+                if o.day > today || !o.counts() {
+                    continue;
+                }
+                let day = o.day;
                 last = Some(last.map_or(day, |l: i32| l.max(day)));
+                s.add(o, day, from);
                 if day > from {
-                    skus.extend(o.products.iter().cloned());
+                    for sku in &o.products {
+                        let next = interned.len() as u32;
+                        let id = *interned.entry(sku.as_str()).or_insert_with(|| {
+                            p.skus.push(sku.clone());
+                            next
+                        });
+                        p.bought_ids.push(id);
+                    }
                 }
             }
-            skus.sort();
-            skus.dedup();
+            let mine = &mut p.bought_ids[start..];
+            mine.sort_unstable();
+            let mut kept = start;
+            for j in start..p.bought_ids.len() {
+                if j == start || p.bought_ids[j] != p.bought_ids[kept - 1] {
+                    p.bought_ids[kept] = p.bought_ids[j];
+                    kept += 1;
+                }
+            }
+            p.bought_ids.truncate(kept);
+            p.bought_at.push(kept as u32);
+            p.summaries.push(s);
             p.last_ever.push(last);
-            p.bought.push(skus);
         }
         let purchases: Vec<rfm::Purchases> = p.summaries.iter().map(|s| s.purchases(today)).collect();
         p.rfm = rfm::scores(&purchases);
         p
+    }
+
+    /// The index of a SKU, if anyone bought it in the period.
+    pub fn sku(&self, sku: &str) -> Option<u32> {
+        self.skus.iter().position(|s| s == sku).map(|i| i as u32)
+    }
+
+    /// The products customer `i` bought in the period (indices into [`Profile::skus`]).
+    pub fn bought(&self, i: usize) -> &[u32] {
+        &self.bought_ids[self.bought_at[i] as usize..self.bought_at[i + 1] as usize]
+    }
+
+    /// The SKUs customer `i` bought in the period, by name.
+    pub fn bought_skus(&self, i: usize) -> impl Iterator<Item = &str> {
+        self.bought(i).iter().map(|&k| self.skus[k as usize].as_str())
     }
 }
 
@@ -301,10 +365,10 @@ mod tests {
             id: format!("{customer}-{date}"),
             customer_id: customer.to_string(),
             order_no: "n".into(),
-            date: date.into(),
+            day: parse_day(date).unwrap(),
             total_fen: total,
             cost_fen: Some(total / 2),
-            status: "completed".into(),
+            status: OrderStatus::Completed,
             products: skus.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -332,8 +396,10 @@ mod tests {
         let (_, _, p) = sample();
         assert_eq!(p.summaries.iter().map(|s| (s.orders, s.revenue_fen)).collect::<Vec<_>>(), [(3, 100_000), (1, 10_000), (0, 0), (0, 0)]);
         assert_eq!(p.last_ever[2], parse_day("2024-11-01"), "the last order ever, outside the period");
-        assert_eq!(p.bought[0], ["SKU-1", "SKU-2"]);
-        assert!(p.bought[2].is_empty(), "bought before the period");
+        let mut bought: Vec<&str> = p.bought_skus(0).collect();
+        bought.sort();
+        assert_eq!(bought, ["SKU-1", "SKU-2"]);
+        assert!(p.bought(2).is_empty(), "bought before the period");
         // Two buyers in the period: customer 1 has the better F and M, customer 2 the better R.
         assert_eq!((p.rfm[0].f, p.rfm[0].m, p.rfm[1].r), (3, 3, 3));
         assert_eq!(p.rfm[3], Rfm { r: 1, f: 1, m: 1 });
@@ -347,6 +413,7 @@ mod tests {
         assert_eq!(members(&electronics, &c, &p), ["1", "3"]);
         assert_eq!(members(&Rule { regions: vec!["east".into()], ..electronics.clone() }, &c, &p), ["1"]);
         assert_eq!(members(&Rule { bought: Some("SKU-2".into()), ..Rule::default() }, &c, &p), ["1", "2"]);
+        assert!(members(&Rule { bought: Some("SKU-9".into()), ..Rule::default() }, &c, &p).is_empty(), "a product nobody bought");
         // No order in 180 days: the two-year-old buyer and the one who never ordered.
         assert_eq!(members(&Rule { idle_days: Some(180), ..Rule::default() }, &c, &p), ["3", "4"]);
         assert_eq!(members(&Rule { min_revenue_fen: Some(50_000), ..Rule::default() }, &c, &p), ["1"]);

@@ -203,6 +203,7 @@ enum Tab {
 #[derive(Clone, Copy)]
 struct SegCx {
     i18n: I18n,
+    prepared: Memo<Option<Shared<Prepared>>>,
     members: Memo<Option<Shared<Members>>>,
     form: Form,
 }
@@ -236,12 +237,13 @@ pub fn Segments() -> impl IntoView {
         sync.replica.with(|r| {
             let r = r.as_ref()?;
             let p = &prepared.0;
-            let mut rows: Vec<usize> = (0..p.ids.len()).filter(|&i| r.customer(&p.ids[i]).is_some_and(|c| rule.admits(c, &p.profile, i))).collect();
+            let matcher = rule.matcher(&p.profile);
+            let mut rows: Vec<usize> = (0..p.ids.len()).filter(|&i| r.customer(&p.ids[i]).is_some_and(|c| matcher.admits(c, i))).collect();
             rows.sort_by_key(|&i| (std::cmp::Reverse(p.profile.summaries[i].revenue_fen), i));
             Some(Shared(Arc::new(Members { prepared: prepared.clone(), rows })))
         })
     });
-    let cx = SegCx { i18n, members, form };
+    let cx = SegCx { i18n, prepared, members, form };
     provide_context(cx);
     let tab = RwSignal::new(Tab::List);
     let tab_button = move |which: Tab, label: Signal<String>, id: &'static str| {
@@ -297,15 +299,11 @@ fn RuleForm() -> impl IntoView {
     let cx = expect_context::<SegCx>();
     let i18n = cx.i18n;
     let f = cx.form;
-    let sync = use_sync();
-    // The products bought by the customers in view, by SKU.
+    // The products bought in the period by the customers in view, by SKU.
     let skus = Memo::new(move |_| {
-        sync.replica.with(|r| {
-            let mut all: Vec<String> = r.as_ref().map(|r| r.customers().flat_map(|c| r.orders_of(&c.id).flat_map(|o| o.products.iter().cloned())).collect()).unwrap_or_default();
-            all.sort();
-            all.dedup();
-            all
-        })
+        let mut all = cx.prepared.with(|p| p.as_ref().map(|p| p.0.profile.skus.clone()).unwrap_or_default());
+        all.sort();
+        all
     });
     let select = move |list: List, name: &'static str, value: RwSignal<String>, label: Signal<String>| {
         view! {

@@ -104,5 +104,35 @@ test('a manager builds a segment on a tablet: rules, RFM groups, clusters and wo
   await rule.locator('select[name="industry"]').selectOption('manufacturing');
   await rule.locator('input[name="idle_days"]').fill('90');
   await expect.poll(() => count(page)).toBe(expected.length);
+
+  // Saved offline, shared with the team: kept on the device, then on the server with its rule.
+  const saved = page.getByTestId('saved-segments');
+  const name = `华东制造业 90 天未下单 ${Date.now() % 100_000}`;
+  await saved.getByTestId('save-segment').click();
+  await expect(saved.getByTestId('segment-notice')).toHaveText('必填项未填写。');
+  await saved.locator('input[name="segment-name"]').fill(name);
+  await saved.locator('input[name="segment-shared"]').check();
+  await saved.getByTestId('save-segment').click();
+  await expect(saved.getByTestId('segment-notice')).toContainText(`已保存“${name}”`);
+  await expect(chip(page)).toHaveAttribute('data-pending', '1');
   await page.context().setOffline(false);
+  await synced(page);
+  const { segments } = await pullAll(await apiAs(baseURL!, 'director'));
+  const stored = segments.find((s: any) => s.name === name);
+  expect(stored, 'the director sees the shared segment').toBeTruthy();
+  expect([stored.rule, stored.period_days, stored.shared]).toEqual([{ regions: ['east'], industries: ['manufacturing'], idle_days: 90 }, 365, true]);
+
+  // Next visit: choosing it brings its conditions back, and the same customers.
+  await page.reload();
+  await expect(page.getByTestId('segment-count')).toBeVisible();
+  await expect.poll(() => count(page)).toBe(customers.length);
+  await saved.locator('select[name="saved"]').selectOption({ label: `${name}（与团队共享）` });
+  await expect(rule.locator('select[name="region"]')).toHaveValue('east');
+  await expect(rule.locator('input[name="idle_days"]')).toHaveValue('90');
+  await expect.poll(() => count(page)).toBe(expected.length);
+  // Deleted by its owner: gone here and, after the sync, on the server.
+  await saved.getByTestId('delete-segment').click();
+  await expect(saved.locator('select[name="saved"] option', { hasText: name })).toHaveCount(0);
+  await synced(page);
+  expect((await pullAll(await apiAs(baseURL!, 'director'))).segments.some((s: any) => s.name === name)).toBe(false);
 });

@@ -30,11 +30,12 @@ export async function apiAs(baseURL: string, username: string, password = PASSWO
 }
 
 /** Everything a user may see, through the sync API (customers with their deals, contacts, orders). */
-export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[]; contacts: any[]; orders: any[]; catalog: any }> {
+export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[]; contacts: any[]; orders: any[]; segments: any[]; catalog: any }> {
   const customers: any[] = [];
   const opportunities: any[] = [];
   const contacts: any[] = [];
   const orders: any[] = [];
+  const segments: any[] = [];
   let catalog: any = null;
   let cursor = '';
   for (;;) {
@@ -43,9 +44,10 @@ export async function pullAll(api: APIRequestContext): Promise<{ customers: any[
     opportunities.push(...page.opportunities);
     contacts.push(...(page.contacts ?? []));
     orders.push(...(page.orders ?? []));
+    segments.push(...(page.segments ?? []));
     catalog = page.catalog ?? catalog;
     cursor = page.cursor;
-    if (!page.more) return { customers, opportunities, contacts, orders, catalog };
+    if (!page.more) return { customers, opportunities, contacts, orders, segments, catalog };
   }
 }
 

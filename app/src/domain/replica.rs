@@ -19,11 +19,12 @@ use super::deal::{deal_value, set_deal_field, DealField};
 use super::deal_table::DealTable;
 use super::dedupe::{DuplicateReason, Probe};
 use super::order::OrderView;
+use super::segment::SavedSegment;
 use super::search::{pinyin_sort_key, Query, SearchKey};
 use super::sync::{ContactField, CustomerField, Field, FieldEdit, Mutation, Op, OpportunityView, PullPage};
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 /// A customer with its opportunities, contacts and orders: the unit stored in IndexedDB (one
@@ -58,6 +59,8 @@ pub struct Touched {
     pub reset: bool,
     /// The page brought a new catalogue (the company's lists).
     pub catalog: bool,
+    /// The saved segments changed.
+    pub segments: bool,
 }
 
 /// What the customer list shows: a search and filters (`None`: any), and an order.
@@ -244,6 +247,9 @@ pub struct Replica {
     over_contacts: HashMap<String, Option<ContactView>>,
     /// Customers merged into another by a pending mutation: merged id → kept id.
     merged_into: HashMap<String, String>,
+    /// Saved segments as pulled, and as the pending mutations leave them (`None`: deleted).
+    segments: BTreeMap<String, SavedSegment>,
+    over_segments: BTreeMap<String, Option<SavedSegment>>,
     index: IndexCell,
     deals: DealsCell,
     /// The company's lists as last pulled; empty (version 0) until the first pull brings them.
@@ -276,6 +282,36 @@ impl Replica {
 
     pub fn owner(&self) -> &Owner {
         &self.owner
+    }
+
+    /// The saved segments as stored (for the device's storage).
+    pub fn stored_segments(&self) -> impl Iterator<Item = &SavedSegment> {
+        self.segments.values()
+    }
+
+    /// The saved segments stored on the device (when it loads).
+    pub fn set_segments(&mut self, list: Vec<SavedSegment>) {
+        self.segments = list.into_iter().map(|s| (s.id.clone(), s)).collect();
+        self.recompute();
+    }
+
+    /// The saved segments the user sees, pending saves and deletes applied, by name.
+    pub fn segments(&self) -> Vec<&SavedSegment> {
+        let mut list: Vec<&SavedSegment> = self
+            .segments
+            .values()
+            .filter(|s| !self.over_segments.contains_key(&s.id))
+            .chain(self.over_segments.values().flatten())
+            .collect();
+        list.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        list
+    }
+
+    pub fn segment(&self, id: &str) -> Option<&SavedSegment> {
+        match self.over_segments.get(id) {
+            Some(over) => over.as_ref(),
+            None => self.segments.get(id),
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -576,6 +612,12 @@ impl Replica {
             self.home.clear();
             self.contact_home.clear();
             self.order_home.clear();
+            self.segments.clear();
+            touched.segments = true;
+        }
+        for x in &page.segments {
+            self.segments.insert(x.id.clone(), x.clone());
+            touched.segments = true;
         }
         for c in &page.customers {
             touched.removed.remove(&c.id);
@@ -667,6 +709,9 @@ impl Replica {
                         }
                     }
                 }
+                "segment" => {
+                    touched.segments |= self.segments.remove(&gone.id).is_some();
+                }
                 "order" => {
                     if let Some(home) = self.order_home.remove(&gone.id) {
                         if let Some(r) = self.customers.get_mut(&home) {
@@ -716,6 +761,7 @@ impl Replica {
         self.over_deals.clear();
         self.over_contacts.clear();
         self.merged_into.clear();
+        self.over_segments.clear();
         for i in 0..self.pending.len() {
             match &self.pending[i].op {
                 Op::CreateCustomer(c) => {
@@ -843,6 +889,27 @@ impl Replica {
                 Op::DeleteContact { id } => {
                     if self.contact(id).is_some() {
                         self.over_contacts.insert(id.clone(), None);
+                    }
+                }
+                Op::SaveSegment { id, name, rule, period_days, shared } => {
+                    // A new one is the user's; a change keeps who owns it (the server refuses a
+                    // change by anyone else).
+                    let known = self.segment(id).cloned();
+                    let view = SavedSegment {
+                        id: id.clone(),
+                        owner_id: known.as_ref().map_or_else(|| self.owner.id.clone(), |k| k.owner_id.clone()),
+                        owner_name: known.as_ref().map_or_else(|| self.owner.name.clone(), |k| k.owner_name.clone()),
+                        name: name.trim().to_string(),
+                        rule: rule.clone(),
+                        period_days: *period_days,
+                        shared: *shared,
+                        version: known.map_or(0, |k| k.version),
+                    };
+                    self.over_segments.insert(id.clone(), Some(view));
+                }
+                Op::DeleteSegment { id } => {
+                    if self.segment(id).is_some() {
+                        self.over_segments.insert(id.clone(), None);
                     }
                 }
                 Op::MergeCustomers { keep, merged } => {
@@ -1008,6 +1075,7 @@ mod tests {
             opportunities,
             contacts: Vec::new(),
             orders: Vec::new(),
+            segments: Vec::new(),
             removed: removed.into_iter().map(|(e, id)| Removed { entity: e.into(), id }).collect(),
             catalog: None,
         }
@@ -1201,6 +1269,39 @@ mod tests {
         assert_eq!(dates(&loaded, 1), ["2025-02-01"]);
         loaded.apply_page(&page(vec![], vec![], vec![("customer", id(1))]));
         assert_eq!(loaded.orders_of(&id(1)).count(), 0);
+    }
+
+    #[test]
+    fn a_saved_segment_shows_at_once_and_the_pull_confirms_it() {
+        use crate::domain::segment::{Rule, SavedSegment};
+        let mut r = Replica::new(owner());
+        let rule = Rule { idle_days: Some(90), regions: vec!["east".into()], ..Rule::default() };
+        let save = |name: &str| Op::SaveSegment { id: id(40), name: name.into(), rule: rule.clone(), period_days: 365, shared: true };
+        r.push_pending(mutation(1, save(" 华东沉睡客户 ")));
+        let shown = r.segments();
+        assert_eq!(shown.len(), 1);
+        assert_eq!((shown[0].name.as_str(), shown[0].owner_id.as_str(), shown[0].version), ("华东沉睡客户", owner().id.as_str(), 0));
+        // The server applied it: the pull brings it, the queue empties.
+        let stored = SavedSegment { id: id(40), owner_id: owner().id, owner_name: owner().name, name: "华东沉睡客户".into(), rule: rule.clone(), period_days: 365, shared: true, version: 1 };
+        let mut p = page(vec![], vec![], vec![]);
+        p.segments = vec![stored.clone(), SavedSegment { id: id(41), name: "A 类".into(), owner_id: "someone".into(), ..stored.clone() }];
+        let t = r.apply_page(&p);
+        assert!(t.segments);
+        r.drop_pending(&[1].into_iter().collect());
+        assert_eq!(r.segments().iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["A 类", "华东沉睡客户"]);
+        // Renamed and then deleted offline: the overlay shows each at once; a change keeps the owner.
+        r.push_pending(mutation(2, Op::SaveSegment { id: id(41), name: "A 类客户".into(), rule: Rule::default(), period_days: 180, shared: true }));
+        assert_eq!((r.segment(&id(41)).unwrap().name.as_str(), r.segment(&id(41)).unwrap().owner_id.as_str()), ("A 类客户", "someone"));
+        r.push_pending(mutation(3, Op::DeleteSegment { id: id(40) }));
+        assert!(r.segment(&id(40)).is_none());
+        assert_eq!(r.segments().len(), 1);
+        // One that left the view goes; a reset empties them.
+        let t = r.apply_page(&page(vec![], vec![], vec![("segment", id(41))]));
+        assert!(t.segments);
+        r.set_pending(vec![]);
+        assert_eq!(r.segments().iter().map(|s| s.id.clone()).collect::<Vec<_>>(), [id(40)]);
+        r.apply_page(&PullPage { reset: true, ..page(vec![], vec![], vec![]) });
+        assert!(r.segments().is_empty());
     }
 
     #[test]

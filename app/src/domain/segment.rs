@@ -53,6 +53,22 @@ pub struct Rule {
     pub min_orders: Option<u32>,
 }
 
+/// A saved segment 细分方案: its definition, kept on the server and synced to the devices that may
+/// see it — the owner's, and when shared, the owner's team's (managers and above see every shared
+/// one). Each device evaluates it over the customers it holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSegment {
+    pub id: String,
+    pub owner_id: String,
+    #[serde(default)]
+    pub owner_name: String,
+    pub name: String,
+    pub rule: Rule,
+    pub period_days: u32,
+    pub shared: bool,
+    pub version: i64,
+}
+
 /// Why a rule cannot be used (a code the UI translates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleError {

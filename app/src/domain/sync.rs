@@ -12,6 +12,7 @@ use super::credit_code::normalize_credit_code;
 use super::customer::{ContactView, CustomerView};
 use super::deal::{DealField, NewOpportunity};
 use super::order::OrderView;
+use super::segment::{Rule, SavedSegment};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -21,7 +22,7 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands. A newer client's type is refused with
 /// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 12] = [
+pub const KNOWN_TYPES: [&str; 14] = [
     "create_customer",
     "update_customer",
     "move_opportunity",
@@ -34,6 +35,8 @@ pub const KNOWN_TYPES: [&str; 12] = [
     "update_opportunity",
     "reassign_customer",
     "reassign_opportunity",
+    "save_segment",
+    "delete_segment",
 ];
 
 /// One change, made on one device.
@@ -95,6 +98,10 @@ pub enum Op {
     ReassignCustomer { id: String, to: String },
     /// One deal handed to another salesperson 转交商机, who must be able to see its customer.
     ReassignOpportunity { id: String, to: String },
+    /// A segment's definition saved 保存细分, new or changed (only its owner changes it).
+    SaveSegment { id: String, name: String, rule: Rule, period_days: u32, shared: bool },
+    /// A saved segment deleted by its owner.
+    DeleteSegment { id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -547,6 +554,19 @@ impl Op {
                 }
                 check_edits(edits)
             }
+            Op::SaveSegment { id, name, rule, period_days, .. } => {
+                if !valid_id(id) {
+                    return Err(bad_id());
+                }
+                text(name)?;
+                rule.check(*period_days).map_err(|e| Rejection::Invalid { code: e.code().into() })
+            }
+            Op::DeleteSegment { id } => {
+                if !valid_id(id) {
+                    return Err(bad_id());
+                }
+                Ok(())
+            }
             Op::ReassignCustomer { id, to } | Op::ReassignOpportunity { id, to } => {
                 if !valid_id(id) {
                     return Err(bad_id());
@@ -602,6 +622,7 @@ impl Op {
             Op::CreateContact(c) => ("contact", &c.id),
             Op::UpdateContact { id, .. } | Op::DeleteContact { id } => ("contact", id),
             Op::MergeCustomers { keep, .. } => ("customer", keep),
+            Op::SaveSegment { id, .. } | Op::DeleteSegment { id } => ("segment", id),
         }
     }
 }
@@ -735,6 +756,10 @@ pub struct PullPage {
     /// Orders of customers in view (a customer in the page comes with all of its orders).
     #[serde(default)]
     pub orders: Vec<OrderView>,
+    /// Saved segments the user may see: all of them on a snapshot's first page, then the changed
+    /// ones (those that left the view are in `removed` as `segment`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SavedSegment>,
     pub removed: Vec<Removed>,
     /// The company's lists, when the device's copy is missing or older (see `catalog=` in the
     /// pull's query).

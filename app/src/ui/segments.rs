@@ -4,7 +4,7 @@
 //! what the customers of won deals have in common.
 
 use super::customers::fields::OptionSelect;
-use super::labels::{error_text, option_label};
+use super::labels::{error_text, option_label, rejection_text};
 use super::sync::{use_catalog, use_sync};
 use crate::domain::catalog::List;
 use crate::domain::cluster::{elbow, kmeans};
@@ -12,6 +12,7 @@ use crate::domain::funnel::{day_of_ms, format_day};
 use crate::domain::pipeline::WON;
 use crate::domain::rfm::Segment as RfmGroup;
 use crate::domain::segment::{cluster_means, features, won_traits, Dimension, Feature, Profile, Rule};
+use crate::domain::sync::Op;
 use crate::domain::Money;
 use crate::i18n::{t, t_string, use_i18n, Locale};
 use leptos::prelude::*;
@@ -148,6 +149,23 @@ impl Form {
         Ok(rule)
     }
 
+    /// Fills the form from a saved definition (the form shows one value per list).
+    fn load(&self, rule: &Rule, period_days: u32) {
+        let first = |v: &[String]| v.first().cloned().unwrap_or_default();
+        self.region.set(first(&rule.regions));
+        self.industry.set(first(&rule.industries));
+        self.size.set(first(&rule.sizes));
+        self.business_type.set(first(&rule.business_types));
+        self.grades.set(rule.grades.clone());
+        self.tag.set(first(&rule.tags));
+        self.bought.set(rule.bought.clone().unwrap_or_default());
+        self.idle.set(rule.idle_days.map(|d| d.to_string()).unwrap_or_default());
+        self.min_revenue.set(rule.min_revenue_fen.map(|f| Money::from_fen(f).to_plain()).unwrap_or_default());
+        self.min_orders.set(rule.min_orders.map(|d| d.to_string()).unwrap_or_default());
+        self.rfm.set(rule.rfm.first().map(|g| group_code(*g).to_string()).unwrap_or_default());
+        self.period.set(period_days);
+    }
+
     fn clear(&self) {
         for s in [self.region, self.industry, self.size, self.business_type, self.tag, self.bought, self.idle, self.min_revenue, self.min_orders, self.rfm] {
             s.set(String::new());
@@ -268,6 +286,7 @@ pub fn Segments() -> impl IntoView {
             <h1 class="page-title">{t!(i18n, segments.title)}</h1>
             <p class="hint">{t!(i18n, segments.hint)}</p>
             <Show when=move || sync.replica.with(Option::is_some) fallback=move || view! { <p class="hint">{t!(i18n, segments.loading)}</p> }>
+                <SavedSegments />
                 <RuleForm />
                 <p class="form-error" role="alert" data-testid="segment-error">{move || rule.with(|r| r.as_ref().err().map(|code| error_text(i18n, code)))}</p>
                 {move || summary().map(|(count, revenue, buyers)| view! {
@@ -289,6 +308,129 @@ pub fn Segments() -> impl IntoView {
                     Tab::Traits => view! { <Traits /> }.into_any(),
                 }}
             </Show>
+        </section>
+    }
+}
+
+/// What the last save or delete did.
+#[derive(Clone, PartialEq)]
+enum SavedNotice {
+    Saved(String),
+    Deleted(String),
+    Error(String),
+}
+
+/// The saved segments 已保存的细分: choosing one fills the conditions; the current conditions are
+/// saved as a new segment or over the chosen one (if it is the user's), shared or not. Saving and
+/// deleting are mutations: offline too, shown at once, synced.
+#[component]
+fn SavedSegments() -> impl IntoView {
+    let cx = expect_context::<SegCx>();
+    let i18n = cx.i18n;
+    let sync = use_sync();
+    let chosen = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let shared = RwSignal::new(false);
+    let notice: RwSignal<Option<SavedNotice>> = RwSignal::new(None);
+    let me = move || sync.replica.with(|r| r.as_ref().map(|r| r.owner().id.clone()).unwrap_or_default());
+    let list = move || {
+        sync.replica.with(|r| {
+            r.as_ref()
+                .map(|r| r.segments().into_iter().map(|s| (s.id.clone(), s.name.clone(), s.owner_id.clone(), s.owner_name.clone(), s.shared)).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    // The chosen one, if it is still there and the user's own.
+    let own_chosen = move || {
+        let id = chosen.get();
+        sync.replica.with(|r| r.as_ref().and_then(|r| r.segment(&id)).is_some_and(|s| s.owner_id == r.as_ref().map(|r| r.owner().id.clone()).unwrap_or_default()))
+    };
+    let choose = move |id: String| {
+        chosen.set(id.clone());
+        notice.set(None);
+        let found = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.segment(&id).cloned()));
+        if let Some(s) = found {
+            cx.form.load(&s.rule, s.period_days);
+            name.set(s.name.clone());
+            shared.set(s.shared);
+        }
+    };
+    let save = move |as_new: bool| {
+        let rule = match cx.form.rule() {
+            Ok(rule) => rule,
+            Err(code) => return notice.set(Some(SavedNotice::Error(error_text(i18n, code)))),
+        };
+        let id = if as_new || !own_chosen() { crate::ui::sync::new_id() } else { chosen.get_untracked() };
+        let text = name.get_untracked().trim().to_string();
+        let op = Op::SaveSegment { id: id.clone(), name: text.clone(), rule, period_days: cx.form.period.get_untracked(), shared: shared.get_untracked() };
+        match sync.mutate(op) {
+            Ok(()) => {
+                chosen.set(id);
+                notice.set(Some(SavedNotice::Saved(text)));
+            }
+            Err(r) => notice.set(Some(SavedNotice::Error(rejection_text(i18n, &r)))),
+        }
+    };
+    let delete = move |_| {
+        let id = chosen.get_untracked();
+        let text = name.get_untracked();
+        match sync.mutate(Op::DeleteSegment { id }) {
+            Ok(()) => {
+                chosen.set(String::new());
+                name.set(String::new());
+                notice.set(Some(SavedNotice::Deleted(text)));
+            }
+            Err(r) => notice.set(Some(SavedNotice::Error(rejection_text(i18n, &r)))),
+        }
+    };
+    view! {
+        <section class="card saved-segments" data-testid="saved-segments">
+            <h2 class="card-title">{t!(i18n, segments.saved)}</h2>
+            <div class="saved-row">
+                <label class="field saved-pick">
+                    <span class="visually-hidden">{t!(i18n, segments.choose_saved)}</span>
+                    <select name="saved" on:change=move |ev| choose(event_target_value(&ev))>
+                        <option value="" selected=move || chosen.with(String::is_empty)>
+                            {move || if list().is_empty() { t_string!(i18n, segments.none_saved).to_string() } else { t_string!(i18n, segments.choose_saved).to_string() }}
+                        </option>
+                        {move || {
+                            let mine = me();
+                            list().into_iter().map(|(id, label, owner, owner_name, is_shared)| {
+                                let suffix = if owner != mine {
+                                    Some(view! { "（"{t!(i18n, segments.shared_by, owner = owner_name.clone())}"）" }.into_any())
+                                } else if is_shared {
+                                    Some(view! { "（"{t!(i18n, segments.share)}"）" }.into_any())
+                                } else {
+                                    None
+                                };
+                                let selected = id.clone();
+                                view! { <option value=id selected=move || chosen.with(|c| *c == selected)>{label}{suffix}</option> }
+                            }).collect_view()
+                        }}
+                    </select>
+                </label>
+                <label class="field saved-name">
+                    <span class="visually-hidden">{t!(i18n, segments.name)}</span>
+                    <input type="text" name="segment-name" maxlength="200" placeholder=move || t_string!(i18n, segments.name).to_string()
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                </label>
+                <label class="chip-toggle">
+                    <input type="checkbox" name="segment-shared" prop:checked=move || shared.get() on:change=move |ev| shared.set(event_target_checked(&ev)) />
+                    <span>{t!(i18n, segments.share)}</span>
+                </label>
+                <button type="button" class="button button-primary" data-testid="save-segment" on:click=move |_| save(false)>{t!(i18n, segments.save)}</button>
+                <Show when=own_chosen>
+                    <button type="button" class="button" data-testid="save-segment-as" on:click=move |_| save(true)>{t!(i18n, segments.save_as)}</button>
+                    <button type="button" class="button button-danger" data-testid="delete-segment" on:click=delete>{t!(i18n, segments.delete)}</button>
+                </Show>
+            </div>
+            <p class="notice" role="status" aria-live="polite" data-testid="segment-notice" data-ok=move || notice.with(|n| n.as_ref().map(|n| (!matches!(n, SavedNotice::Error(_))).to_string()))>
+                {move || notice.get().map(|n| match n {
+                    SavedNotice::Saved(name) => t!(i18n, segments.saved_ok, name = name.clone()).into_any(),
+                    SavedNotice::Deleted(name) => t!(i18n, segments.deleted_ok, name = name.clone()).into_any(),
+                    SavedNotice::Error(text) => text.into_any(),
+                })}
+            </p>
         </section>
     }
 }

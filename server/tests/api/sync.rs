@@ -486,3 +486,72 @@ async fn a_merge_moves_every_record_of_the_duplicate_and_is_audited() {
     let deals = later.iter().flat_map(|p| p["opportunities"].as_array().unwrap().clone()).filter(|o| o["customer_id"] == keep).count() as i64;
     assert_eq!(deals, before[1]);
 }
+
+fn segments_of(pages: &[Value]) -> Vec<String> {
+    pages.iter().flat_map(|p| p["segments"].as_array().cloned().unwrap_or_default().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()).collect()
+}
+
+fn removed_of(pages: &[Value], entity: &str) -> Vec<String> {
+    pages
+        .iter()
+        .flat_map(|p| p["removed"].as_array().unwrap().iter().filter(|r| r["entity"] == entity).map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>())
+        .collect()
+}
+
+#[tokio::test]
+async fn saved_segments_sync_to_their_owner_and_when_shared_to_the_team_and_only_the_owner_changes_them() {
+    let app = demo().await;
+    let (shared, private) = ("6a1b2c3d-0000-4000-8000-000000000001", "6a1b2c3d-0000-4000-8000-000000000002");
+    let rule = json!({"regions": ["east"], "industries": ["manufacturing"], "idle_days": 90});
+    let save = |seq: u64, id: &str, name: &str, rule: &Value, period: u32, shared: bool| {
+        json!({"seq": seq, "at_ms": 0, "op": {"type": "save_segment", "id": id, "name": name, "rule": rule, "period_days": period, "shared": shared}})
+    };
+    let rep1 = login(&app, "rep1").await;
+    let res = push(&app, &rep1, DEVICE_A, json!([save(1, shared, "华东制造业 90 天未下单", &rule, 365, true), save(2, private, "我的 A 类", &json!({"grades": ["A"]}), 180, false)])).await;
+    assert_eq!(res["results"][0]["outcome"], json!({"status": "applied", "version": 1}), "{res}");
+    assert_eq!(res["results"][1]["outcome"]["status"], "applied");
+
+    // Bad definitions are refused with the reason and write nothing.
+    let bad = push(&app, &rep1, DEVICE_A, json!([
+        save(3, "6a1b2c3d-0000-4000-8000-000000000003", "  ", &rule, 365, false),
+        save(4, "6a1b2c3d-0000-4000-8000-000000000004", "负数", &json!({"min_revenue_fen": -1}), 365, false),
+        save(5, "6a1b2c3d-0000-4000-8000-000000000005", "太短", &rule, 10, false),
+        save(6, "not-a-uuid", "坏 id", &rule, 365, false),
+    ])).await;
+    let reasons: Vec<Value> = bad["results"].as_array().unwrap().iter().map(|r| r["outcome"]["code"].clone()).collect();
+    assert_eq!(reasons, [json!("required"), json!("amount_negative"), json!("invalid_period"), json!("invalid_id")]);
+    assert_eq!(app.count("saved_segments").await, 2);
+
+    // Who sees what: the owner both; the owner's team and the managers above the shared one; another team neither.
+    for (user, expected) in [("rep1", vec!["我的 A 类", "华东制造业 90 天未下单"]), ("rep2", vec!["华东制造业 90 天未下单"]), ("manager1", vec!["华东制造业 90 天未下单"]), ("director", vec!["华东制造业 90 天未下单"]), ("rep5", vec![])] {
+        let cookie = login(&app, user).await;
+        let mut seen = segments_of(&pull_all(&app, &cookie, None).await);
+        seen.sort();
+        let mut expected: Vec<String> = expected.into_iter().map(String::from).collect();
+        expected.sort();
+        assert_eq!(seen, expected, "{user}");
+    }
+    let first = pull_all(&app, &rep1, None).await;
+    let stored = first[0]["segments"].as_array().unwrap().iter().find(|s| s["id"] == shared).unwrap().clone();
+    assert_eq!((stored["rule"].clone(), stored["period_days"].clone(), stored["shared"].clone(), stored["owner_name"].as_str()), (rule.clone(), json!(365), json!(true), Some("王磊")));
+
+    // Only the owner changes or deletes it.
+    let rep2 = login(&app, "rep2").await;
+    let rep2_cursor = pull_all(&app, &rep2, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    let refused = push(&app, &rep2, DEVICE_B, json!([save(1, shared, "改名", &rule, 365, true), {"seq": 2, "at_ms": 0, "op": {"type": "delete_segment", "id": shared}}])).await;
+    assert_eq!(refused["results"][0]["outcome"], json!({"status": "rejected", "reason": "forbidden"}));
+    assert_eq!(refused["results"][1]["outcome"], json!({"status": "rejected", "reason": "forbidden"}));
+
+    // The owner stops sharing it: it leaves rep2's device at the next pull; a deleted one leaves the owner's.
+    let rep1_cursor = first.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    let res = push(&app, &rep1, DEVICE_A, json!([save(7, shared, "华东制造业（自用）", &rule, 365, false), {"seq": 8, "at_ms": 0, "op": {"type": "delete_segment", "id": private}}])).await;
+    assert_eq!(res["results"][0]["outcome"], json!({"status": "applied", "version": 2}), "{res}");
+    assert_eq!(res["results"][1]["outcome"]["status"], "applied");
+    let later = pull_all(&app, &rep2, Some(&rep2_cursor)).await;
+    // (A deleted one is announced to every device as removed; one that never had it ignores it.)
+    assert!(segments_of(&later).is_empty() && removed_of(&later, "segment").contains(&shared.to_string()));
+    let own = pull_all(&app, &rep1, Some(&rep1_cursor)).await;
+    assert_eq!((segments_of(&own), removed_of(&own, "segment")), (vec!["华东制造业（自用）".to_string()], vec![private.to_string()]));
+    let deleted = push(&app, &rep1, DEVICE_A, json!([{"seq": 9, "at_ms": 0, "op": {"type": "delete_segment", "id": private}}])).await;
+    assert_eq!(deleted["results"][0]["outcome"], json!({"status": "rejected", "reason": "not_found"}));
+}

@@ -121,6 +121,14 @@ fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
             let person = replica.and_then(|r| r.catalog().person_name(to).map(str::to_string)).unwrap_or_else(|| to.clone());
             t!(i18n, sync.op_reassign_customer, name = move || name.clone(), person = move || person.clone()).into_any()
         }
+        Op::SaveSegment { name, .. } => {
+            let name = name.clone();
+            t!(i18n, sync.op_segment_save, name = move || name.clone()).into_any()
+        }
+        Op::DeleteSegment { id } => {
+            let name = replica.and_then(|r| r.segment(id).map(|s| s.name.clone())).unwrap_or_else(gone);
+            t!(i18n, sync.op_segment_delete, name = move || name.clone()).into_any()
+        }
         Op::ReassignOpportunity { id, to } => {
             let title = replica.and_then(|r| r.opportunity(id)).map(|o| o.title.clone()).unwrap_or_else(gone);
             let person = replica.and_then(|r| r.catalog().person_name(to).map(str::to_string)).unwrap_or_else(|| to.clone());

@@ -10,10 +10,12 @@
 //!   empty string for a customer that left the view;
 //! - `queue`: sequence number → a pending [`Mutation`] as JSON;
 //! - `rejected`: sequence number → a [`RejectedChange`] the user has not dismissed yet;
-//! - `meta`: `client_id`, `next_seq`, `cursor`, `catalog` (the company's lists, JSON).
+//! - `meta`: `client_id`, `next_seq`, `cursor`, `catalog` (the company's lists, JSON), `segments`
+//!   (the saved segments, JSON).
 
 use crate::domain::catalog::Catalog;
 use crate::domain::replica::{CustomerRecord, Replica, Touched};
+use crate::domain::segment::SavedSegment;
 use crate::domain::sync::{Mutation, RejectedChange};
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionFuture, TransactionMode};
 use std::future::IntoFuture;
@@ -52,6 +54,7 @@ pub struct Loaded {
     pub next_seq: u64,
     /// The company's lists as last pulled (`None` before the first pull that brought them).
     pub catalog: Option<Catalog>,
+    pub segments: Vec<SavedSegment>,
 }
 
 pub struct Local {
@@ -94,6 +97,7 @@ impl Local {
         let client_id = text(meta.get(JsValue::from_str("client_id"))?.await?);
         let next_seq = text(meta.get(JsValue::from_str("next_seq"))?.await?).and_then(|s| s.parse().ok()).unwrap_or(1);
         let catalog = text(meta.get(JsValue::from_str("catalog"))?.await?).and_then(|s| serde_json::from_str(&s).ok());
+        let segments = text(meta.get(JsValue::from_str("segments"))?.await?).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
         // Chunks first, then the records changed since. A record this version cannot read (kept
         // by an older version whose records had other fields) is not guessed at: the device
         // starts over with a fresh snapshot (an empty cursor), keeping its queue.
@@ -123,6 +127,7 @@ impl Local {
             client_id,
             next_seq,
             catalog,
+            segments,
         })
     }
 
@@ -198,6 +203,10 @@ impl Local {
         meta.put(&JsValue::from_str(cursor), Some(&JsValue::from_str("cursor")))?;
         if touched.catalog {
             meta.put(&JsValue::from_str(&serde_json::to_string(replica.catalog())?), Some(&JsValue::from_str("catalog")))?;
+        }
+        if touched.segments {
+            let list: Vec<&SavedSegment> = replica.stored_segments().collect();
+            meta.put(&JsValue::from_str(&serde_json::to_string(&list)?), Some(&JsValue::from_str("segments")))?;
         }
         // Listen for the outcome now: awaited later, a transaction that already completed would
         // never report it.

@@ -538,6 +538,58 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             hand_deal(tx, work, id, &row.owner_id, &target.user_id, now_ms()).await?;
             Ok(Ok(row.version + 1))
         }
+        Op::SaveSegment { id, name, rule, period_days, shared } => {
+            let known = sqlx::query("SELECT owner_id, version FROM saved_segments WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+            let rule_text = serde_json::to_string(rule).map_err(anyhow::Error::from)?;
+            let now = now_ms();
+            let version = match known {
+                Some(row) => {
+                    if row.try_get::<String, _>("owner_id")? != viewer.user.user_id {
+                        return Ok(Err(Rejection::Forbidden));
+                    }
+                    let version = row.try_get::<i64, _>("version")? + 1;
+                    sqlx::query("UPDATE saved_segments SET name = $1, rule = $2, period_days = $3, shared = $4, updated_at = $5, version = $6 WHERE id = $7")
+                        .bind(name.trim())
+                        .bind(&rule_text)
+                        .bind(*period_days as i32)
+                        .bind(*shared)
+                        .bind(now)
+                        .bind(version)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    version
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO saved_segments (id, owner_id, name, rule, period_days, shared, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)",
+                    )
+                    .bind(id)
+                    .bind(&viewer.user.user_id)
+                    .bind(name.trim())
+                    .bind(&rule_text)
+                    .bind(*period_days as i32)
+                    .bind(*shared)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                    1
+                }
+            };
+            work.changed.push(("segment", id.clone()));
+            Ok(Ok(version))
+        }
+        Op::DeleteSegment { id } => {
+            let Some(row) = sqlx::query("SELECT owner_id, version FROM saved_segments WHERE id = $1").bind(id).fetch_optional(&mut **tx).await? else {
+                return Ok(Err(Rejection::NotFound));
+            };
+            if row.try_get::<String, _>("owner_id")? != viewer.user.user_id {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            sqlx::query("DELETE FROM saved_segments WHERE id = $1").bind(id).execute(&mut **tx).await?;
+            work.changed.push(("segment", id.clone()));
+            Ok(Ok(row.try_get::<i64, _>("version")? + 1))
+        }
         Op::DeleteContact { id } => {
             let Some((row, customer_id)) = editable_contact(tx, state, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
             if !may_change(viewer, &row.owner_id) {

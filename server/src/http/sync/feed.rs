@@ -7,6 +7,8 @@ use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
 use kedao_app::domain::customer::{ContactView, CustomerView};
 use kedao_app::domain::order::OrderView;
+use kedao_app::domain::segment::SavedSegment;
+use kedao_app::domain::org::Role;
 use kedao_app::domain::privacy::sees_costs;
 use kedao_app::domain::sync::{OpportunityView, PullPage, Removed};
 use sqlx::any::AnyRow;
@@ -38,12 +40,14 @@ pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &Customer
     let customers = stored.into_iter().map(|c| c.view(viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
     let (opportunities, contacts, orders) = tokio::try_join!(opportunities_of(state, &ids), contacts_of(state, viewer, &customers), orders_of(state, viewer, &ids))?;
+    // The saved segments travel whole with a snapshot's first page.
+    let segments = if after.is_empty() { segments_visible(state, viewer, None).await? } else { Vec::new() };
     let more = count == PAGE;
     let cursor = match last {
         Some(last) if more => format!("s.{seq}.{epoch}.{last}"),
         _ => format!("c.{seq}.{epoch}"),
     };
-    Ok(PullPage { cursor, reset, more, customers, opportunities, contacts, orders, removed: Vec::new(), catalog: None })
+    Ok(PullPage { cursor, reset, more, customers, opportunities, contacts, orders, segments, removed: Vec::new(), catalog: None })
 }
 
 /// The records changed after `seq`, as the viewer may see them now; the others are removals.
@@ -61,6 +65,7 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
     let mut customer_ids = BTreeSet::new();
     let mut opportunity_ids = BTreeSet::new();
     let mut contact_ids = BTreeSet::new();
+    let mut segment_ids = BTreeSet::new();
     for r in &rows {
         last = last.max(r.try_get("last")?);
         let entity: String = r.try_get("entity")?;
@@ -69,11 +74,19 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
             "customer" => customer_ids.insert(id),
             "contact" => contact_ids.insert(id),
             "opportunity" => opportunity_ids.insert(id),
+            "segment" => segment_ids.insert(id),
             // The lists travel by version (see `pull`); other entities are not synced yet.
             _ => false,
         };
     }
     let mut page = PullPage { cursor: format!("c.{last}.{epoch}"), more, ..Default::default() };
+    if !segment_ids.is_empty() {
+        let ids: Vec<String> = segment_ids.iter().cloned().collect();
+        page.segments = segments_visible(state, viewer, Some(&ids)).await?;
+        let seen: BTreeSet<&str> = page.segments.iter().map(|s| s.id.as_str()).collect();
+        let gone: Vec<String> = ids.iter().filter(|id| !seen.contains(id.as_str())).cloned().collect();
+        page.removed.extend(gone.into_iter().map(|id| Removed { entity: "segment".into(), id }));
+    }
     if !customer_ids.is_empty() {
         let ids: Vec<String> = customer_ids.iter().cloned().collect();
         let visible = customers_in_scope(state, viewer, scope, &ids).await?;
@@ -313,6 +326,47 @@ async fn orders_of(state: &AppState, viewer: &Viewer, customer_ids: &[String]) -
         }
     });
     Ok(futures_util::future::try_join_all(chunks).await?.into_iter().flatten().collect())
+}
+
+/// The saved segments the viewer may see (all, or those of `ids`): their own; shared ones of their
+/// team or of owners without a team; managers and above see every shared one.
+async fn segments_visible(state: &AppState, viewer: &Viewer, ids: Option<&[String]>) -> Result<Vec<SavedSegment>, AppError> {
+    let everyone_shared = matches!(viewer.user.role, Role::Manager | Role::Director | Role::Admin);
+    let visible = if everyone_shared {
+        "(s.owner_id = $1 OR s.shared)"
+    } else {
+        "(s.owner_id = $1 OR (s.shared AND (u.team_id IS NULL OR u.team_id = (SELECT v.team_id FROM users v WHERE v.id = $1))))"
+    };
+    let mut found = Vec::new();
+    let chunks: Vec<&[String]> = match ids {
+        Some(ids) => ids.chunks(200).collect(),
+        None => vec![&[]],
+    };
+    for chunk in chunks {
+        let only = if ids.is_some() { format!(" AND s.id IN ({})", (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")) } else { String::new() };
+        let sql = format!(
+            "SELECT s.id, s.owner_id, u.display_name AS owner_name, s.name, s.rule, s.period_days, CASE WHEN s.shared THEN 1 ELSE 0 END AS shared, s.version \
+             FROM saved_segments s JOIN users u ON u.id = s.owner_id WHERE {visible}{only} ORDER BY s.name, s.id"
+        );
+        let mut query = sqlx::query(&sql).bind(&viewer.user.user_id);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
+            let rule: String = row.try_get("rule")?;
+            found.push(SavedSegment {
+                id: row.try_get("id")?,
+                owner_id: row.try_get("owner_id")?,
+                owner_name: row.try_get("owner_name")?,
+                name: row.try_get("name")?,
+                rule: serde_json::from_str(&rule).map_err(anyhow::Error::from)?,
+                period_days: row.try_get::<i64, _>("period_days")? as u32,
+                shared: row.try_get::<i64, _>("shared")? != 0,
+                version: row.try_get("version")?,
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// A contact's fields as stored (the names of [`ContactView`]).

@@ -9,6 +9,7 @@ mod icons;
 pub mod labels;
 mod layout;
 mod pages;
+mod promotions;
 mod segments;
 pub mod pwa;
 pub mod session;
@@ -50,6 +51,7 @@ lazy_screen!(ImportRoute, customers::Import);
 lazy_screen!(SettingsRoute, pages::Settings);
 lazy_screen!(FunnelRoute, funnel::Funnel);
 lazy_screen!(SegmentsRoute, segments::Segments);
+lazy_screen!(PromotionsRoute, promotions::Promotions);
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -99,7 +101,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customers/import") view={Lazy::<ImportRoute>::new()} />
                         <Route path=path!("funnel") view={Lazy::<FunnelRoute>::new()} />
                         <Route path=path!("segments") view={Lazy::<SegmentsRoute>::new()} />
-                        <Route path=path!("promotions") view=pages::Promotions />
+                        <Route path=path!("promotions") view={Lazy::<PromotionsRoute>::new()} />
                         <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                         <Route path=path!("sync") view={Lazy::<sync::screens::SyncRoute>::new()} />
                         <Route path=path!("admin") view={Lazy::<admin::AdminRoute>::new()} />

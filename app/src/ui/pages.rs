@@ -1,5 +1,5 @@
-//! The screens. For now each is its frame and an empty state; the issues that follow fill them
-//! from the local replica.
+//! The small screens: the workbench, settings, a customer's history, not found (the bigger ones
+//! have their own modules).
 
 use super::api;
 use super::layout::LanguageSwitch;
@@ -8,17 +8,6 @@ use crate::i18n::{format_date, format_date_long, t, t_string, use_i18n};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::components::A;
-
-/// A page heading plus an empty-state message.
-#[component]
-fn EmptyPage(#[prop(into)] id: String, title: AnyView, message: AnyView) -> impl IntoView {
-    view! {
-        <section class="page" data-page=id>
-            <h1 class="page-title">{title}</h1>
-            <div class="empty-state"><p>{message}</p></div>
-        </section>
-    }
-}
 
 #[component]
 pub fn Workbench() -> impl IntoView {
@@ -161,12 +150,6 @@ pub fn History(id: String) -> impl IntoView {
             </ol>
         </Show>
     }
-}
-
-#[component]
-pub fn Promotions() -> impl IntoView {
-    let i18n = use_i18n();
-    view! { <EmptyPage id="promotions" title=t!(i18n, promotions.title).into_any() message=t!(i18n, promotions.empty).into_any() /> }
 }
 
 #[component]

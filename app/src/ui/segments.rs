@@ -210,6 +210,15 @@ fn feature_label(i18n: I18n, f: Feature) -> String {
     .to_string()
 }
 
+/// The ids of the customers in view a rule admits (for another screen that targets a saved
+/// segment, e.g. promotions): the period's purchases folded, the rule tested.
+pub(crate) fn members(r: &crate::domain::replica::Replica, rule: &Rule, period_days: u32, today: i32) -> Vec<String> {
+    let ids: Vec<String> = r.customers().map(|c| c.id.clone()).collect();
+    let profile = Profile::build(ids.len(), |i| r.orders_of(&ids[i]), today, period_days);
+    let matcher = rule.matcher(&profile);
+    ids.iter().enumerate().filter(|(i, id)| r.customer(id).is_some_and(|c| matcher.admits(c, *i))).map(|(_, id)| id.clone()).collect()
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     List,

@@ -1,0 +1,87 @@
+import { test, expect, type APIRequestContext } from '@playwright/test';
+import { apiAs, pullAll, signInWithForm, synced } from './support';
+
+// Promotion planning 促销方案 (issue 7, point 3), the manager's journey step 5 on a tablet: a
+// limited-time offer for a saved segment, the intensity slider moved and the forecast following,
+// bad plans explained; the baseline checked against the server's orders; costs only for managers.
+
+const DAY_MS = 86_400_000;
+const BUSINESS_OFFSET_MS = 8 * 3_600_000;
+const day = (offset: number) => new Date(Math.floor((Date.now() + BUSINESS_OFFSET_MS) / DAY_MS) * DAY_MS + offset * DAY_MS).toISOString().slice(0, 10);
+
+async function saveSegment(api: APIRequestContext, id: string, name: string) {
+  const res = await api.post('/api/sync/push', {
+    data: { client_id: '7d0e1f2a-3b4c-4d5e-8f60-718293a4b5c6', mutations: [{ seq: Date.now(), at_ms: 0, op: { type: 'save_segment', id, name, rule: { industries: ['manufacturing'] }, period_days: 365, shared: false } }] },
+  });
+  expect((await res.json()).results[0].outcome.status).toBe('applied');
+}
+
+test('a manager plans a promotion for a segment on a tablet and the forecast follows the slider', async ({ page, browser, baseURL }, info) => {
+  test.skip(info.project.name !== 'tablet', 'managers plan on a tablet');
+  test.setTimeout(120_000);
+  const manager = await apiAs(baseURL!, 'manager1');
+  const id = `5e6f7a8b-${String(Date.now() % 10_000).padStart(4, '0')}-4c0d-8e1f-2a3b4c5d6e7f`;
+  const name = `制造业客户 ${Date.now() % 100_000}`;
+  await saveSegment(manager, id, name);
+
+  await signInWithForm(page, 'manager1');
+  await page.locator('[data-nav="customers"]:visible').first().click();
+  await synced(page, 60_000);
+  await page.locator('[data-nav="promotions"]:visible').first().click();
+  const plan = page.getByTestId('promo-plan');
+  const forecast = page.getByTestId('promo-forecast');
+  await plan.locator('select[name="segment"]').selectOption({ label: name });
+  await plan.locator('select[name="kind"]').selectOption('limited_time');
+  const [from, to] = [day(7), day(37)];
+  await plan.locator('input[name="from"]').fill(from);
+  await plan.locator('input[name="to"]').fill(to);
+
+  // The segment and its baseline, as the server's records have them: manufacturers' orders in the
+  // same window last year (cancelled ones left out).
+  const { customers, orders } = await pullAll(manager);
+  const members = new Set(customers.filter((c: any) => c.industry === 'manufacturing').map((c: any) => c.id));
+  const shift = (d: string) => new Date(Date.parse(d) - 365 * DAY_MS).toISOString().slice(0, 10);
+  const baseline = orders
+    .filter((o: any) => members.has(o.customer_id) && o.status !== 'cancelled' && o.date >= shift(from) && o.date <= shift(to))
+    .reduce((sum: number, o: any) => sum + o.total_fen, 0);
+  expect(baseline, 'the segment bought something in that window last year').toBeGreaterThan(0);
+  await expect(forecast.locator('[data-kpi="customers"]')).toHaveAttribute('data-count', String(members.size));
+  await expect(forecast.locator('[data-kpi="revenue"]')).toHaveAttribute('data-baseline-fen', String(baseline));
+
+  // The slider: a deeper discount brings more takers and costs more; the figures follow at once.
+  const cost = async () => Number(await forecast.getByTestId('promo-cost').getAttribute('data-fen'));
+  const revenue = async () => Number(await forecast.getByTestId('promo-revenue').getAttribute('data-fen'));
+  const slider = plan.locator('input[name="intensity"]');
+  await slider.fill('500');
+  await expect(plan.getByTestId('intensity-value')).toHaveText('5.0%');
+  const [cost5, revenue5] = [await cost(), await revenue()];
+  await slider.fill('2000');
+  await expect(plan.getByTestId('intensity-value')).toHaveText('20.0%');
+  await expect.poll(cost).toBeGreaterThan(cost5);
+  expect(await revenue()).not.toBe(revenue5);
+  await expect(forecast.getByTestId('promo-margin')).not.toHaveText('—');
+
+  // Bad plans are explained, and the forecast comes back once they are mended.
+  await plan.locator('input[name="budget"]').fill('0');
+  await expect(forecast.getByTestId('promo-error')).toHaveText('预算须大于 0。');
+  await plan.locator('input[name="budget"]').fill('50000');
+  await plan.locator('input[name="from"]').fill('2020-01-01');
+  await plan.locator('input[name="to"]').fill('2020-01-31');
+  await expect(forecast.getByTestId('promo-error')).toHaveText('促销时间已经过去，请选择今天或以后的日期。');
+  await plan.locator('input[name="to"]').fill('2019-12-01');
+  await expect(forecast.getByTestId('promo-error')).toHaveText('结束日期不能早于开始日期。');
+  await plan.locator('input[name="from"]').fill(from);
+  await plan.locator('input[name="to"]').fill(to);
+  await expect(forecast.getByTestId('promo-cost')).toBeVisible();
+
+  // A rep sees the same figures without margin: costs are for managers and above.
+  const repContext = await browser.newContext({ baseURL, viewport: { width: 1024, height: 768 }, hasTouch: true, locale: 'zh-CN' });
+  const rep = await repContext.newPage();
+  await signInWithForm(rep, 'rep2');
+  await rep.locator('[data-nav="customers"]:visible').first().click();
+  await synced(rep, 60_000);
+  await rep.locator('[data-nav="promotions"]:visible').first().click();
+  await expect(rep.getByTestId('promo-margin')).toHaveText('—');
+  await expect(rep.getByTestId('promo-forecast')).toContainText('仅经理及以上可见');
+  await repContext.close();
+});

@@ -98,6 +98,10 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "segment_empty" => t_string!(i18n, errors.segment_empty),
         "k_too_large" => t_string!(i18n, errors.k_too_large),
         "invalid_number" => t_string!(i18n, errors.invalid_number),
+        "budget_zero" => t_string!(i18n, errors.budget_zero),
+        "window_past" => t_string!(i18n, errors.window_past),
+        "window_reversed" => t_string!(i18n, errors.window_reversed),
+        "invalid_intensity" => t_string!(i18n, errors.invalid_intensity),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()

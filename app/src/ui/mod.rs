@@ -2,6 +2,7 @@
 //! tablets, bottom navigation on phones) and one module per screen.
 
 mod admin;
+mod clock;
 mod customers;
 mod funnel;
 pub mod api;

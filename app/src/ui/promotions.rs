@@ -8,7 +8,8 @@ use super::labels::error_text;
 use super::segments::members;
 use super::sync::use_sync;
 use crate::domain::catalog::Grade;
-use crate::domain::funnel::{day_of_ms, format_day, parse_day};
+use super::clock::{perf_ms, today};
+use crate::domain::funnel::{format_day, parse_day};
 use crate::domain::promotion::{simulate, Basis, Customer, Forecast, Kind, Model, Plan};
 use crate::domain::segment::Rule;
 use crate::domain::Money;
@@ -38,20 +39,6 @@ fn kind_label(i18n: I18n, k: Kind) -> String {
     .to_string()
 }
 
-fn now_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
-    return js_sys::Date::now();
-    #[cfg(not(feature = "hydrate"))]
-    0.0
-}
-
-fn clock_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
-    return web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
-    #[cfg(not(feature = "hydrate"))]
-    0.0
-}
-
 /// The segment's baseline for a window: per grade, summed once.
 #[derive(Clone, PartialEq)]
 struct Baseline {
@@ -75,7 +62,7 @@ fn percent_bp(text: &str, max_bp: u32) -> Result<u32, &'static str> {
 pub fn Promotions() -> impl IntoView {
     let i18n = use_i18n();
     let sync = use_sync();
-    let today = day_of_ms(now_ms() as i64);
+    let today = today();
     let english = move || i18n.get_locale() == Locale::en;
     // The plan as typed.
     let segment = RwSignal::new(String::new());
@@ -136,13 +123,13 @@ pub fn Promotions() -> impl IntoView {
     // The light part, re-run on every slider move: the model over four sums.
     let forecast = Memo::new(move |_| -> Result<(Forecast, bool, f64), String> {
         let b = baseline.get().map_err(|c| error_text(i18n, c))?;
-        let started = clock_ms();
+        let started = perf_ms();
         let (f, t) = window().map_err(|c| error_text(i18n, c))?;
         let money = |s: RwSignal<String>| s.with(|v| Money::parse(v.trim()).map(|m| m.fen())).map_err(|_| error_text(i18n, "invalid_amount"));
         let plan = Plan { kind: kind.get(), intensity_bp: intensity_bp.get(), gift_fen: money(gift)?, min_quantity: 0, from_day: f, to_day: t, budget_fen: money(budget)? };
         let m = model().map_err(|c| error_text(i18n, c))?;
         let out = simulate(&plan, &m, &b.basis, today).map_err(|c| error_text(i18n, c))?;
-        Ok((out, b.costs_known, clock_ms() - started))
+        Ok((out, b.costs_known, perf_ms() - started))
     });
     let segments = move || sync.replica.with(|r| r.as_ref().map(|r| r.segments().into_iter().map(|s| (s.id.clone(), s.name.clone())).collect::<Vec<_>>()).unwrap_or_default());
     let money = move |fen: i64| Money::from_fen(fen).format_compact(english());

@@ -8,7 +8,8 @@ use super::labels::{error_text, option_label, rejection_text};
 use super::sync::{use_catalog, use_sync};
 use crate::domain::catalog::List;
 use crate::domain::cluster::{elbow, kmeans};
-use crate::domain::funnel::{day_of_ms, format_day};
+use super::clock::{perf_ms, today};
+use crate::domain::funnel::format_day;
 use crate::domain::pipeline::WON;
 use crate::domain::rfm::Segment as RfmGroup;
 use crate::domain::segment::{cluster_means, features, won_traits, Dimension, Feature, Profile, Rule};
@@ -52,20 +53,6 @@ struct Members {
 const PERIODS: [u32; 4] = [90, 180, 365, 730];
 const SEED: u64 = 42;
 const LIST_SHOWN: usize = 100;
-
-fn now_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
-    return js_sys::Date::now();
-    #[cfg(not(feature = "hydrate"))]
-    0.0
-}
-
-fn clock_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
-    return web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
-    #[cfg(not(feature = "hydrate"))]
-    0.0
-}
 
 /// The rule form as typed (`""`: any).
 #[derive(Clone, Copy)]
@@ -246,7 +233,7 @@ pub fn Segments() -> impl IntoView {
     let i18n = use_i18n();
     let sync = use_sync();
     let form = Form::new();
-    let today = day_of_ms(now_ms() as i64);
+    let today = today();
     // Every customer's purchases, folded once per period and replica change.
     let prepared = Memo::new(move |_| {
         let days = form.period.get();
@@ -669,14 +656,14 @@ fn Clusters() -> impl IntoView {
         })
     };
     let run = move |_| {
-        let started = clock_ms();
+        let started = perf_ms();
         let k = match k_text.get_untracked().trim().parse::<usize>() {
             Ok(k) => k,
             Err(_) => return result.set(Some(Err("k_too_large"))),
         };
         result.set(Some(points().and_then(|(raw, pts, d)| {
             let c = kmeans(&pts, d, k, 20, SEED).map_err(|e| e.code())?;
-            Ok(ClusterResult { features: chosen.get_untracked(), clusters: cluster_means(&raw, d, &c.assignment, k), ms: clock_ms() - started })
+            Ok(ClusterResult { features: chosen.get_untracked(), clusters: cluster_means(&raw, d, &c.assignment, k), ms: perf_ms() - started })
         })));
     };
     let suggest = move |_| match points() {

@@ -3,6 +3,7 @@
 //! amount, close date), and drawn as SVG that scales to a phone or a tablet.
 
 use super::FunnelCx;
+use crate::ui::clock::perf_ms;
 use crate::domain::board::{days_in_stage, stalled_days, DealFilter};
 use crate::domain::funnel::{breakdown, coverage, forecast_by_month, funnel, month_of, year_start, Breakdown, FunnelReport, Outcome};
 use crate::domain::Money;
@@ -23,13 +24,6 @@ struct Figures {
     weighted_open_fen: i64,
     /// How long the computation took in this browser (ms), for the benchmark.
     compute_ms: f64,
-}
-
-fn clock_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
-    return web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
-    #[cfg(not(feature = "hydrate"))]
-    0.0
 }
 
 /// The board's filter without "stalled only" (analytics look at every deal, closed ones too).
@@ -86,7 +80,7 @@ pub fn Analytics() -> impl IntoView {
         cx.sync.replica.with(|r| {
             let r = r.as_ref()?;
             // Timed from here: bringing the deal table up to date is part of the cost.
-            let started = clock_ms();
+            let started = perf_ms();
             let customer = |id: &str| r.customer(id).map(|c| (c.name.as_str(), c.region.as_str()));
             r.with_deals(|t| {
                 let facts = t.facts(&p, customer, &filter, today);
@@ -102,7 +96,7 @@ pub fn Analytics() -> impl IntoView {
                 let this_year = year_start(year)..year_start(year + 1);
                 let won_this_year_fen = facts.iter().filter_map(|f| matches!(f.outcome, Outcome::Won(day) if this_year.contains(&day)).then_some(f.amount_fen)).sum();
                 let weighted_open_fen = report.stages.iter().map(|s| s.weighted_fen).sum();
-                let compute_ms = clock_ms() - started;
+                let compute_ms = perf_ms() - started;
                 let stage_names = p.stages.iter().map(|s| if english { s.name_en.clone() } else { s.name_zh.clone() }).collect();
                 Some(Figures { stage_names, report, forecast, by_source, by_rep, won_this_year_fen, weighted_open_fen, compute_ms })
             })

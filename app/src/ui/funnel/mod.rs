@@ -24,7 +24,6 @@ use super::labels::{error_text, rejection_text, stage_label};
 use super::sync::{use_catalog, use_sync, SyncState};
 use crate::domain::board::DealFilter;
 use crate::domain::catalog::{Catalog, List};
-use crate::domain::funnel::day_of_ms;
 use crate::domain::pipeline::{check_deal_move, MoveCheck, PipelineConfig, LOST};
 use crate::domain::sync::Op;
 use crate::i18n::{t, t_string, use_i18n, Locale};
@@ -175,13 +174,6 @@ impl Filters {
     }
 }
 
-fn now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
-    return js_sys::Date::now() as i64;
-    #[cfg(not(feature = "hydrate"))]
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 #[component]
 pub fn Funnel() -> impl IntoView {
     let i18n = use_i18n();
@@ -206,7 +198,7 @@ pub fn Funnel() -> impl IntoView {
         open_deal: RwSignal::new(query.get_untracked().get("deal")),
         pending: RwSignal::new(None),
         notice: RwSignal::new(None),
-        today: RwSignal::new(day_of_ms(now_ms())),
+        today: RwSignal::new(crate::ui::clock::today()),
         focus: RwSignal::new(None),
         refocus: RwSignal::new(None),
         editing: RwSignal::new(editing),

@@ -55,6 +55,7 @@ test('a manager builds a segment on a tablet: rules, RFM groups, clusters and wo
   // Bad input is explained and the last good segment stays.
   await rule.locator('input[name="min_revenue"]').fill('-5');
   await expect(page.getByTestId('segment-error')).toHaveText('金额不能为负数。');
+  expect(await count(page)).toBe(expected.length);
   await rule.locator('input[name="min_revenue"]').fill('');
   await rule.locator('input[name="idle_days"]').fill('九十');
   await expect(page.getByTestId('segment-error')).toHaveText('请输入不小于 0 的整数。');

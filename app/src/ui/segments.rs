@@ -245,9 +245,10 @@ pub fn Segments() -> impl IntoView {
         })
     });
     let rule = Memo::new(move |_| form.rule());
-    let members = Memo::new(move |_| {
+    let members = Memo::new(move |last: Option<&Option<Shared<Members>>>| {
         let prepared = prepared.get()?;
-        let rule = rule.get().ok()?;
+        // While a condition cannot be read (and says why), the last good segment stays on screen.
+        let Ok(rule) = rule.get() else { return last.cloned().flatten() };
         sync.replica.with(|r| {
             let r = r.as_ref()?;
             let p = &prepared.0;

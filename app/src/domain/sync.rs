@@ -846,6 +846,8 @@ mod tests {
             Op::UpdateOpportunity { id: ID.into(), edits: vec![] },
             Op::ReassignCustomer { id: ID.into(), to: ID.into() },
             Op::ReassignOpportunity { id: ID.into(), to: ID.into() },
+            Op::SaveSegment { id: ID.into(), name: "华东".into(), rule: Rule::default(), period_days: 365, shared: false },
+            Op::DeleteSegment { id: ID.into() },
         ]
         .iter()
         .map(|op| serde_json::to_value(op).unwrap()["type"].as_str().unwrap().to_string())

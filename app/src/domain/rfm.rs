@@ -46,6 +46,23 @@ pub enum Segment {
 impl Segment {
     pub const ALL: [Segment; 7] = [Segment::Champions, Segment::Loyal, Segment::New, Segment::Promising, Segment::AtRisk, Segment::Hibernating, Segment::Lost];
 
+    /// The stable code: the same as on the wire (a saved rule's `rfm`) and in the page.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Segment::Champions => "champions",
+            Segment::Loyal => "loyal",
+            Segment::New => "new",
+            Segment::Promising => "promising",
+            Segment::AtRisk => "at_risk",
+            Segment::Hibernating => "hibernating",
+            Segment::Lost => "lost",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Segment> {
+        Segment::ALL.into_iter().find(|s| s.code() == code)
+    }
+
     /// The segment of an R/F pair, by a fixed grid (written out so it can be read and tested):
     ///
     /// | R \ F | 1 | 2 | 3 | 4 | 5 |
@@ -139,6 +156,15 @@ mod tests {
         // Every pair has a segment and every segment is reachable.
         let reached: std::collections::BTreeSet<Segment> = (1..=5).flat_map(|r| (1..=5).map(move |f| at(r, f))).collect();
         assert_eq!(reached.len(), Segment::ALL.len());
+    }
+
+    #[test]
+    fn codes_are_the_wire_names() {
+        for s in Segment::ALL {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.code()));
+            assert_eq!(Segment::from_code(s.code()), Some(s));
+        }
+        assert_eq!(Segment::from_code("vip"), None);
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl Form {
             grades: self.grades.get(),
             tags: one(self.tag.get().trim().to_string()),
             satisfaction: Vec::new(),
-            rfm: RfmGroup::ALL.into_iter().filter(|g| self.rfm.with(|r| *r == group_code(*g))).collect(),
+            rfm: self.rfm.with(|r| RfmGroup::from_code(r)).into_iter().collect(),
             bought: Some(self.bought.get()).filter(|b| !b.is_empty()),
             idle_days: self.idle.with(|v| whole(v))?,
             min_revenue_fen: min_revenue,
@@ -149,7 +149,7 @@ impl Form {
         self.idle.set(rule.idle_days.map(|d| d.to_string()).unwrap_or_default());
         self.min_revenue.set(rule.min_revenue_fen.map(|f| Money::from_fen(f).to_plain()).unwrap_or_default());
         self.min_orders.set(rule.min_orders.map(|d| d.to_string()).unwrap_or_default());
-        self.rfm.set(rule.rfm.first().map(|g| group_code(*g).to_string()).unwrap_or_default());
+        self.rfm.set(rule.rfm.first().map(|g| g.code().to_string()).unwrap_or_default());
         self.period.set(period_days);
     }
 
@@ -158,18 +158,6 @@ impl Form {
             s.set(String::new());
         }
         self.grades.set(Vec::new());
-    }
-}
-
-fn group_code(g: RfmGroup) -> &'static str {
-    match g {
-        RfmGroup::Champions => "champions",
-        RfmGroup::Loyal => "loyal",
-        RfmGroup::New => "new",
-        RfmGroup::Promising => "promising",
-        RfmGroup::AtRisk => "at_risk",
-        RfmGroup::Hibernating => "hibernating",
-        RfmGroup::Lost => "lost",
     }
 }
 
@@ -482,7 +470,7 @@ fn RuleForm() -> impl IntoView {
                     <span class="field-label">{t!(i18n, segments.rfm)}</span>
                     <select name="rfm" on:change=move |ev| f.rfm.set(event_target_value(&ev))>
                         <option value="" selected=move || f.rfm.with(String::is_empty)>{t!(i18n, segments.any)}</option>
-                        {RfmGroup::ALL.into_iter().map(|g| view! { <option value=group_code(g) selected=move || f.rfm.with(|r| r == group_code(g))>{move || group_label(i18n, g)}</option> }).collect_view()}
+                        {RfmGroup::ALL.into_iter().map(|g| view! { <option value=g.code() selected=move || f.rfm.with(|r| r == g.code())>{move || group_label(i18n, g)}</option> }).collect_view()}
                     </select>
                 </label>
                 <label class="field">
@@ -596,11 +584,11 @@ fn RfmGroups() -> impl IntoView {
                                 let width = n as f64 / max * 100.0;
                                 let share = if total > 0 { n as f64 * 100.0 / total as f64 } else { 0.0 };
                                 view! {
-                                    <tr data-rfm=group_code(g) data-count=n>
+                                    <tr data-rfm=g.code() data-count=n>
                                         <td>{group_label(i18n, g)}</td>
                                         <td class="bar-cell"><span class="bar" style=format!("width:{width:.0}%")></span><span>{format!("{n} · {share:.0}%")}</span></td>
                                         <td>{Money::from_fen(revenue).format_compact(english)}</td>
-                                        <td><button type="button" class="button button-small" disabled=n == 0 on:click=move |_| cx.form.rfm.set(group_code(g).to_string())>{t!(i18n, segments.only_this)}</button></td>
+                                        <td><button type="button" class="button button-small" disabled=n == 0 on:click=move |_| cx.form.rfm.set(g.code().to_string())>{t!(i18n, segments.only_this)}</button></td>
                                     </tr>
                                 }
                             }).collect_view()}

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { apiAs, signInWithForm, synced, chip } from './support';
+import { apiAs, chip, goOffline, signInWithForm, synced } from './support';
 
 // The customer file on a rep's phone and a manager's tablet (issue 5), against the real server.
 // rep21 and manager3 (central region) are used by no other test, so no one else's counts move.
@@ -48,7 +48,7 @@ test('a rep creates a customer with two contacts, finds it by pinyin initials an
   await contact.locator('input[name="email"]').fill('Wang.Fang@Example.cn');
   await contact.getByTestId('save-contact').click();
   await expect(card.getByTestId('contacts').locator('li')).toHaveCount(1);
-  await page.context().setOffline(true);
+  await goOffline(page);
   await card.getByTestId('add-contact').click();
   contact = card.getByTestId('contact-form');
   await contact.locator('input[name="name"]').fill('李雷');

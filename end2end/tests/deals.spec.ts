@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { apiAs, chip, openCustomer, pullAll, signInWithForm, synced } from './support';
+import { apiAs, chip, goOffline, openCustomer, pullAll, signInWithForm, synced } from './support';
 
 // Deals 商机 (issue 6, point 2): a rep opens one from a customer's 360 view on a phone, offline,
 // with its value assessment, the contacts involved and a next step; edits one on a tablet; a
@@ -24,7 +24,7 @@ test('phone: a new deal made offline from the 360 view, scored, with its contact
   const { customer, contacts } = await customerWithContacts(baseURL!, 'rep6');
   await toCustomers(page, 'rep6');
   await openCustomer(page, customer.name);
-  await page.context().setOffline(true);
+  await goOffline(page);
   await expect(chip(page)).toHaveAttribute('data-state', 'offline');
   await page.getByTestId('new-deal-for-customer').click();
 

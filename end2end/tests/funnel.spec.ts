@@ -1,5 +1,5 @@
 import { test, expect, type Page, type CDPSession } from '@playwright/test';
-import { apiAs, chip, PrivateServer, pullAll, signInWithForm, synced } from './support';
+import { apiAs, chip, goOffline, PrivateServer, pullAll, signInWithForm, synced } from './support';
 
 // The funnel board (issue 6), as a rep uses it: on a phone by touch (a long press picks a card
 // up; a swipe only scrolls), on a tablet by keyboard and mouse, offline, and against a stage whose
@@ -129,7 +129,7 @@ test('phone: a move made offline is kept and reaches the server when the phone i
   test.skip(info.project.name !== 'phone', 'a rep in the field');
   test.setTimeout(90_000);
   await toFunnel(page, 'rep16');
-  await page.context().setOffline(true);
+  await goOffline(page);
   await expect(chip(page)).toHaveAttribute('data-state', 'offline');
   const card = page.locator('[data-col="0"] .deal-card').first();
   const id = (await card.getAttribute('data-deal'))!;

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { apiAs, chip, pullAll, signInWithForm, synced } from './support';
+import { apiAs, chip, goOffline, pullAll, signInWithForm, synced } from './support';
 
 // Customer segmentation 客户细分 (issue 7, point 2), the manager's journey step 5 on a tablet:
 // "B-grade manufacturers in 华东 with no order in 90 days", computed on the device from the
@@ -98,7 +98,7 @@ test('a manager builds a segment on a tablet: rules, RFM groups, clusters and wo
   await expect(page.getByTestId('traits').locator('tr[data-trait]').first()).toBeVisible();
 
   // Offline: the segment still answers, from the device alone.
-  await page.context().setOffline(true);
+  await goOffline(page);
   await expect(chip(page)).toHaveAttribute('data-state', 'offline');
   await page.locator('[data-tab="list"]').click();
   await rule.locator('select[name="region"]').selectOption('east');

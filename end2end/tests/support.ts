@@ -76,6 +76,16 @@ export async function installed(page: Page) {
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 20_000 });
 }
 
+/**
+ * Takes the device offline the way a user's phone does after the app is installed: first waits
+ * for the service worker, whose precache holds every screen's code. (Offline before it installs,
+ * a screen not yet opened cannot load; the app then says so, see `offline.spec.ts`.)
+ */
+export async function goOffline(page: Page) {
+  await installed(page);
+  await page.context().setOffline(true);
+}
+
 /** Opens a customer from the list by searching its name. */
 export async function openCustomer(page: Page, name: string) {
   await page.locator('input[name="customer-search"]').fill(name);

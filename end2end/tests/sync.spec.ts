@@ -2,7 +2,7 @@ import { chromium, expect, test, type Browser, type Page } from '@playwright/tes
 import { cpSync, appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiAs, chip, installed, launchOptions, moveDealFrom360, openCustomer, PrivateServer, pullAll, signInWithForm, synced } from './support';
+import { apiAs, chip, goOffline, installed, launchOptions, moveDealFrom360, openCustomer, PrivateServer, pullAll, signInWithForm, synced } from './support';
 
 // Local-first sync and the installable app, in a real browser against the real server. The reps
 // and manager used here (south and southwest: rep5, rep9–rep13, manager2) are ones no other test
@@ -48,7 +48,7 @@ test('(a) offline: create a customer and move a deal, reload offline, and both r
   await synced(page);
   await installed(page);
 
-  await page.context().setOffline(true);
+  await goOffline(page);
   await expect(chip(page)).toHaveAttribute('data-state', 'offline');
   await page.getByTestId('new-customer').click();
   const form = page.getByTestId('customer-form');
@@ -176,7 +176,7 @@ test('(c) two devices edit one customer offline: different fields both survive, 
     await toCustomers(page);
     await synced(page);
     await openCustomer(page, target.name);
-    await page.context().setOffline(true);
+    await goOffline(page);
     await page.getByTestId('edit-customer').click();
   }
   // The rep changes the name and the city; the manager the city and the size.
@@ -257,7 +257,7 @@ test('(e) a change to another team\'s record is refused with its reason, and not
   await toCustomers(page);
   await synced(page);
   await openCustomer(page, target.name);
-  await page.context().setOffline(true);
+  await goOffline(page);
   await page.getByTestId('edit-customer').click();
   await page.getByTestId('edit-form').locator('input[name="city"]').fill('绵阳');
   await page.getByTestId('edit-form').getByTestId('save-customer').click();
@@ -332,7 +332,7 @@ test('(f) a session that ends while changes wait keeps them: after signing in ag
   await toCustomers(page);
   await synced(page);
   await openCustomer(page, target.name);
-  await page.context().setOffline(true);
+  await goOffline(page);
   await page.getByTestId('edit-customer').click();
   await page.getByTestId('edit-form').locator('input[name="city"]').fill('珠海');
   await page.getByTestId('edit-form').getByTestId('save-customer').click();

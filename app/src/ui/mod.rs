@@ -3,6 +3,7 @@
 
 mod admin;
 mod clock;
+pub mod crash;
 mod customers;
 mod funnel;
 pub mod api;

@@ -48,11 +48,11 @@ impl OrderView {
     }
 }
 
-fn day_out<S: Serializer>(day: &i32, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn day_out<S: Serializer>(day: &i32, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_day(*day))
 }
 
-fn day_in<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+pub(crate) fn day_in<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
     let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
     parse_day(&text).ok_or_else(|| serde::de::Error::custom(format!("not a day: {text:?}")))
 }

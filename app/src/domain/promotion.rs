@@ -16,9 +16,11 @@
 //! ([`Basis::of`]), and [`simulate`] works on four sums.
 
 use super::catalog::Grade;
+use serde::{Deserialize, Serialize};
 
 /// The kinds of promotion 促销方式.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// 现金折扣: a share off the price.
     CashDiscount,
@@ -74,7 +76,7 @@ impl Basis {
 }
 
 /// The assumptions, shown next to the figures and editable by the planner.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Model {
     /// Base uptake per grade (A–D), basis points of the grade's customers.
     pub base_uptake_bp: [u32; 4],
@@ -198,9 +200,289 @@ pub fn simulate(plan: &Plan, model: &Model, basis: &Basis, today: i32) -> Result
     })
 }
 
+// ---------------------------------------------------------------------------------------------
+// Saved plans 促销方案 and their approval 审批.
+
+/// How the offer reaches the customers 推广渠道.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 上门拜访: the reps bring it on their visits.
+    #[default]
+    Visit,
+    /// 电话: called by the reps.
+    Phone,
+    /// 微信: WeChat messages and moments.
+    Wechat,
+    /// 短信: text messages.
+    Sms,
+    /// 邮件: e-mail.
+    Email,
+    /// 展会/活动: at a trade show or event.
+    Event,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [Channel::Visit, Channel::Phone, Channel::Wechat, Channel::Sms, Channel::Email, Channel::Event];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Visit => "visit",
+            Channel::Phone => "phone",
+            Channel::Wechat => "wechat",
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::Event => "event",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.code() == code)
+    }
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [Kind::CashDiscount, Kind::QuantityDiscount, Kind::Seasonal, Kind::Gift, Kind::Points, Kind::LimitedTime];
+
+    /// The kind's code, as on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::CashDiscount => "cash_discount",
+            Kind::QuantityDiscount => "quantity_discount",
+            Kind::Seasonal => "seasonal",
+            Kind::Gift => "gift",
+            Kind::Points => "points",
+            Kind::LimitedTime => "limited_time",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// What the planner's device expected when the plan was saved, over the customers it could see:
+/// kept with the plan so the approver sees the figures it was submitted with, and the effect
+/// can later be set against them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expected {
+    pub customers: u64,
+    pub takers: u64,
+    pub baseline_revenue_fen: i64,
+    pub revenue_fen: i64,
+    pub promotion_cost_fen: i64,
+}
+
+impl Expected {
+    pub fn of(f: &Forecast) -> Expected {
+        Expected {
+            customers: f.customers,
+            takers: f.takers.round() as u64,
+            baseline_revenue_fen: f.baseline_revenue_fen,
+            revenue_fen: f.revenue_fen,
+            promotion_cost_fen: f.promotion_cost_fen,
+        }
+    }
+}
+
+/// A plan as the planner saves it: the target, the offer, the window, the budget and the model
+/// it was simulated with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub name: String,
+    /// The saved segment it targets; `None`: every customer the planner sees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_id: Option<String>,
+    pub channel: Channel,
+    pub kind: Kind,
+    pub intensity_bp: u32,
+    #[serde(default)]
+    pub gift_fen: i64,
+    /// First and last day of the window; `YYYY-MM-DD` on the wire.
+    #[serde(serialize_with = "super::order::day_out", deserialize_with = "super::order::day_in")]
+    pub from: i32,
+    #[serde(serialize_with = "super::order::day_out", deserialize_with = "super::order::day_in")]
+    pub to: i32,
+    pub budget_fen: i64,
+    pub model: Model,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Expected>,
+}
+
+impl Draft {
+    /// The plan the simulation takes.
+    pub fn plan(&self) -> Plan {
+        Plan { kind: self.kind, intensity_bp: self.intensity_bp, gift_fen: self.gift_fen, min_quantity: 0, from_day: self.from, to_day: self.to, budget_fen: self.budget_fen }
+    }
+
+    /// The checks both sides make before saving (a code the UI translates). A window already
+    /// past is refused by the planner's screen (it knows today); here only what is wrong on any
+    /// day.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let name = self.name.trim().chars().count();
+        if name == 0 {
+            return Err("required");
+        }
+        if name > super::sync::MAX_TEXT_CHARS || self.name.chars().any(char::is_control) {
+            return Err("too_long");
+        }
+        if self.budget_fen <= 0 {
+            return Err("budget_zero");
+        }
+        if self.to < self.from {
+            return Err("window_reversed");
+        }
+        if self.intensity_bp > 9_000 || self.gift_fen < 0 {
+            return Err("invalid_intensity");
+        }
+        let m = &self.model;
+        if m.base_uptake_bp.iter().any(|u| *u > 10_000) || m.uptake_per_point_bp > 10_000 || m.lift_bp > 100_000 {
+            return Err("invalid_model");
+        }
+        Ok(())
+    }
+}
+
+/// Where a plan stands in its approval 审批状态.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 草稿: being planned; only its owner sees it.
+    #[default]
+    Draft,
+    /// 待审批: submitted, waiting for a manager (or the director for a manager's own plan).
+    Submitted,
+    /// 已批准.
+    Approved,
+    /// 已驳回: with the approver's reason; the owner may change it and submit again.
+    Rejected,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Status> {
+        [Status::Draft, Status::Submitted, Status::Approved, Status::Rejected].into_iter().find(|s| s.code() == code)
+    }
+
+    /// Its owner may still change it (and delete it).
+    pub fn editable(self) -> bool {
+        matches!(self, Status::Draft | Status::Rejected)
+    }
+}
+
+/// A saved plan as the devices see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub id: String,
+    pub owner_id: String,
+    pub owner_name: String,
+    pub draft: Draft,
+    pub status: Status,
+    /// Who approved or rejected it, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub version: i64,
+}
+
+/// Whether `role` (user `me`) may approve or reject `plan` now: a manager, the director or an
+/// admin, not on their own plan, while it waits for a decision. (The server also checks the plan's
+/// owner is someone they answer for; a manager sees only those plans in the first place.)
+pub fn may_decide(role: super::org::Role, me: &str, owner_id: &str, status: Status) -> bool {
+    use super::org::Role;
+    matches!(role, Role::Manager | Role::Director | Role::Admin) && owner_id != me && status == Status::Submitted
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A plan as a planner saves it: 10 % off for a month in December 2026, ¥50,000 budget.
+    pub(crate) fn draft() -> Draft {
+        use super::super::funnel::parse_day;
+        Draft {
+            name: "年终回馈".into(),
+            segment_id: None,
+            channel: Channel::Visit,
+            kind: Kind::CashDiscount,
+            intensity_bp: 1_000,
+            gift_fen: 0,
+            from: parse_day("2026-12-01").unwrap(),
+            to: parse_day("2026-12-31").unwrap(),
+            budget_fen: 5_000_000,
+            model: Model::default(),
+            expected: Some(Expected { customers: 10, takers: 4, baseline_revenue_fen: 100, revenue_fen: 120, promotion_cost_fen: 10 }),
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_travels_with_dates_and_codes() {
+        let d = draft();
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!((json["from"].as_str(), json["to"].as_str()), (Some("2026-12-01"), Some("2026-12-31")));
+        assert_eq!((json["kind"].as_str(), json["channel"].as_str()), (Some("cash_discount"), Some("visit")));
+        assert_eq!(json["model"]["base_uptake_bp"], serde_json::json!([3_000, 2_000, 1_200, 500]));
+        assert!(json.get("segment_id").is_none());
+        assert_eq!(serde_json::from_value::<Draft>(json).unwrap(), d);
+        for k in Kind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.code());
+            assert_eq!(Kind::from_code(k.code()), Some(k));
+        }
+        for c in Channel::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.code());
+        }
+        for s in [Status::Draft, Status::Submitted, Status::Approved, Status::Rejected] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.code());
+            assert_eq!(Status::from_code(s.code()), Some(s));
+        }
+    }
+
+    #[test]
+    fn a_draft_is_checked_before_it_is_saved() {
+        assert_eq!(draft().check(), Ok(()));
+        let with = |f: fn(&mut Draft)| {
+            let mut d = draft();
+            f(&mut d);
+            d.check()
+        };
+        assert_eq!(with(|d| d.name = "  ".into()), Err("required"));
+        assert_eq!(with(|d| d.name = "x".repeat(201)), Err("too_long"));
+        assert_eq!(with(|d| d.budget_fen = 0), Err("budget_zero"));
+        assert_eq!(with(|d| d.to = d.from - 1), Err("window_reversed"));
+        assert_eq!(with(|d| d.intensity_bp = 9_001), Err("invalid_intensity"));
+        assert_eq!(with(|d| d.gift_fen = -1), Err("invalid_intensity"));
+        assert_eq!(with(|d| d.model.base_uptake_bp[2] = 10_001), Err("invalid_model"));
+        // The same day as first and last day is a one-day offer.
+        assert_eq!(with(|d| d.to = d.from), Ok(()));
+    }
+
+    #[test]
+    fn who_decides_on_a_plan() {
+        use super::super::org::Role;
+        let mut p = SavedPlan { id: "p".into(), owner_id: "rep1".into(), owner_name: "王磊".into(), draft: draft(), status: Status::Submitted, decided_by: None, note: None, version: 2 };
+        assert!(may_decide(Role::Manager, "manager1", &p.owner_id, p.status));
+        assert!(may_decide(Role::Director, "director", &p.owner_id, p.status));
+        assert!(may_decide(Role::Admin, "admin", &p.owner_id, p.status));
+        assert!(!may_decide(Role::Supervisor, "supervisor1", &p.owner_id, p.status));
+        assert!(!may_decide(Role::Rep, "rep2", &p.owner_id, p.status));
+        // Not one's own plan, and only while it waits.
+        p.owner_id = "manager1".into();
+        assert!(!may_decide(Role::Manager, "manager1", &p.owner_id, p.status));
+        assert!(may_decide(Role::Director, "director", &p.owner_id, p.status));
+        for s in [Status::Draft, Status::Approved, Status::Rejected] {
+            p.status = s;
+            assert!(!may_decide(Role::Director, "director", &p.owner_id, p.status));
+        }
+    }
 
     fn plan(kind: Kind, intensity_bp: u32) -> Plan {
         Plan { kind, intensity_bp, gift_fen: 0, min_quantity: 0, from_day: 100, to_day: 130, budget_fen: 1_000_000 }

@@ -19,6 +19,7 @@ use super::deal::{deal_value, set_deal_field, DealField};
 use super::deal_table::DealTable;
 use super::dedupe::{DuplicateReason, Probe};
 use super::order::OrderView;
+use super::promotion::{Draft, SavedPlan, Status as PlanStatus};
 use super::segment::SavedSegment;
 use super::search::{pinyin_sort_key, Query, SearchKey};
 use super::sync::{ContactField, CustomerField, Field, FieldEdit, Mutation, Op, OpportunityView, PullPage};
@@ -61,6 +62,8 @@ pub struct Touched {
     pub catalog: bool,
     /// The saved segments changed.
     pub segments: bool,
+    /// The promotion plans changed.
+    pub promotions: bool,
 }
 
 /// What the customer list shows: a search and filters (`None`: any), and an order.
@@ -247,13 +250,48 @@ pub struct Replica {
     over_contacts: HashMap<String, Option<ContactView>>,
     /// Customers merged into another by a pending mutation: merged id → kept id.
     merged_into: HashMap<String, String>,
-    /// Saved segments as pulled, and as the pending mutations leave them (`None`: deleted).
-    segments: BTreeMap<String, SavedSegment>,
-    over_segments: BTreeMap<String, Option<SavedSegment>>,
+    segments: Docs<SavedSegment>,
+    promotions: Docs<SavedPlan>,
     index: IndexCell,
     deals: DealsCell,
     /// The company's lists as last pulled; empty (version 0) until the first pull brings them.
     catalog: Catalog,
+}
+
+/// Records the device keeps whole beside the customers (saved segments, promotion plans): as
+/// pulled, and as the pending mutations leave them. One shape for each such entity, so adding
+/// one is a field here, not another copy of the overlay logic.
+#[derive(Debug, Clone)]
+pub struct Docs<T> {
+    base: BTreeMap<String, T>,
+    /// `None`: deleted by a pending mutation.
+    over: BTreeMap<String, Option<T>>,
+}
+
+impl<T> Default for Docs<T> {
+    fn default() -> Self {
+        Docs { base: BTreeMap::new(), over: BTreeMap::new() }
+    }
+}
+
+impl<T> Docs<T> {
+    /// As the pending mutations leave it.
+    pub fn get(&self, id: &str) -> Option<&T> {
+        match self.over.get(id) {
+            Some(over) => over.as_ref(),
+            None => self.base.get(id),
+        }
+    }
+
+    /// Everything the user sees, pending changes applied (in id order).
+    pub fn all(&self) -> impl Iterator<Item = &T> {
+        self.base.iter().filter(|(id, _)| !self.over.contains_key(*id)).map(|(_, t)| t).chain(self.over.values().flatten())
+    }
+
+    /// As pulled (for the device's storage).
+    pub fn stored(&self) -> impl Iterator<Item = &T> {
+        self.base.values()
+    }
 }
 
 impl Replica {
@@ -286,32 +324,46 @@ impl Replica {
 
     /// The saved segments as stored (for the device's storage).
     pub fn stored_segments(&self) -> impl Iterator<Item = &SavedSegment> {
-        self.segments.values()
+        self.segments.stored()
     }
 
     /// The saved segments stored on the device (when it loads).
     pub fn set_segments(&mut self, list: Vec<SavedSegment>) {
-        self.segments = list.into_iter().map(|s| (s.id.clone(), s)).collect();
+        self.segments.base = list.into_iter().map(|s| (s.id.clone(), s)).collect();
         self.recompute();
     }
 
     /// The saved segments the user sees, pending saves and deletes applied, by name.
     pub fn segments(&self) -> Vec<&SavedSegment> {
-        let mut list: Vec<&SavedSegment> = self
-            .segments
-            .values()
-            .filter(|s| !self.over_segments.contains_key(&s.id))
-            .chain(self.over_segments.values().flatten())
-            .collect();
+        let mut list: Vec<&SavedSegment> = self.segments.all().collect();
         list.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         list
     }
 
     pub fn segment(&self, id: &str) -> Option<&SavedSegment> {
-        match self.over_segments.get(id) {
-            Some(over) => over.as_ref(),
-            None => self.segments.get(id),
-        }
+        self.segments.get(id)
+    }
+
+    /// The promotion plans as stored (for the device's storage).
+    pub fn stored_promotions(&self) -> impl Iterator<Item = &SavedPlan> {
+        self.promotions.stored()
+    }
+
+    /// The promotion plans stored on the device (when it loads).
+    pub fn set_promotions(&mut self, list: Vec<SavedPlan>) {
+        self.promotions.base = list.into_iter().map(|p| (p.id.clone(), p)).collect();
+        self.recompute();
+    }
+
+    /// The promotion plans the user sees, pending changes applied: latest window first.
+    pub fn promotions(&self) -> Vec<&SavedPlan> {
+        let mut list: Vec<&SavedPlan> = self.promotions.all().collect();
+        list.sort_by(|a, b| (b.draft.from, &a.draft.name, &a.id).cmp(&(a.draft.from, &b.draft.name, &b.id)));
+        list
+    }
+
+    pub fn promotion(&self, id: &str) -> Option<&SavedPlan> {
+        self.promotions.get(id)
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -612,12 +664,18 @@ impl Replica {
             self.home.clear();
             self.contact_home.clear();
             self.order_home.clear();
-            self.segments.clear();
+            self.segments.base.clear();
+            self.promotions.base.clear();
             touched.segments = true;
+            touched.promotions = true;
         }
         for x in &page.segments {
-            self.segments.insert(x.id.clone(), x.clone());
+            self.segments.base.insert(x.id.clone(), x.clone());
             touched.segments = true;
+        }
+        for x in &page.promotions {
+            self.promotions.base.insert(x.id.clone(), x.clone());
+            touched.promotions = true;
         }
         for c in &page.customers {
             touched.removed.remove(&c.id);
@@ -710,7 +768,10 @@ impl Replica {
                     }
                 }
                 "segment" => {
-                    touched.segments |= self.segments.remove(&gone.id).is_some();
+                    touched.segments |= self.segments.base.remove(&gone.id).is_some();
+                }
+                "promotion" => {
+                    touched.promotions |= self.promotions.base.remove(&gone.id).is_some();
                 }
                 "order" => {
                     if let Some(home) = self.order_home.remove(&gone.id) {
@@ -761,7 +822,8 @@ impl Replica {
         self.over_deals.clear();
         self.over_contacts.clear();
         self.merged_into.clear();
-        self.over_segments.clear();
+        self.segments.over.clear();
+        self.promotions.over.clear();
         for i in 0..self.pending.len() {
             match &self.pending[i].op {
                 Op::CreateCustomer(c) => {
@@ -905,11 +967,48 @@ impl Replica {
                         shared: *shared,
                         version: known.map_or(0, |k| k.version),
                     };
-                    self.over_segments.insert(id.clone(), Some(view));
+                    self.segments.over.insert(id.clone(), Some(view));
                 }
                 Op::DeleteSegment { id } => {
                     if self.segment(id).is_some() {
-                        self.over_segments.insert(id.clone(), None);
+                        self.segments.over.insert(id.clone(), None);
+                    }
+                }
+                Op::SavePromotion { id, draft } => {
+                    // Like a segment: a new plan is the user's; saving makes it a draft again.
+                    let known = self.promotion(id).cloned();
+                    let view = SavedPlan {
+                        id: id.clone(),
+                        owner_id: known.as_ref().map_or_else(|| self.owner.id.clone(), |k| k.owner_id.clone()),
+                        owner_name: known.as_ref().map_or_else(|| self.owner.name.clone(), |k| k.owner_name.clone()),
+                        draft: Draft { name: draft.name.trim().to_string(), ..draft.clone() },
+                        status: PlanStatus::Draft,
+                        decided_by: None,
+                        note: None,
+                        version: known.map_or(0, |k| k.version),
+                    };
+                    self.promotions.over.insert(id.clone(), Some(view));
+                }
+                Op::SubmitPromotion { id } => {
+                    let Some(mut plan) = self.promotion(id).cloned() else { continue };
+                    if plan.status.editable() {
+                        plan.status = PlanStatus::Submitted;
+                        plan.note = None;
+                        self.promotions.over.insert(id.clone(), Some(plan));
+                    }
+                }
+                Op::DecidePromotion { id, approve, note } => {
+                    let Some(mut plan) = self.promotion(id).cloned() else { continue };
+                    if plan.status == PlanStatus::Submitted {
+                        plan.status = if *approve { PlanStatus::Approved } else { PlanStatus::Rejected };
+                        plan.decided_by = Some(self.owner.name.clone());
+                        plan.note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
+                        self.promotions.over.insert(id.clone(), Some(plan));
+                    }
+                }
+                Op::DeletePromotion { id } => {
+                    if self.promotion(id).is_some() {
+                        self.promotions.over.insert(id.clone(), None);
                     }
                 }
                 Op::MergeCustomers { keep, merged } => {
@@ -1076,6 +1175,7 @@ mod tests {
             contacts: Vec::new(),
             orders: Vec::new(),
             segments: Vec::new(),
+            promotions: Vec::new(),
             removed: removed.into_iter().map(|(e, id)| Removed { entity: e.into(), id }).collect(),
             catalog: None,
         }
@@ -1269,6 +1369,61 @@ mod tests {
         assert_eq!(dates(&loaded, 1), ["2025-02-01"]);
         loaded.apply_page(&page(vec![], vec![], vec![("customer", id(1))]));
         assert_eq!(loaded.orders_of(&id(1)).count(), 0);
+    }
+
+    #[test]
+    fn a_promotion_plan_goes_through_approval_on_the_device_and_the_pull_confirms_each_step() {
+        use crate::domain::promotion::{tests::draft, SavedPlan, Status};
+        let mut r = Replica::new(owner());
+        let plan = draft();
+        r.push_pending(mutation(1, Op::SavePromotion { id: id(50), draft: Draft { name: " 年终回馈 ".into(), ..plan.clone() } }));
+        let shown = r.promotion(&id(50)).unwrap();
+        assert_eq!((shown.draft.name.as_str(), shown.owner_id.as_str(), shown.status, shown.version), ("年终回馈", owner().id.as_str(), Status::Draft, 0));
+        r.push_pending(mutation(2, Op::SubmitPromotion { id: id(50) }));
+        assert_eq!(r.promotion(&id(50)).unwrap().status, Status::Submitted);
+        // Submitted, it cannot be decided on by its owner's device in a way that sticks: the
+        // overlay only moves a submitted plan, and the server refuses the owner (see the API test).
+        // The server applied both: the pull brings it submitted, the queue empties.
+        let stored = SavedPlan { id: id(50), owner_id: owner().id, owner_name: owner().name, draft: plan.clone(), status: Status::Submitted, decided_by: None, note: None, version: 2 };
+        let mut p = page(vec![], vec![], vec![]);
+        p.promotions = vec![stored.clone()];
+        assert!(r.apply_page(&p).promotions);
+        r.drop_pending(&[1, 2].into_iter().collect());
+        assert_eq!(r.promotions().len(), 1);
+
+        // The manager's device: rejected with a reason, shown at once with who decided.
+        let boss = Owner { id: "manager1".into(), name: "李经理".into() };
+        let mut m = Replica::new(boss);
+        let mut p = page(vec![], vec![], vec![]);
+        p.promotions = vec![stored.clone(), SavedPlan { id: id(51), draft: Draft { name: "春季".into(), from: plan.from + 90, ..plan.clone() }, ..stored.clone() }];
+        m.apply_page(&p);
+        assert_eq!(m.promotions().iter().map(|p| p.draft.name.as_str()).collect::<Vec<_>>(), ["春季", "年终回馈"], "latest window first");
+        m.push_pending(mutation(1, Op::DecidePromotion { id: id(50), approve: false, note: " 预算过高 ".into() }));
+        let decided = m.promotion(&id(50)).unwrap();
+        assert_eq!((decided.status, decided.decided_by.as_deref(), decided.note.as_deref()), (Status::Rejected, Some("李经理"), Some("预算过高")));
+        // A second decision on the same plan changes nothing on the device.
+        m.push_pending(mutation(2, Op::DecidePromotion { id: id(50), approve: true, note: String::new() }));
+        assert_eq!(m.promotion(&id(50)).unwrap().status, Status::Rejected);
+
+        // Back on the owner's device: rejected, changed (a draft again), submitted again.
+        let rejected = SavedPlan { status: Status::Rejected, decided_by: Some("李经理".into()), note: Some("预算过高".into()), version: 3, ..stored.clone() };
+        let mut p = page(vec![], vec![], vec![]);
+        p.promotions = vec![rejected];
+        r.apply_page(&p);
+        r.push_pending(mutation(3, Op::SavePromotion { id: id(50), draft: Draft { budget_fen: 3_000_000, ..plan.clone() } }));
+        let again = r.promotion(&id(50)).unwrap();
+        assert_eq!((again.status, again.draft.budget_fen, again.note.as_deref(), again.version), (Status::Draft, 3_000_000, None, 3));
+        r.push_pending(mutation(4, Op::SubmitPromotion { id: id(50) }));
+        assert_eq!(r.promotion(&id(50)).unwrap().status, Status::Submitted);
+        // Deleted offline; one that left the view goes; a reset empties them.
+        r.push_pending(mutation(5, Op::DeletePromotion { id: id(50) }));
+        assert!(r.promotions().is_empty());
+        r.set_pending(vec![]);
+        assert!(r.apply_page(&page(vec![], vec![], vec![("promotion", id(50))])).promotions);
+        assert!(r.promotions().is_empty());
+        m.apply_page(&PullPage { reset: true, ..page(vec![], vec![], vec![]) });
+        m.set_pending(vec![]);
+        assert!(m.promotions().is_empty());
     }
 
     #[test]

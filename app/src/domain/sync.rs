@@ -12,6 +12,7 @@ use super::credit_code::normalize_credit_code;
 use super::customer::{ContactView, CustomerView};
 use super::deal::{DealField, NewOpportunity};
 use super::order::OrderView;
+use super::promotion::{Draft, SavedPlan};
 use super::segment::{Rule, SavedSegment};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,7 +23,7 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands. A newer client's type is refused with
 /// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 14] = [
+pub const KNOWN_TYPES: [&str; 18] = [
     "create_customer",
     "update_customer",
     "move_opportunity",
@@ -37,6 +38,10 @@ pub const KNOWN_TYPES: [&str; 14] = [
     "reassign_opportunity",
     "save_segment",
     "delete_segment",
+    "save_promotion",
+    "submit_promotion",
+    "decide_promotion",
+    "delete_promotion",
 ];
 
 /// One change, made on one device.
@@ -102,6 +107,21 @@ pub enum Op {
     SaveSegment { id: String, name: String, rule: Rule, period_days: u32, shared: bool },
     /// A saved segment deleted by its owner.
     DeleteSegment { id: String },
+    /// A promotion plan saved 保存方案, new or changed by its owner while a draft or rejected
+    /// (saving makes it a draft again).
+    SavePromotion { id: String, draft: Draft },
+    /// A plan submitted for approval 提交审批 by its owner.
+    SubmitPromotion { id: String },
+    /// A plan approved 批准 or rejected 驳回 (with a reason) by a manager over its owner, or the
+    /// director ([`super::promotion::may_decide`]).
+    DecidePromotion {
+        id: String,
+        approve: bool,
+        #[serde(default)]
+        note: String,
+    },
+    /// A plan deleted by its owner (not once approved).
+    DeletePromotion { id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -561,9 +581,27 @@ impl Op {
                 text(name)?;
                 rule.check(*period_days).map_err(|e| Rejection::Invalid { code: e.code().into() })
             }
-            Op::DeleteSegment { id } => {
+            Op::DeleteSegment { id } | Op::SubmitPromotion { id } | Op::DeletePromotion { id } => {
                 if !valid_id(id) {
                     return Err(bad_id());
+                }
+                Ok(())
+            }
+            Op::SavePromotion { id, draft } => {
+                if !valid_id(id) || draft.segment_id.as_deref().is_some_and(|s| !valid_id(s)) {
+                    return Err(bad_id());
+                }
+                draft.check().map_err(|code| Rejection::Invalid { code: code.into() })
+            }
+            Op::DecidePromotion { id, approve, note } => {
+                if !valid_id(id) {
+                    return Err(bad_id());
+                }
+                if !approve && note.trim().is_empty() {
+                    return invalid("reason_required");
+                }
+                if note.chars().count() > MAX_TEXT_CHARS || note.chars().any(char::is_control) {
+                    return invalid("too_long");
                 }
                 Ok(())
             }
@@ -623,6 +661,7 @@ impl Op {
             Op::UpdateContact { id, .. } | Op::DeleteContact { id } => ("contact", id),
             Op::MergeCustomers { keep, .. } => ("customer", keep),
             Op::SaveSegment { id, .. } | Op::DeleteSegment { id } => ("segment", id),
+            Op::SavePromotion { id, .. } | Op::SubmitPromotion { id } | Op::DecidePromotion { id, .. } | Op::DeletePromotion { id } => ("promotion", id),
         }
     }
 }
@@ -760,6 +799,9 @@ pub struct PullPage {
     /// ones (those that left the view are in `removed` as `segment`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<SavedSegment>,
+    /// Promotion plans the user may see, like `segments` (entity `promotion`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promotions: Vec<SavedPlan>,
     pub removed: Vec<Removed>,
     /// The company's lists, when the device's copy is missing or older (see `catalog=` in the
     /// pull's query).
@@ -848,6 +890,10 @@ mod tests {
             Op::ReassignOpportunity { id: ID.into(), to: ID.into() },
             Op::SaveSegment { id: ID.into(), name: "华东".into(), rule: Rule::default(), period_days: 365, shared: false },
             Op::DeleteSegment { id: ID.into() },
+            Op::SavePromotion { id: ID.into(), draft: crate::domain::promotion::tests::draft() },
+            Op::SubmitPromotion { id: ID.into() },
+            Op::DecidePromotion { id: ID.into(), approve: true, note: String::new() },
+            Op::DeletePromotion { id: ID.into() },
         ]
         .iter()
         .map(|op| serde_json::to_value(op).unwrap()["type"].as_str().unwrap().to_string())

@@ -555,3 +555,102 @@ async fn saved_segments_sync_to_their_owner_and_when_shared_to_the_team_and_only
     let deleted = push(&app, &rep1, DEVICE_A, json!([{"seq": 9, "at_ms": 0, "op": {"type": "delete_segment", "id": private}}])).await;
     assert_eq!(deleted["results"][0]["outcome"], json!({"status": "rejected", "reason": "not_found"}));
 }
+
+fn plans_of(pages: &[Value]) -> Vec<Value> {
+    pages.iter().flat_map(|p| p["promotions"].as_array().cloned().unwrap_or_default()).collect()
+}
+
+#[tokio::test]
+async fn promotion_plans_are_drafted_by_their_owner_and_decided_by_a_manager_over_them_or_the_director() {
+    let app = demo().await;
+    let plan = "7b1c2d3e-0000-4000-8000-000000000001";
+    let draft = |name: &str, budget: i64, from: &str, to: &str| {
+        json!({"name": name, "channel": "visit", "kind": "cash_discount", "intensity_bp": 1000, "from": from, "to": to, "budget_fen": budget,
+               "model": {"base_uptake_bp": [3000, 2000, 1200, 500], "uptake_per_point_bp": 150, "lift_bp": 2500},
+               "expected": {"customers": 120, "takers": 40, "baseline_revenue_fen": 1000000, "revenue_fen": 1200000, "promotion_cost_fen": 80000}})
+    };
+    let op = |seq: u64, op: Value| json!({"seq": seq, "at_ms": 0, "op": op});
+    let save = |seq: u64, id: &str, d: Value| op(seq, json!({"type": "save_promotion", "id": id, "draft": d}));
+    let submit = |seq: u64, id: &str| op(seq, json!({"type": "submit_promotion", "id": id}));
+    let decide = |seq: u64, id: &str, approve: bool, note: &str| op(seq, json!({"type": "decide_promotion", "id": id, "approve": approve, "note": note}));
+    let outcome = |res: &Value, i: usize| res["results"][i]["outcome"].clone();
+    let applied = |v: i64| json!({"status": "applied", "version": v});
+    let rejected = |code: &str| json!({"status": "rejected", "reason": "invalid", "code": code});
+    let forbidden = json!({"status": "rejected", "reason": "forbidden"});
+    let sees = |pages: &[Value]| plans_of(pages).iter().map(|p| (p["draft"]["name"].as_str().unwrap().to_string(), p["status"].as_str().unwrap().to_string())).collect::<Vec<_>>();
+
+    // rep1 drafts one; bad plans are refused with the reason and write nothing.
+    let rep1 = login(&app, "rep1").await;
+    let res = push(&app, &rep1, DEVICE_A, json!([
+        save(1, plan, draft("年终回馈", 5_000_000, "2026-12-01", "2026-12-31")),
+        save(2, "7b1c2d3e-0000-4000-8000-000000000002", draft("零预算", 0, "2026-12-01", "2026-12-31")),
+        save(3, "7b1c2d3e-0000-4000-8000-000000000003", draft("倒置", 100, "2026-12-31", "2026-12-01")),
+        save(4, "7b1c2d3e-0000-4000-8000-000000000004", draft(" ", 100, "2026-12-01", "2026-12-31")),
+        save(5, "7b1c2d3e-0000-4000-8000-000000000005", {
+            let mut d = draft("无此细分", 100, "2026-12-01", "2026-12-31");
+            d["segment_id"] = json!("7b1c2d3e-0000-4000-8000-0000000000ff");
+            d
+        }),
+        decide(6, plan, true, ""),
+    ])).await;
+    assert_eq!(outcome(&res, 0), applied(1), "{res}");
+    assert_eq!([outcome(&res, 1), outcome(&res, 2), outcome(&res, 3), outcome(&res, 4)], [rejected("budget_zero"), rejected("window_reversed"), rejected("required"), rejected("unknown_segment")]);
+    assert_eq!(outcome(&res, 5), forbidden, "a rep decides on no plan, not even their own");
+    assert_eq!(app.count("promotion_plans").await, 1);
+
+    // A draft is its owner's alone.
+    for (user, expected) in [("rep1", 1), ("supervisor1", 0), ("manager1", 0), ("director", 0)] {
+        let cookie = login(&app, user).await;
+        assert_eq!(plans_of(&pull_all(&app, &cookie, None).await).len(), expected, "{user}");
+    }
+    let manager1 = login(&app, "manager1").await;
+    let m1_cursor = pull_all(&app, &manager1, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
+
+    // Submitted: the owner's supervisor, the manager over the region and the director see it; the
+    // owner can no longer change it; the manager's device hears of it through the change feed.
+    let res = push(&app, &rep1, DEVICE_A, json!([submit(7, plan), save(8, plan, draft("改了", 5_000_000, "2026-12-01", "2026-12-31"))])).await;
+    assert_eq!((outcome(&res, 0), outcome(&res, 1)), (applied(2), rejected("plan_locked")), "{res}");
+    for (user, expected) in [("rep1", 1), ("rep2", 0), ("supervisor1", 1), ("supervisor2", 0), ("manager1", 1), ("manager2", 0), ("director", 1)] {
+        let cookie = login(&app, user).await;
+        assert_eq!(plans_of(&pull_all(&app, &cookie, None).await).len(), expected, "{user}");
+    }
+    let later = pull_all(&app, &manager1, Some(&m1_cursor)).await;
+    assert_eq!(sees(&later), [("年终回馈".to_string(), "submitted".to_string())]);
+    let stored = &plans_of(&later)[0];
+    assert_eq!((stored["owner_name"].as_str(), stored["draft"]["from"].as_str(), stored["draft"]["expected"]["takers"].as_i64()), (Some("王磊"), Some("2026-12-01"), Some(40)));
+
+    // Who may decide: not the supervisor, not a manager of another region (they do not see it).
+    let supervisor1 = login(&app, "supervisor1").await;
+    assert_eq!(outcome(&push(&app, &supervisor1, DEVICE_B, json!([decide(1, plan, true, "")])).await, 0), forbidden);
+    let manager2 = login(&app, "manager2").await;
+    assert_eq!(outcome(&push(&app, &manager2, DEVICE_B, json!([decide(1, plan, true, "")])).await, 0), json!({"status": "rejected", "reason": "not_found"}));
+    // A rejection needs its reason; with one, the owner sees who rejected it and why.
+    let res = push(&app, &manager1, DEVICE_B, json!([decide(1, plan, false, "  "), decide(2, plan, false, "预算过高，请控制在三万以内")])).await;
+    assert_eq!((outcome(&res, 0), outcome(&res, 1)), (rejected("reason_required"), applied(3)), "{res}");
+    let mine = plans_of(&pull_all(&app, &rep1, None).await);
+    assert_eq!((mine[0]["status"].as_str(), mine[0]["decided_by"].as_str(), mine[0]["note"].as_str()), (Some("rejected"), Some("李明"), Some("预算过高，请控制在三万以内")));
+
+    // Changed, it is a draft again and leaves the manager's device; submitted again, the director approves.
+    let m1_cursor = pull_all(&app, &manager1, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    let res = push(&app, &rep1, DEVICE_A, json!([save(9, plan, draft("年终回馈", 3_000_000, "2026-12-01", "2026-12-31"))])).await;
+    assert_eq!(outcome(&res, 0), applied(4), "{res}");
+    let later = pull_all(&app, &manager1, Some(&m1_cursor)).await;
+    assert_eq!((plans_of(&later).len(), removed_of(&later, "promotion")), (0, vec![plan.to_string()]));
+    let director = login(&app, "director").await;
+    assert_eq!(outcome(&push(&app, &rep1, DEVICE_A, json!([submit(10, plan)])).await, 0), applied(5));
+    assert_eq!(outcome(&push(&app, &director, DEVICE_B, json!([decide(1, plan, true, "")])).await, 0), applied(6));
+    // Decided once: a second decision, a change and a delete are all refused.
+    assert_eq!(outcome(&push(&app, &manager1, DEVICE_B, json!([decide(3, plan, false, "晚了")])).await, 0), rejected("not_submitted"));
+    let res = push(&app, &rep1, DEVICE_A, json!([save(11, plan, draft("再改", 1, "2026-12-01", "2026-12-31")), op(12, json!({"type": "delete_promotion", "id": plan}))])).await;
+    assert_eq!((outcome(&res, 0), outcome(&res, 1)), (rejected("plan_locked"), rejected("plan_locked")));
+    let approved = plans_of(&pull_all(&app, &manager1, None).await);
+    assert_eq!((approved[0]["status"].as_str(), approved[0]["decided_by"].as_str(), approved[0]["draft"]["budget_fen"].as_i64()), (Some("approved"), Some("赵建国"), Some(3_000_000)));
+
+    // A manager's own plan goes to the director, not to themselves.
+    let own = "7b1c2d3e-0000-4000-8000-000000000009";
+    let res = push(&app, &manager1, DEVICE_B, json!([save(4, own, draft("华东大客户专场", 8_000_000, "2026-12-10", "2026-12-20")), submit(5, own), decide(6, own, true, "")])).await;
+    assert_eq!((outcome(&res, 0), outcome(&res, 1), outcome(&res, 2)), (applied(1), applied(2), forbidden), "{res}");
+    assert_eq!(outcome(&push(&app, &director, DEVICE_B, json!([decide(2, own, true, "同意")])).await, 0), applied(3));
+    // Every step of the approval is in the audit log.
+    assert_eq!(app.count("audit_log WHERE entity = 'promotion'").await, 6);
+}

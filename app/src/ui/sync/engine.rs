@@ -83,6 +83,7 @@ pub fn start(state: SyncState, me: &crate::ui::signin::Me) {
                         replica.set_catalog(catalog);
                     }
                     replica.set_segments(loaded.segments);
+                    replica.set_promotions(loaded.promotions);
                     *engine.cursor.borrow_mut() = loaded.cursor;
                     let next = replica.pending().iter().map(|m| m.seq + 1).max().unwrap_or(1).max(loaded.next_seq);
                     engine.next_seq.set(next);

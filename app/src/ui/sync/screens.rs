@@ -129,6 +129,26 @@ fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
             let name = replica.and_then(|r| r.segment(id).map(|s| s.name.clone())).unwrap_or_else(gone);
             t!(i18n, sync.op_segment_delete, name = move || name.clone()).into_any()
         }
+        Op::SavePromotion { draft, .. } => {
+            let name = draft.name.trim().to_string();
+            t!(i18n, sync.op_promotion_save, name = move || name.clone()).into_any()
+        }
+        Op::SubmitPromotion { id } => {
+            let name = replica.and_then(|r| r.promotion(id).map(|p| p.draft.name.clone())).unwrap_or_else(gone);
+            t!(i18n, sync.op_promotion_submit, name = move || name.clone()).into_any()
+        }
+        Op::DecidePromotion { id, approve: true, .. } => {
+            let name = replica.and_then(|r| r.promotion(id).map(|p| p.draft.name.clone())).unwrap_or_else(gone);
+            t!(i18n, sync.op_promotion_approve, name = move || name.clone()).into_any()
+        }
+        Op::DecidePromotion { id, approve: false, .. } => {
+            let name = replica.and_then(|r| r.promotion(id).map(|p| p.draft.name.clone())).unwrap_or_else(gone);
+            t!(i18n, sync.op_promotion_reject, name = move || name.clone()).into_any()
+        }
+        Op::DeletePromotion { id } => {
+            let name = replica.and_then(|r| r.promotion(id).map(|p| p.draft.name.clone())).unwrap_or_else(gone);
+            t!(i18n, sync.op_promotion_delete, name = move || name.clone()).into_any()
+        }
         Op::ReassignOpportunity { id, to } => {
             let title = replica.and_then(|r| r.opportunity(id)).map(|o| o.title.clone()).unwrap_or_else(gone);
             let person = replica.and_then(|r| r.catalog().person_name(to).map(str::to_string)).unwrap_or_else(|| to.clone());

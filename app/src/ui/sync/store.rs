@@ -11,10 +11,11 @@
 //! - `queue`: sequence number → a pending [`Mutation`] as JSON;
 //! - `rejected`: sequence number → a [`RejectedChange`] the user has not dismissed yet;
 //! - `meta`: `client_id`, `next_seq`, `cursor`, `catalog` (the company's lists, JSON), `segments`
-//!   (the saved segments, JSON).
+//!   (the saved segments, JSON), `promotions` (the promotion plans, JSON).
 
 use crate::domain::catalog::Catalog;
 use crate::domain::replica::{CustomerRecord, Replica, Touched};
+use crate::domain::promotion::SavedPlan;
 use crate::domain::segment::SavedSegment;
 use crate::domain::sync::{Mutation, RejectedChange};
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionFuture, TransactionMode};
@@ -55,6 +56,7 @@ pub struct Loaded {
     /// The company's lists as last pulled (`None` before the first pull that brought them).
     pub catalog: Option<Catalog>,
     pub segments: Vec<SavedSegment>,
+    pub promotions: Vec<SavedPlan>,
 }
 
 pub struct Local {
@@ -98,6 +100,7 @@ impl Local {
         let next_seq = text(meta.get(JsValue::from_str("next_seq"))?.await?).and_then(|s| s.parse().ok()).unwrap_or(1);
         let catalog = text(meta.get(JsValue::from_str("catalog"))?.await?).and_then(|s| serde_json::from_str(&s).ok());
         let segments = text(meta.get(JsValue::from_str("segments"))?.await?).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+        let promotions = text(meta.get(JsValue::from_str("promotions"))?.await?).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
         // Chunks first, then the records changed since. A record this version cannot read (kept
         // by an older version whose records had other fields) is not guessed at: the device
         // starts over with a fresh snapshot (an empty cursor), keeping its queue.
@@ -128,6 +131,7 @@ impl Local {
             next_seq,
             catalog,
             segments,
+            promotions,
         })
     }
 
@@ -207,6 +211,10 @@ impl Local {
         if touched.segments {
             let list: Vec<&SavedSegment> = replica.stored_segments().collect();
             meta.put(&JsValue::from_str(&serde_json::to_string(&list)?), Some(&JsValue::from_str("segments")))?;
+        }
+        if touched.promotions {
+            let list: Vec<&SavedPlan> = replica.stored_promotions().collect();
+            meta.put(&JsValue::from_str(&serde_json::to_string(&list)?), Some(&JsValue::from_str("promotions")))?;
         }
         // Listen for the outcome now: awaited later, a transaction that already completed would
         // never report it.

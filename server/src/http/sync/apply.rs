@@ -11,6 +11,7 @@ use crate::db::now_ms;
 use kedao_app::domain::catalog::ContactRole;
 use kedao_app::domain::privacy::mask_phone;
 use kedao_app::domain::funnel::day_of_ms;
+use kedao_app::domain::promotion::{may_decide, Status as PlanStatus};
 use kedao_app::domain::pipeline::{check_deal_move, extend_path, tick, MoveCheck, LOST, WON};
 use kedao_app::domain::deal::{parse_contacts, DealField};
 use kedao_app::domain::sync::{ContactField, CustomerField, Field, FieldEdit, Op, OpportunityView, Rejection};
@@ -36,6 +37,49 @@ async fn hand_deal(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, deal: &st
     let actor = &work.actor;
     work.audit.add(actor, Change { entity: "opportunity", entity_id: deal, field: "owner_id", old: Some(from), new: Some(to) });
     work.changed.push(("opportunity", deal.to_string()));
+    Ok(())
+}
+
+/// A promotion plan as its approval needs it.
+struct PlanRow {
+    owner_id: String,
+    status: PlanStatus,
+    version: i64,
+}
+
+/// The plan `id` if the viewer may see it (see [`super::feed::plans_visible_sql`]).
+async fn plan_row(tx: &mut Transaction<'_, Any>, viewer: &Viewer, id: &str) -> Result<Option<PlanRow>, AppError> {
+    let sql = format!(
+        "SELECT p.owner_id, p.status, p.version FROM promotion_plans p JOIN users u ON u.id = p.owner_id WHERE p.id = $2 AND {}",
+        super::feed::plans_visible_sql(viewer.user.role)
+    );
+    let Some(row) = sqlx::query(&sql).bind(&viewer.user.user_id).bind(id).fetch_optional(&mut **tx).await? else { return Ok(None) };
+    let status: String = row.try_get("status")?;
+    Ok(Some(PlanRow {
+        owner_id: row.try_get("owner_id")?,
+        status: PlanStatus::from_code(&status).ok_or_else(|| anyhow::anyhow!("unknown plan status {status:?}"))?,
+        version: row.try_get("version")?,
+    }))
+}
+
+/// Moves a plan to `to`: written, audited, in the change feed. `decision`: the approver's note
+/// (`Some(None)`: none given) when this is a decision; a submission clears the last one.
+async fn set_plan_status(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, id: &str, plan: &PlanRow, to: PlanStatus, decision: Option<Option<&str>>) -> Result<(), AppError> {
+    let now = now_ms();
+    let decided_by = decision.map(|_| work.viewer.user.user_id.as_str());
+    sqlx::query("UPDATE promotion_plans SET status = $1, decided_by = $2, decided_at = $3, note = $4, updated_at = $5, version = $6 WHERE id = $7")
+        .bind(to.code())
+        .bind(decided_by)
+        .bind(decision.map(|_| now))
+        .bind(decision.flatten())
+        .bind(now)
+        .bind(plan.version + 1)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let actor = &work.actor;
+    work.audit.add(actor, Change { entity: "promotion", entity_id: id, field: "status", old: Some(plan.status.code()), new: Some(to.code()) });
+    work.changed.push(("promotion", id.to_string()));
     Ok(())
 }
 
@@ -589,6 +633,93 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             sqlx::query("DELETE FROM saved_segments WHERE id = $1").bind(id).execute(&mut **tx).await?;
             work.changed.push(("segment", id.clone()));
             Ok(Ok(row.try_get::<i64, _>("version")? + 1))
+        }
+        Op::SavePromotion { id, draft } => {
+            if let Some(segment) = &draft.segment_id {
+                let found = sqlx::query("SELECT id FROM saved_segments WHERE id = $1").bind(segment).fetch_optional(&mut **tx).await?;
+                if found.is_none() {
+                    return Ok(Err(Rejection::Invalid { code: "unknown_segment".into() }));
+                }
+            }
+            let text = serde_json::to_string(draft).map_err(anyhow::Error::from)?;
+            let now = now_ms();
+            let version = match plan_row(tx, viewer, id).await? {
+                Some(plan) => {
+                    if plan.owner_id != viewer.user.user_id {
+                        return Ok(Err(Rejection::Forbidden));
+                    }
+                    if !plan.status.editable() {
+                        return Ok(Err(Rejection::Invalid { code: "plan_locked".into() }));
+                    }
+                    sqlx::query(
+                        "UPDATE promotion_plans SET name = $1, draft = $2, status = 'draft', decided_by = NULL, decided_at = NULL, note = NULL, updated_at = $3, version = $4 WHERE id = $5",
+                    )
+                    .bind(draft.name.trim())
+                    .bind(&text)
+                    .bind(now)
+                    .bind(plan.version + 1)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                    plan.version + 1
+                }
+                None => {
+                    // An id taken by a plan the viewer may not see is not theirs to reuse.
+                    if sqlx::query("SELECT id FROM promotion_plans WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?.is_some() {
+                        return Ok(Err(Rejection::Forbidden));
+                    }
+                    sqlx::query(
+                        "INSERT INTO promotion_plans (id, owner_id, name, draft, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, 'draft', $5, $5, 1)",
+                    )
+                    .bind(id)
+                    .bind(&viewer.user.user_id)
+                    .bind(draft.name.trim())
+                    .bind(&text)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                    1
+                }
+            };
+            work.changed.push(("promotion", id.clone()));
+            Ok(Ok(version))
+        }
+        Op::SubmitPromotion { id } => {
+            let Some(plan) = plan_row(tx, viewer, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if plan.owner_id != viewer.user.user_id {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            match plan.status {
+                PlanStatus::Submitted => return Ok(Ok(plan.version)),
+                PlanStatus::Approved => return Ok(Err(Rejection::Invalid { code: "plan_locked".into() })),
+                PlanStatus::Draft | PlanStatus::Rejected => {}
+            }
+            set_plan_status(tx, work, id, &plan, PlanStatus::Submitted, None).await?;
+            Ok(Ok(plan.version + 1))
+        }
+        Op::DecidePromotion { id, approve, note } => {
+            let Some(plan) = plan_row(tx, viewer, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if !may_decide(viewer.user.role, &viewer.user.user_id, &plan.owner_id, plan.status) {
+                // Not theirs to decide (a role below, or their own plan), or not waiting for it.
+                let theirs = may_decide(viewer.user.role, &viewer.user.user_id, &plan.owner_id, PlanStatus::Submitted);
+                return Ok(Err(if theirs { Rejection::Invalid { code: "not_submitted".into() } } else { Rejection::Forbidden }));
+            }
+            let to = if *approve { PlanStatus::Approved } else { PlanStatus::Rejected };
+            let note = Some(note.trim()).filter(|n| !n.is_empty());
+            set_plan_status(tx, work, id, &plan, to, Some(note)).await?;
+            Ok(Ok(plan.version + 1))
+        }
+        Op::DeletePromotion { id } => {
+            let Some(plan) = plan_row(tx, viewer, id).await? else { return Ok(Err(Rejection::NotFound)) };
+            if plan.owner_id != viewer.user.user_id {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            if plan.status == PlanStatus::Approved {
+                return Ok(Err(Rejection::Invalid { code: "plan_locked".into() }));
+            }
+            sqlx::query("DELETE FROM promotion_plans WHERE id = $1").bind(id).execute(&mut **tx).await?;
+            work.changed.push(("promotion", id.clone()));
+            Ok(Ok(plan.version + 1))
         }
         Op::DeleteContact { id } => {
             let Some((row, customer_id)) = editable_contact(tx, state, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };

@@ -7,6 +7,7 @@ use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
 use kedao_app::domain::customer::{ContactView, CustomerView};
 use kedao_app::domain::order::OrderView;
+use kedao_app::domain::promotion::{SavedPlan, Status as PlanStatus};
 use kedao_app::domain::segment::SavedSegment;
 use kedao_app::domain::org::Role;
 use kedao_app::domain::privacy::sees_costs;
@@ -40,14 +41,18 @@ pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &Customer
     let customers = stored.into_iter().map(|c| c.view(viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
     let (opportunities, contacts, orders) = tokio::try_join!(opportunities_of(state, &ids), contacts_of(state, viewer, &customers), orders_of(state, viewer, &ids))?;
-    // The saved segments travel whole with a snapshot's first page.
-    let segments = if after.is_empty() { segments_visible(state, viewer, None).await? } else { Vec::new() };
+    // The saved segments and promotion plans travel whole with a snapshot's first page.
+    let (segments, promotions) = if after.is_empty() {
+        tokio::try_join!(segments_visible(state, viewer, None), promotions_visible(state, viewer, None))?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let more = count == PAGE;
     let cursor = match last {
         Some(last) if more => format!("s.{seq}.{epoch}.{last}"),
         _ => format!("c.{seq}.{epoch}"),
     };
-    Ok(PullPage { cursor, reset, more, customers, opportunities, contacts, orders, segments, removed: Vec::new(), catalog: None })
+    Ok(PullPage { cursor, reset, more, customers, opportunities, contacts, orders, segments, promotions, removed: Vec::new(), catalog: None })
 }
 
 /// The records changed after `seq`, as the viewer may see them now; the others are removals.
@@ -66,6 +71,7 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
     let mut opportunity_ids = BTreeSet::new();
     let mut contact_ids = BTreeSet::new();
     let mut segment_ids = BTreeSet::new();
+    let mut promotion_ids = BTreeSet::new();
     for r in &rows {
         last = last.max(r.try_get("last")?);
         let entity: String = r.try_get("entity")?;
@@ -75,6 +81,7 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
             "contact" => contact_ids.insert(id),
             "opportunity" => opportunity_ids.insert(id),
             "segment" => segment_ids.insert(id),
+            "promotion" => promotion_ids.insert(id),
             // The lists travel by version (see `pull`); other entities are not synced yet.
             _ => false,
         };
@@ -86,6 +93,13 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         let seen: BTreeSet<&str> = page.segments.iter().map(|s| s.id.as_str()).collect();
         let gone: Vec<String> = ids.iter().filter(|id| !seen.contains(id.as_str())).cloned().collect();
         page.removed.extend(gone.into_iter().map(|id| Removed { entity: "segment".into(), id }));
+    }
+    if !promotion_ids.is_empty() {
+        let ids: Vec<String> = promotion_ids.iter().cloned().collect();
+        page.promotions = promotions_visible(state, viewer, Some(&ids)).await?;
+        let seen: BTreeSet<&str> = page.promotions.iter().map(|p| p.id.as_str()).collect();
+        let gone: Vec<String> = ids.iter().filter(|id| !seen.contains(id.as_str())).cloned().collect();
+        page.removed.extend(gone.into_iter().map(|id| Removed { entity: "promotion".into(), id }));
     }
     if !customer_ids.is_empty() {
         let ids: Vec<String> = customer_ids.iter().cloned().collect();
@@ -362,6 +376,58 @@ async fn segments_visible(state: &AppState, viewer: &Viewer, ids: Option<&[Strin
                 rule: serde_json::from_str(&rule).map_err(anyhow::Error::from)?,
                 period_days: row.try_get::<i64, _>("period_days")? as u32,
                 shared: row.try_get::<i64, _>("shared")? != 0,
+                version: row.try_get("version")?,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Which promotion plans (table `promotion_plans p` joined to its owner `users u`) a viewer (`$1`)
+/// sees: their own; plans in approval or decided (not drafts) of the people they answer for — a
+/// supervisor's team, a manager's regions — and every one for the director and admins. Those who
+/// may decide on a plan are among those who see it.
+pub(super) fn plans_visible_sql(role: Role) -> &'static str {
+    match role {
+        Role::Director | Role::Admin => "(p.owner_id = $1 OR p.status <> 'draft')",
+        Role::Manager => {
+            "(p.owner_id = $1 OR (p.status <> 'draft' AND EXISTS \
+             (SELECT 1 FROM teams t JOIN user_regions r ON r.region_id = t.region_id WHERE t.id = u.team_id AND r.user_id = $1)))"
+        }
+        Role::Supervisor => "(p.owner_id = $1 OR (p.status <> 'draft' AND u.team_id = (SELECT v.team_id FROM users v WHERE v.id = $1)))",
+        Role::Rep | Role::Finance | Role::Service => "p.owner_id = $1",
+    }
+}
+
+/// The promotion plans the viewer may see (all, or those of `ids`), see [`plans_visible_sql`].
+async fn promotions_visible(state: &AppState, viewer: &Viewer, ids: Option<&[String]>) -> Result<Vec<SavedPlan>, AppError> {
+    let visible = plans_visible_sql(viewer.user.role);
+    let mut found = Vec::new();
+    let chunks: Vec<&[String]> = match ids {
+        Some(ids) => ids.chunks(200).collect(),
+        None => vec![&[]],
+    };
+    for chunk in chunks {
+        let only = if ids.is_some() { format!(" AND p.id IN ({})", (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")) } else { String::new() };
+        let sql = format!(
+            "SELECT p.id, p.owner_id, u.display_name AS owner_name, p.draft, p.status, d.display_name AS decided_by, p.note, p.version \
+             FROM promotion_plans p JOIN users u ON u.id = p.owner_id LEFT JOIN users d ON d.id = p.decided_by WHERE {visible}{only} ORDER BY p.id"
+        );
+        let mut query = sqlx::query(&sql).bind(&viewer.user.user_id);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
+            let draft: String = row.try_get("draft")?;
+            let status: String = row.try_get("status")?;
+            found.push(SavedPlan {
+                id: row.try_get("id")?,
+                owner_id: row.try_get("owner_id")?,
+                owner_name: row.try_get("owner_name")?,
+                draft: serde_json::from_str(&draft).map_err(anyhow::Error::from)?,
+                status: PlanStatus::from_code(&status).ok_or_else(|| anyhow::anyhow!("unknown plan status {status:?}"))?,
+                decided_by: row.try_get("decided_by")?,
+                note: row.try_get("note")?,
                 version: row.try_get("version")?,
             });
         }

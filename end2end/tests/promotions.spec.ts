@@ -1,5 +1,5 @@
 import { test, expect, type APIRequestContext } from '@playwright/test';
-import { apiAs, pullAll, signInWithForm, synced } from './support';
+import { apiAs, chip, goOffline, pullAll, signInWithForm, synced } from './support';
 
 // Promotion planning 促销方案 (issue 7, point 3), the manager's journey step 5 on a tablet: a
 // limited-time offer for a saved segment, the intensity slider moved and the forecast following,
@@ -84,4 +84,95 @@ test('a manager plans a promotion for a segment on a tablet and the forecast fol
   await expect(rep.getByTestId('promo-margin')).toHaveText('—');
   await expect(rep.getByTestId('promo-forecast')).toContainText('仅经理及以上可见');
   await repContext.close();
+});
+
+test('a manager saves and submits a plan offline; the director rejects it with a reason, then approves it', async ({ page, browser, baseURL }, info) => {
+  test.skip(info.project.name !== 'tablet', 'managers plan on a tablet');
+  test.setTimeout(150_000);
+  const stamp = Date.now() % 100_000;
+  const segmentId = `5e6f7a8b-${String((Date.now() + 1) % 10_000).padStart(4, '0')}-4c0d-8e1f-2a3b4c5d6e70`;
+  const segmentName = `年终制造业 ${stamp}`;
+  const planName = `年终回馈 ${stamp}`;
+  await saveSegment(await apiAs(baseURL!, 'manager1'), segmentId, segmentName);
+
+  await signInWithForm(page, 'manager1');
+  await page.locator('[data-nav="customers"]:visible').first().click();
+  await synced(page, 60_000);
+  await page.locator('[data-nav="promotions"]:visible').first().click();
+  const plan = page.getByTestId('promo-plan');
+  const plans = page.getByTestId('promo-plans');
+  await plan.locator('select[name="segment"]').selectOption({ label: segmentName });
+  await plan.locator('select[name="kind"]').selectOption('cash_discount');
+  await plan.locator('select[name="channel"]').selectOption('wechat');
+  await plan.locator('input[name="from"]').fill(day(10));
+  await plan.locator('input[name="to"]').fill(day(40));
+  await plan.locator('input[name="budget"]').fill('80000');
+  await plan.locator('input[name="intensity"]').fill('1500');
+  const expectedCost = Number(await page.getByTestId('promo-cost').getAttribute('data-fen'));
+
+  // Offline: a nameless plan is refused; named, it is saved and submitted on the device at once.
+  await goOffline(page);
+  await expect(chip(page)).toHaveAttribute('data-state', 'offline');
+  await plans.getByTestId('save-plan').click();
+  await expect(plans.getByTestId('plan-notice')).toHaveText('必填项未填写。');
+  await plans.locator('input[name="plan-name"]').fill(planName);
+  await plans.getByTestId('save-plan').click();
+  const row = plans.locator('li.plan-row', { hasText: planName });
+  await expect(row).toHaveAttribute('data-status', 'draft');
+  await plans.getByTestId('submit-plan').click();
+  await expect(row).toHaveAttribute('data-status', 'submitted');
+  await expect(row.getByTestId('plan-status')).toHaveText('待审批');
+  await expect(row).toContainText(segmentName);
+  await expect(row).toContainText('微信');
+  await expect(chip(page)).toHaveAttribute('data-pending', '3');
+  await page.screenshot({ path: info.outputPath('plan-submitted-tablet.png'), fullPage: true });
+
+  // Back online it reaches the server as it was planned.
+  await page.context().setOffline(false);
+  await synced(page);
+  const director = await apiAs(baseURL!, 'director');
+  const stored = (await pullAll(director)).promotions.find((p: any) => p.draft.name === planName);
+  expect(stored).toBeTruthy();
+  expect([stored.status, stored.owner_name, stored.draft.segment_id, stored.draft.kind, stored.draft.channel, stored.draft.intensity_bp, stored.draft.budget_fen])
+    .toEqual(['submitted', '李明', segmentId, 'cash_discount', 'wechat', 1500, 8_000_000]);
+  expect(stored.draft.expected.promotion_cost_fen).toBe(expectedCost);
+
+  // The director, on their tablet: a rejection needs a reason.
+  const dirContext = await browser.newContext({ baseURL, viewport: { width: 1024, height: 768 }, hasTouch: true, locale: 'zh-CN' });
+  const dir = await dirContext.newPage();
+  await signInWithForm(dir, 'director');
+  await dir.locator('[data-nav="customers"]:visible').first().click();
+  await synced(dir, 60_000);
+  await dir.locator('[data-nav="promotions"]:visible').first().click();
+  const waiting = dir.getByTestId('promo-plans').locator('li.plan-row', { hasText: planName });
+  await expect(waiting).toHaveAttribute('data-status', 'submitted');
+  await waiting.getByTestId('reject-plan').click();
+  await expect(dir.getByTestId('plan-notice')).toHaveText('驳回须填写原因，方案制定人会看到。');
+  await waiting.locator('input[name="decision-note"]').fill('力度太大，请降到 10%');
+  await waiting.getByTestId('reject-plan').click();
+  await expect(waiting).toHaveAttribute('data-status', 'rejected');
+  await synced(dir);
+
+  // The manager sees who rejected it and why, mends it and submits again; the director approves.
+  await expect(row).toHaveAttribute('data-status', 'rejected', { timeout: 30_000 });
+  await expect(row.getByTestId('plan-decision')).toContainText('赵建国');
+  await expect(row.getByTestId('plan-decision')).toContainText('力度太大，请降到 10%');
+  await row.getByTestId('open-plan').click();
+  await expect(plans.locator('input[name="plan-name"]')).toHaveValue(planName);
+  await expect(plan.locator('select[name="channel"]')).toHaveValue('wechat');
+  await plan.locator('input[name="intensity"]').fill('1000');
+  await expect(plan.getByTestId('intensity-value')).toHaveText('10.0%');
+  await plans.getByTestId('submit-plan').click();
+  await expect(row).toHaveAttribute('data-status', 'submitted');
+  await synced(page);
+  await expect(waiting).toHaveAttribute('data-status', 'submitted', { timeout: 30_000 });
+  await waiting.getByTestId('approve-plan').click();
+  await expect(waiting).toHaveAttribute('data-status', 'approved');
+  await synced(dir);
+  await expect(row).toHaveAttribute('data-status', 'approved', { timeout: 30_000 });
+  await expect(row.getByTestId('delete-plan')).toHaveCount(0);
+  const approved = (await pullAll(director)).promotions.filter((p: any) => p.draft.name === planName);
+  expect(approved.map((p: any) => [p.status, p.draft.intensity_bp, p.decided_by])).toEqual([['approved', 1000, '赵建国']]);
+  await page.screenshot({ path: info.outputPath('plan-approved-tablet.png'), fullPage: true });
+  await dirContext.close();
 });

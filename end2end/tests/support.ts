@@ -30,12 +30,13 @@ export async function apiAs(baseURL: string, username: string, password = PASSWO
 }
 
 /** Everything a user may see, through the sync API (customers with their deals, contacts, orders). */
-export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[]; contacts: any[]; orders: any[]; segments: any[]; catalog: any }> {
+export async function pullAll(api: APIRequestContext): Promise<{ customers: any[]; opportunities: any[]; contacts: any[]; orders: any[]; segments: any[]; promotions: any[]; catalog: any }> {
   const customers: any[] = [];
   const opportunities: any[] = [];
   const contacts: any[] = [];
   const orders: any[] = [];
   const segments: any[] = [];
+  const promotions: any[] = [];
   let catalog: any = null;
   let cursor = '';
   for (;;) {
@@ -45,9 +46,10 @@ export async function pullAll(api: APIRequestContext): Promise<{ customers: any[
     contacts.push(...(page.contacts ?? []));
     orders.push(...(page.orders ?? []));
     segments.push(...(page.segments ?? []));
+    promotions.push(...(page.promotions ?? []));
     catalog = page.catalog ?? catalog;
     cursor = page.cursor;
-    if (!page.more) return { customers, opportunities, contacts, orders, segments, catalog };
+    if (!page.more) return { customers, opportunities, contacts, orders, segments, promotions, catalog };
   }
 }
 

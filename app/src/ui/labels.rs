@@ -102,6 +102,11 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "window_past" => t_string!(i18n, errors.window_past),
         "window_reversed" => t_string!(i18n, errors.window_reversed),
         "invalid_intensity" => t_string!(i18n, errors.invalid_intensity),
+        "plan_locked" => t_string!(i18n, errors.plan_locked),
+        "not_submitted" => t_string!(i18n, errors.not_submitted),
+        "reason_required" => t_string!(i18n, errors.reason_required),
+        "unknown_segment" => t_string!(i18n, errors.unknown_segment),
+        "invalid_model" => t_string!(i18n, errors.invalid_model),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()

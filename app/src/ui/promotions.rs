@@ -10,22 +10,15 @@ use super::sync::use_sync;
 use crate::domain::catalog::Grade;
 use super::clock::{perf_ms, today};
 use crate::domain::funnel::{format_day, parse_day};
-use crate::domain::promotion::{simulate, Basis, Customer, Forecast, Kind, Model, Plan};
+use crate::domain::promotion::{may_decide, simulate, Basis, Channel, Customer, Draft, Expected, Forecast, Kind, Model, Plan, SavedPlan, Status};
+use crate::domain::sync::Op;
+use super::labels::rejection_text;
 use crate::domain::segment::Rule;
 use crate::domain::Money;
 use crate::i18n::{t, t_string, use_i18n, Locale};
 use leptos::prelude::*;
 
 type I18n = leptos_i18n::I18nContext<Locale>;
-
-const KINDS: [(Kind, &str); 6] = [
-    (Kind::CashDiscount, "cash_discount"),
-    (Kind::QuantityDiscount, "quantity_discount"),
-    (Kind::Seasonal, "seasonal"),
-    (Kind::Gift, "gift"),
-    (Kind::Points, "points"),
-    (Kind::LimitedTime, "limited_time"),
-];
 
 fn kind_label(i18n: I18n, k: Kind) -> String {
     match k {
@@ -37,6 +30,303 @@ fn kind_label(i18n: I18n, k: Kind) -> String {
         Kind::LimitedTime => t_string!(i18n, promotions.k_limited_time),
     }
     .to_string()
+}
+
+fn channel_label(i18n: I18n, c: Channel) -> String {
+    match c {
+        Channel::Visit => t_string!(i18n, promotions.c_visit),
+        Channel::Phone => t_string!(i18n, promotions.c_phone),
+        Channel::Wechat => t_string!(i18n, promotions.c_wechat),
+        Channel::Sms => t_string!(i18n, promotions.c_sms),
+        Channel::Email => t_string!(i18n, promotions.c_email),
+        Channel::Event => t_string!(i18n, promotions.c_event),
+    }
+    .to_string()
+}
+
+fn status_label(i18n: I18n, s: Status) -> String {
+    match s {
+        Status::Draft => t_string!(i18n, promotions.s_draft),
+        Status::Submitted => t_string!(i18n, promotions.s_submitted),
+        Status::Approved => t_string!(i18n, promotions.s_approved),
+        Status::Rejected => t_string!(i18n, promotions.s_rejected),
+    }
+    .to_string()
+}
+
+/// An amount as typed into a field: `50000`, `12.5`.
+fn yuan_text(fen: i64) -> String {
+    if fen % 100 == 0 {
+        (fen / 100).to_string()
+    } else {
+        format!("{}.{:02}", fen / 100, (fen % 100).abs())
+    }
+}
+
+fn bp_text(bp: u32) -> String {
+    format!("{}", f64::from(bp) / 100.0)
+}
+
+/// The plan as typed: what the sliders and fields hold, which plan (if any) it was opened from.
+#[derive(Clone, Copy)]
+struct Form {
+    segment: RwSignal<String>,
+    kind: RwSignal<Kind>,
+    channel: RwSignal<Channel>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    intensity_bp: RwSignal<u32>,
+    gift: RwSignal<String>,
+    budget: RwSignal<String>,
+    /// The model, editable (percent).
+    uptake: [RwSignal<String>; 4],
+    per_point: RwSignal<String>,
+    lift: RwSignal<String>,
+    name: RwSignal<String>,
+    /// The saved plan the form was opened from or last saved as.
+    plan_id: RwSignal<Option<String>>,
+}
+
+impl Form {
+    fn new(today: i32) -> Form {
+        let defaults = Model::default();
+        Form {
+            segment: RwSignal::new(String::new()),
+            kind: RwSignal::new(Kind::LimitedTime),
+            channel: RwSignal::new(Channel::Visit),
+            from: RwSignal::new(format_day(today + 7)),
+            to: RwSignal::new(format_day(today + 37)),
+            intensity_bp: RwSignal::new(1_000),
+            gift: RwSignal::new("200".to_string()),
+            budget: RwSignal::new("50000".to_string()),
+            uptake: std::array::from_fn(|g| RwSignal::new(bp_text(defaults.base_uptake_bp[g]))),
+            per_point: RwSignal::new(bp_text(defaults.uptake_per_point_bp)),
+            lift: RwSignal::new(bp_text(defaults.lift_bp)),
+            name: RwSignal::new(String::new()),
+            plan_id: RwSignal::new(None),
+        }
+    }
+
+    fn window(&self) -> Result<(i32, i32), &'static str> {
+        let f = parse_day(self.from.get().trim()).ok_or("invalid_date")?;
+        let t = parse_day(self.to.get().trim()).ok_or("invalid_date")?;
+        Ok((f, t))
+    }
+
+    fn model(&self) -> Result<Model, &'static str> {
+        let mut base = [0u32; 4];
+        for (g, s) in self.uptake.iter().enumerate() {
+            base[g] = s.with(|v| percent_bp(v, 10_000))?;
+        }
+        Ok(Model { base_uptake_bp: base, uptake_per_point_bp: self.per_point.with(|v| percent_bp(v, 10_000))?, lift_bp: self.lift.with(|v| percent_bp(v, 100_000))? })
+    }
+
+    /// The plan to save, with what the forecast on screen expects.
+    fn draft(&self, expected: Expected) -> Result<Draft, &'static str> {
+        let (from, to) = self.window()?;
+        let money = |s: RwSignal<String>| s.with_untracked(|v| Money::parse(v.trim()).map(|m| m.fen())).map_err(|_| "invalid_amount");
+        let segment = self.segment.get_untracked();
+        Ok(Draft {
+            name: self.name.get_untracked().trim().to_string(),
+            segment_id: Some(segment).filter(|s| !s.is_empty()),
+            channel: self.channel.get_untracked(),
+            kind: self.kind.get_untracked(),
+            intensity_bp: self.intensity_bp.get_untracked(),
+            gift_fen: if self.kind.get_untracked() == Kind::Gift { money(self.gift)? } else { 0 },
+            from,
+            to,
+            budget_fen: money(self.budget)?,
+            model: self.model()?,
+            expected: Some(expected),
+        })
+    }
+
+    /// Fills the form from a saved plan.
+    fn load(&self, p: &SavedPlan) {
+        let d = &p.draft;
+        self.segment.set(d.segment_id.clone().unwrap_or_default());
+        self.kind.set(d.kind);
+        self.channel.set(d.channel);
+        self.from.set(format_day(d.from));
+        self.to.set(format_day(d.to));
+        self.intensity_bp.set(d.intensity_bp);
+        self.gift.set(yuan_text(d.gift_fen));
+        self.budget.set(yuan_text(d.budget_fen));
+        for (g, s) in self.uptake.iter().enumerate() {
+            s.set(bp_text(d.model.base_uptake_bp[g]));
+        }
+        self.per_point.set(bp_text(d.model.uptake_per_point_bp));
+        self.lift.set(bp_text(d.model.lift_bp));
+        self.name.set(d.name.clone());
+        self.plan_id.set(Some(p.id.clone()));
+    }
+}
+
+/// What the plans card last did, for the line under its buttons.
+#[derive(Clone, PartialEq)]
+enum Notice {
+    Saved(String),
+    Submitted(String),
+    Approved(String),
+    Rejected(String),
+    Error(String),
+}
+
+/// 方案与审批: saving the plan on screen, submitting it, and the plans the user sees — their own,
+/// and for managers and the director those waiting for their decision.
+#[component]
+fn Plans(form: Form, forecast: Memo<Result<(Forecast, bool, f64), String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let me = expect_context::<super::session::CurrentUser>();
+    let notice: RwSignal<Option<Notice>> = RwSignal::new(None);
+    let notes: RwSignal<std::collections::HashMap<String, String>> = RwSignal::new(Default::default());
+    let english = move || i18n.get_locale() == Locale::en;
+    let money = move |fen: i64| Money::from_fen(fen).format_compact(english());
+    let my_id = move || me.get().map(|m| m.user_id).unwrap_or_default();
+    let plans = move || sync.replica.with(|r| r.as_ref().map(|r| r.promotions().into_iter().cloned().collect::<Vec<_>>()).unwrap_or_default());
+    // The plan on screen is the user's and may still change: saving changes it; otherwise saving
+    // makes a new one.
+    let own_open = move || {
+        let id = form.plan_id.get_untracked()?;
+        let mine = my_id();
+        sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.promotion(&id)).filter(|p| p.owner_id == mine && p.status.editable()).map(|p| p.id.clone()))
+    };
+    let save = move |submit: bool| {
+        let expected = match forecast.get_untracked() {
+            Ok((f, _, _)) => Expected::of(&f),
+            Err(text) => return notice.set(Some(Notice::Error(text))),
+        };
+        let draft = match form.draft(expected) {
+            Ok(d) => d,
+            Err(code) => return notice.set(Some(Notice::Error(error_text(i18n, code)))),
+        };
+        let id = own_open().unwrap_or_else(crate::ui::sync::new_id);
+        let name = draft.name.clone();
+        let mut result = sync.mutate(Op::SavePromotion { id: id.clone(), draft });
+        if result.is_ok() && submit {
+            result = sync.mutate(Op::SubmitPromotion { id: id.clone() });
+        }
+        match result {
+            Ok(()) => {
+                form.plan_id.set(Some(id));
+                notice.set(Some(if submit { Notice::Submitted(name) } else { Notice::Saved(name) }));
+            }
+            Err(r) => notice.set(Some(Notice::Error(rejection_text(i18n, &r)))),
+        }
+    };
+    let decide = move |id: String, approve: bool| {
+        let note = notes.with_untracked(|n| n.get(&id).cloned().unwrap_or_default());
+        let name = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.promotion(&id)).map(|p| p.draft.name.clone())).unwrap_or_default();
+        match sync.mutate(Op::DecidePromotion { id: id.clone(), approve, note }) {
+            Ok(()) => {
+                notes.update(|n| {
+                    n.remove(&id);
+                });
+                notice.set(Some(if approve { Notice::Approved(name) } else { Notice::Rejected(name) }));
+            }
+            Err(r) => notice.set(Some(Notice::Error(rejection_text(i18n, &r)))),
+        }
+    };
+    let delete = move |id: String| {
+        match sync.mutate(Op::DeletePromotion { id: id.clone() }) {
+            Ok(()) => {
+                if form.plan_id.get_untracked().as_deref() == Some(id.as_str()) {
+                    form.plan_id.set(None);
+                }
+                notice.set(None);
+            }
+            Err(r) => notice.set(Some(Notice::Error(rejection_text(i18n, &r)))),
+        }
+    };
+    let segment_name = move |id: &Option<String>| match id {
+        None => t_string!(i18n, promotions.all_customers).to_string(),
+        Some(id) => sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.segment(id)).map(|s| s.name.clone())).unwrap_or_else(|| "—".into()),
+    };
+    view! {
+        <section class="card promo-plans" data-testid="promo-plans">
+            <h2 class="card-title">{t!(i18n, promotions.plans)}</h2>
+            <div class="saved-row">
+                <label class="field saved-name">
+                    <span class="visually-hidden">{t!(i18n, promotions.plan_name)}</span>
+                    <input type="text" name="plan-name" maxlength="200" placeholder=move || t_string!(i18n, promotions.plan_name).to_string()
+                        prop:value=move || form.name.get() on:input=move |ev| form.name.set(event_target_value(&ev)) />
+                </label>
+                <button type="button" class="button" data-testid="save-plan" on:click=move |_| save(false)>{t!(i18n, promotions.save_plan)}</button>
+                <button type="button" class="button button-primary" data-testid="submit-plan" on:click=move |_| save(true)>{t!(i18n, promotions.submit_plan)}</button>
+            </div>
+            {move || notice.get().map(|n| match n {
+                Notice::Saved(name) => view! { <p class="hint" role="status" data-testid="plan-notice">{t!(i18n, promotions.saved, name = move || name.clone())}</p> }.into_any(),
+                Notice::Submitted(name) => view! { <p class="hint" role="status" data-testid="plan-notice">{t!(i18n, promotions.submitted, name = move || name.clone())}</p> }.into_any(),
+                Notice::Approved(name) => view! { <p class="hint" role="status" data-testid="plan-notice">{t!(i18n, promotions.approved, name = move || name.clone())}</p> }.into_any(),
+                Notice::Rejected(name) => view! { <p class="hint" role="status" data-testid="plan-notice">{t!(i18n, promotions.rejected, name = move || name.clone())}</p> }.into_any(),
+                Notice::Error(text) => view! { <p class="form-error" role="alert" data-testid="plan-notice" data-error="true">{text}</p> }.into_any(),
+            })}
+            {move || {
+                let list = plans();
+                if list.is_empty() {
+                    return view! { <p class="hint">{t!(i18n, promotions.no_plans)}</p> }.into_any();
+                }
+                let mine = my_id();
+                let role = me.get().map(|m| m.role);
+                view! {
+                    <ul class="plan-list">
+                        {list.into_iter().map(|p| {
+                            let id = p.id.clone();
+                            let deciding = role.is_some_and(|r| may_decide(r, &mine, &p.owner_id, p.status));
+                            let editable = p.owner_id == mine && p.status.editable();
+                            let d = p.draft.clone();
+                            let open = {
+                                let p = p.clone();
+                                move |_| {
+                                    form.load(&p);
+                                    notice.set(None);
+                                }
+                            };
+                            let (note_id, approve_id, reject_id, delete_id) = (id.clone(), id.clone(), id.clone(), id.clone());
+                            view! {
+                                <li class="plan-row" data-plan=id.clone() data-status=p.status.code()>
+                                    <div class="plan-head">
+                                        <strong class="plan-name">{d.name.clone()}</strong>
+                                        <span class=format!("status-chip status-{}", p.status.code()) data-testid="plan-status">{status_label(i18n, p.status)}</span>
+                                    </div>
+                                    <p class="plan-facts">
+                                        {p.owner_name.clone()}" · "{segment_name(&d.segment_id)}" · "{kind_label(i18n, d.kind)}" "{format!("{:.1}%", f64::from(d.intensity_bp) / 100.0)}
+                                        " · "{channel_label(i18n, d.channel)}" · "{format_day(d.from)}" – "{format_day(d.to)}
+                                    </p>
+                                    <p class="plan-facts">
+                                        {t!(i18n, promotions.plan_budget, budget = money(d.budget_fen))}
+                                        {d.expected.map(|e| view! { " · "{t!(i18n, promotions.plan_expected, revenue = money(e.revenue_fen), cost = money(e.promotion_cost_fen), takers = e.takers)}})}
+                                    </p>
+                                    {p.decided_by.clone().map(|who| view! {
+                                        <p class="plan-facts" data-testid="plan-decision">{t!(i18n, promotions.decided_by, name = who.clone())}{p.note.clone().map(|n| view! { "：" {n} })}</p>
+                                    })}
+                                    <div class="plan-actions">
+                                        <button type="button" class="button button-small" data-testid="open-plan" on:click=open>{t!(i18n, promotions.open_plan)}</button>
+                                        {editable.then(|| view! {
+                                            <button type="button" class="button button-small" data-testid="delete-plan" on:click=move |_| delete(delete_id.clone())>{t!(i18n, promotions.delete_plan)}</button>
+                                        })}
+                                    </div>
+                                    {deciding.then(|| view! {
+                                        <div class="plan-decide">
+                                            <label class="field">
+                                                <span class="visually-hidden">{t!(i18n, promotions.decision_note)}</span>
+                                                <input type="text" name="decision-note" maxlength="200" placeholder=move || t_string!(i18n, promotions.decision_note).to_string()
+                                                    prop:value={ let id = note_id.clone(); move || notes.with(|n| n.get(&id).cloned().unwrap_or_default()) }
+                                                    on:input={ let id = note_id.clone(); move |ev| { let v = event_target_value(&ev); notes.update(|n| { n.insert(id.clone(), v); }); } } />
+                                            </label>
+                                            <button type="button" class="button button-small button-primary" data-testid="approve-plan" on:click=move |_| decide(approve_id.clone(), true)>{t!(i18n, promotions.approve)}</button>
+                                            <button type="button" class="button button-small" data-testid="reject-plan" on:click=move |_| decide(reject_id.clone(), false)>{t!(i18n, promotions.reject)}</button>
+                                        </div>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
 }
 
 /// The segment's baseline for a window: per grade, summed once.
@@ -65,24 +355,9 @@ pub fn Promotions() -> impl IntoView {
     let today = today();
     let english = move || i18n.get_locale() == Locale::en;
     // The plan as typed.
-    let segment = RwSignal::new(String::new());
-    let kind = RwSignal::new(Kind::LimitedTime);
-    let from = RwSignal::new(format_day(today + 7));
-    let to = RwSignal::new(format_day(today + 37));
-    let intensity_bp = RwSignal::new(1_000u32);
-    let gift = RwSignal::new("200".to_string());
-    let budget = RwSignal::new("50000".to_string());
-    // The model, editable (percent).
-    let defaults = Model::default();
-    let uptake: [RwSignal<String>; 4] = std::array::from_fn(|g| RwSignal::new(format!("{}", f64::from(defaults.base_uptake_bp[g]) / 100.0)));
-    let per_point = RwSignal::new(format!("{}", f64::from(defaults.uptake_per_point_bp) / 100.0));
-    let lift = RwSignal::new(format!("{}", f64::from(defaults.lift_bp) / 100.0));
-
-    let window = move || -> Result<(i32, i32), &'static str> {
-        let f = parse_day(from.get().trim()).ok_or("invalid_date")?;
-        let t = parse_day(to.get().trim()).ok_or("invalid_date")?;
-        Ok((f, t))
-    };
+    let form = Form::new(today);
+    let Form { segment, kind, channel, from, to, intensity_bp, gift, budget, uptake, per_point, lift, .. } = form;
+    let window = move || form.window();
     // The heavy part: who is in the segment and what they bought in the window a year earlier.
     let baseline = Memo::new(move |_| -> Result<Baseline, &'static str> {
         let (f, t) = window()?;
@@ -113,13 +388,7 @@ pub fn Promotions() -> impl IntoView {
             Ok(Baseline { basis: Basis::of(&list), costs_known, from: last_from, to: last_to })
         })
     });
-    let model = move || -> Result<Model, &'static str> {
-        let mut base = [0u32; 4];
-        for (g, s) in uptake.iter().enumerate() {
-            base[g] = s.with(|v| percent_bp(v, 10_000))?;
-        }
-        Ok(Model { base_uptake_bp: base, uptake_per_point_bp: per_point.with(|v| percent_bp(v, 10_000))?, lift_bp: lift.with(|v| percent_bp(v, 100_000))? })
-    };
+    let model = move || form.model();
     // The light part, re-run on every slider move: the model over four sums.
     let forecast = Memo::new(move |_| -> Result<(Forecast, bool, f64), String> {
         let b = baseline.get().map_err(|c| error_text(i18n, c))?;
@@ -164,9 +433,17 @@ pub fn Promotions() -> impl IntoView {
                             <span class="field-label">{t!(i18n, promotions.kind)}</span>
                             <select name="kind" on:change=move |ev| {
                                 let v = event_target_value(&ev);
-                                if let Some((k, _)) = KINDS.iter().find(|(_, code)| *code == v) { kind.set(*k) }
+                                if let Some(k) = Kind::from_code(&v) { kind.set(k) }
                             }>
-                                {KINDS.into_iter().map(|(k, code)| view! { <option value=code selected=move || kind.get() == k>{move || kind_label(i18n, k)}</option> }).collect_view()}
+                                {Kind::ALL.into_iter().map(|k| view! { <option value=k.code() selected=move || kind.get() == k>{move || kind_label(i18n, k)}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <label class="field">
+                            <span class="field-label">{t!(i18n, promotions.channel)}</span>
+                            <select name="channel" on:change=move |ev| {
+                                if let Some(c) = Channel::from_code(&event_target_value(&ev)) { channel.set(c) }
+                            }>
+                                {Channel::ALL.into_iter().map(|c| view! { <option value=c.code() selected=move || channel.get() == c>{move || channel_label(i18n, c)}</option> }).collect_view()}
                             </select>
                         </label>
                         {text_field(from, "from", "numeric", label(|i| t_string!(i, promotions.from).to_string()))}
@@ -234,6 +511,7 @@ pub fn Promotions() -> impl IntoView {
                     })}
                 </section>
             </div>
+            <Plans form=form forecast=forecast />
         </section>
     }
 }

@@ -39,6 +39,9 @@ pub struct OrderView {
     /// The SKUs on the order, each once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<String>,
+    /// The promotion plan it is attributed to 归因活动 (see `Op::AttributeOrder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
 }
 
 impl OrderView {
@@ -117,7 +120,7 @@ mod tests {
     use super::*;
 
     fn order(date: &str, total: i64, cost: Option<i64>, status: OrderStatus) -> OrderView {
-        OrderView { id: date.into(), customer_id: "c".into(), order_no: "n".into(), day: parse_day(date).unwrap(), total_fen: total, cost_fen: cost, status, products: vec![] }
+        OrderView { id: date.into(), customer_id: "c".into(), order_no: "n".into(), day: parse_day(date).unwrap(), total_fen: total, cost_fen: cost, status, products: vec![], campaign_id: None }
     }
 
     #[test]

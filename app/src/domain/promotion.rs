@@ -394,6 +394,118 @@ pub struct SavedPlan {
     pub version: i64,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Effect evaluation 效果评估: what a plan brought, from the orders on the device.
+
+/// What a plan brought so far (its window up to today), against the same days last year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    /// Days of the window evaluated (up to today) and in all.
+    pub days: i32,
+    pub window_days: i32,
+    /// Target customers in view, and those of them who ordered in the window.
+    pub customers: u64,
+    pub buyers: u64,
+    /// Target customers' purchases in the window so far, and on the same days last year.
+    pub revenue_fen: i64,
+    pub baseline_revenue_fen: i64,
+    /// Revenue less cost of goods (`None` when some cost is not known to the viewer).
+    pub margin_fen: Option<i64>,
+    pub baseline_margin_fen: Option<i64>,
+    /// Customers (in view, target or not) whose very first order falls in the window.
+    pub new_customers: u64,
+    /// Orders attributed to the plan 归因订单 (in view, target or not) and what they paid.
+    pub attributed_orders: u64,
+    pub attributed_revenue_fen: i64,
+    /// What the offer cost on the attributed orders: the discount given (their list price less
+    /// what they paid), the points (a share of what they paid) or the gifts (one per customer).
+    pub promotion_cost_fen: i64,
+    /// Attributed revenue ÷ promotion cost (`None` while nothing was attributed or it cost
+    /// nothing).
+    pub roi: Option<f64>,
+}
+
+/// One customer as the evaluation reads them: in the plan's target or not, and their orders.
+pub struct Evaluated<'a> {
+    pub target: bool,
+    pub orders: Vec<&'a super::order::OrderView>,
+}
+
+/// Evaluates `draft` (saved as `plan_id`) over the customers in view on `today`. `attributed`
+/// says which plan an order is attributed to (the device's pending changes applied). `Err`:
+/// `not_started` before the window opens.
+pub fn evaluate<'a>(draft: &Draft, customers: impl IntoIterator<Item = Evaluated<'a>>, attributed: impl Fn(&super::order::OrderView) -> bool, today: i32) -> Result<Effect, &'static str> {
+    if today < draft.from {
+        return Err("not_started");
+    }
+    let end = draft.to.min(today);
+    let window = draft.from..=end;
+    let last_year = (draft.from - 365)..=(end - 365);
+    let intensity = f64::from(draft.intensity_bp) / 10_000.0;
+    let mut e = Effect {
+        days: end - draft.from + 1,
+        window_days: draft.to - draft.from + 1,
+        customers: 0,
+        buyers: 0,
+        revenue_fen: 0,
+        baseline_revenue_fen: 0,
+        margin_fen: Some(0),
+        baseline_margin_fen: Some(0),
+        new_customers: 0,
+        attributed_orders: 0,
+        attributed_revenue_fen: 0,
+        promotion_cost_fen: 0,
+        roi: None,
+    };
+    let mut cost = 0.0;
+    let add_margin = |m: &mut Option<i64>, total: i64, c: Option<i64>| {
+        *m = match (*m, c) {
+            (Some(sum), Some(c)) => Some(sum + total - c),
+            _ => None,
+        }
+    };
+    for c in customers {
+        let counted = || c.orders.iter().filter(|o| o.counts());
+        if counted().map(|o| o.day).min().is_some_and(|first| window.contains(&first)) {
+            e.new_customers += 1;
+        }
+        let mut took = false;
+        for o in counted().filter(|o| attributed(o)) {
+            took = true;
+            e.attributed_orders += 1;
+            e.attributed_revenue_fen += o.total_fen;
+            let paid = o.total_fen as f64;
+            cost += match draft.kind {
+                Kind::CashDiscount | Kind::QuantityDiscount | Kind::Seasonal | Kind::LimitedTime if intensity < 1.0 => paid * intensity / (1.0 - intensity),
+                Kind::Points => paid * intensity,
+                _ => 0.0,
+            };
+        }
+        if took && draft.kind == Kind::Gift {
+            cost += draft.gift_fen as f64;
+        }
+        if !c.target {
+            continue;
+        }
+        e.customers += 1;
+        let mut bought = false;
+        for o in counted() {
+            if window.contains(&o.day) {
+                bought = true;
+                e.revenue_fen += o.total_fen;
+                add_margin(&mut e.margin_fen, o.total_fen, o.cost_fen);
+            } else if last_year.contains(&o.day) {
+                e.baseline_revenue_fen += o.total_fen;
+                add_margin(&mut e.baseline_margin_fen, o.total_fen, o.cost_fen);
+            }
+        }
+        e.buyers += u64::from(bought);
+    }
+    e.promotion_cost_fen = cost.round() as i64;
+    e.roi = (e.attributed_orders > 0 && cost >= 0.5).then(|| e.attributed_revenue_fen as f64 / cost);
+    Ok(e)
+}
+
 /// Whether `role` (user `me`) may approve or reject `plan` now: a manager, the director or an
 /// admin, not on their own plan, while it waits for a decision. (The server also checks the plan's
 /// owner is someone they answer for; a manager sees only those plans in the first place.)
@@ -463,6 +575,52 @@ pub(crate) mod tests {
         assert_eq!(with(|d| d.model.base_uptake_bp[2] = 10_001), Err("invalid_model"));
         // The same day as first and last day is a one-day offer.
         assert_eq!(with(|d| d.to = d.from), Ok(()));
+    }
+
+    #[test]
+    fn the_effect_of_a_plan_worked_by_hand() {
+        use super::super::funnel::parse_day;
+        use super::super::order::{OrderStatus, OrderView};
+        let order = |id: &str, date: &str, yuan: i64, cost: Option<i64>, campaign: Option<&str>, status: OrderStatus| OrderView {
+            id: id.into(),
+            day: parse_day(date).unwrap(),
+            total_fen: yuan * 100,
+            cost_fen: cost.map(|c| c * 100),
+            status,
+            campaign_id: campaign.map(str::to_string),
+            ..OrderView::default()
+        };
+        use OrderStatus::Confirmed as Ok_;
+        let a = [order("a1", "2025-12-05", 1_000, Some(600), None, Ok_), order("a2", "2026-12-03", 2_000, Some(1_200), Some("p"), Ok_), order("a3", "2026-11-20", 500, Some(300), None, Ok_)];
+        let b = [order("b1", "2025-12-20", 700, Some(400), None, Ok_)];
+        let c = [order("c1", "2026-12-08", 900, Some(500), Some("p"), Ok_)];
+        let d = [order("d1", "2026-12-02", 5_000, Some(3_000), Some("p"), OrderStatus::Cancelled)];
+        let customers = || {
+            [(true, &a[..]), (true, &b[..]), (false, &c[..]), (true, &d[..])].into_iter().map(|(target, list)| Evaluated { target, orders: list.iter().collect() })
+        };
+        let attributed = |o: &OrderView| o.campaign_id.as_deref() == Some("p");
+        let today = parse_day("2026-12-10").unwrap();
+        // 10 % off, December 2026, evaluated on the 10th: against 1–10 December 2025.
+        let e = evaluate(&draft(), customers(), attributed, today).unwrap();
+        assert_eq!((e.days, e.window_days), (10, 31));
+        assert_eq!((e.customers, e.buyers), (3, 1));
+        assert_eq!((e.revenue_fen, e.baseline_revenue_fen), (200_000, 100_000), "b1 is after the 10th of last December");
+        assert_eq!((e.margin_fen, e.baseline_margin_fen), (Some(80_000), Some(40_000)));
+        assert_eq!(e.new_customers, 1, "c's first order ever is in the window; a had bought before; a cancelled order is none");
+        assert_eq!((e.attributed_orders, e.attributed_revenue_fen), (2, 290_000), "attributed orders count, target or not; a cancelled one does not");
+        // Paid 90 % of list: the discount given is a ninth of what was paid.
+        assert_eq!(e.promotion_cost_fen, 32_222);
+        assert!((e.roi.unwrap() - 290_000.0 / (290_000.0 / 9.0)).abs() < 1e-9);
+        // A cost the viewer cannot see leaves the margin unknown, not wrong.
+        let hidden = [order("a2", "2026-12-03", 2_000, None, None, Ok_)];
+        let e = evaluate(&draft(), [Evaluated { target: true, orders: hidden.iter().collect() }], attributed, today).unwrap();
+        assert_eq!((e.revenue_fen, e.margin_fen, e.roi), (200_000, None, None));
+        // Before the window opens there is nothing to evaluate; after it closes, all of it is.
+        assert_eq!(evaluate(&draft(), customers(), attributed, parse_day("2026-11-30").unwrap()), Err("not_started"));
+        assert_eq!(evaluate(&draft(), customers(), attributed, parse_day("2027-02-01").unwrap()).unwrap().days, 31);
+        // Gifts cost one per customer who took the offer.
+        let gift = Draft { kind: Kind::Gift, gift_fen: 5_000, ..draft() };
+        assert_eq!(evaluate(&gift, customers(), attributed, today).unwrap().promotion_cost_fen, 10_000);
     }
 
     #[test]

@@ -250,6 +250,8 @@ pub struct Replica {
     over_contacts: HashMap<String, Option<ContactView>>,
     /// Customers merged into another by a pending mutation: merged id → kept id.
     merged_into: HashMap<String, String>,
+    /// Orders attributed to a promotion by a pending mutation: order id → plan id (`None`: to none).
+    over_attribution: HashMap<String, Option<String>>,
     segments: Docs<SavedSegment>,
     promotions: Docs<SavedPlan>,
     index: IndexCell,
@@ -495,6 +497,19 @@ impl Replica {
     /// away by a pending mutation lends its orders to the one kept.
     pub fn orders_of<'a>(&'a self, customer_id: &'a str) -> impl Iterator<Item = &'a OrderView> + 'a {
         self.merged_with(customer_id).filter_map(|id| self.customers.get(id)).flat_map(|r| r.orders.iter())
+    }
+
+    /// One order, as synced with its customer.
+    pub fn order(&self, id: &str) -> Option<&OrderView> {
+        self.customers.get(self.order_home.get(id)?)?.orders.iter().find(|o| o.id == id)
+    }
+
+    /// The promotion plan an order is attributed to, pending changes applied.
+    pub fn attribution<'a>(&'a self, order: &'a OrderView) -> Option<&'a str> {
+        match self.over_attribution.get(&order.id) {
+            Some(over) => over.as_deref(),
+            None => order.campaign_id.as_deref(),
+        }
     }
 
     // -- searching -------------------------------------------------------------------------------
@@ -824,6 +839,7 @@ impl Replica {
         self.merged_into.clear();
         self.segments.over.clear();
         self.promotions.over.clear();
+        self.over_attribution.clear();
         for i in 0..self.pending.len() {
             match &self.pending[i].op {
                 Op::CreateCustomer(c) => {
@@ -1009,6 +1025,11 @@ impl Replica {
                 Op::DeletePromotion { id } => {
                     if self.promotion(id).is_some() {
                         self.promotions.over.insert(id.clone(), None);
+                    }
+                }
+                Op::AttributeOrder { id, plan } => {
+                    if self.order_home.contains_key(id) {
+                        self.over_attribution.insert(id.clone(), plan.clone());
                     }
                 }
                 Op::MergeCustomers { keep, merged } => {

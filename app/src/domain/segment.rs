@@ -386,6 +386,7 @@ mod tests {
             cost_fen: Some(total / 2),
             status: OrderStatus::Completed,
             products: skus.iter().map(|s| s.to_string()).collect(),
+            campaign_id: None,
         }
     }
 

@@ -23,7 +23,7 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands. A newer client's type is refused with
 /// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 18] = [
+pub const KNOWN_TYPES: [&str; 19] = [
     "create_customer",
     "update_customer",
     "move_opportunity",
@@ -42,6 +42,7 @@ pub const KNOWN_TYPES: [&str; 18] = [
     "submit_promotion",
     "decide_promotion",
     "delete_promotion",
+    "attribute_order",
 ];
 
 /// One change, made on one device.
@@ -122,6 +123,13 @@ pub enum Op {
     },
     /// A plan deleted by its owner (not once approved).
     DeletePromotion { id: String },
+    /// An order attributed to the approved promotion it came from 归因 (`None`: to none), by
+    /// whoever may change its customer.
+    AttributeOrder {
+        id: String,
+        #[serde(default)]
+        plan: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -593,6 +601,12 @@ impl Op {
                 }
                 draft.check().map_err(|code| Rejection::Invalid { code: code.into() })
             }
+            Op::AttributeOrder { id, plan } => {
+                if !valid_id(id) || plan.as_deref().is_some_and(|p| !valid_id(p)) {
+                    return Err(bad_id());
+                }
+                Ok(())
+            }
             Op::DecidePromotion { id, approve, note } => {
                 if !valid_id(id) {
                     return Err(bad_id());
@@ -662,6 +676,7 @@ impl Op {
             Op::MergeCustomers { keep, .. } => ("customer", keep),
             Op::SaveSegment { id, .. } | Op::DeleteSegment { id } => ("segment", id),
             Op::SavePromotion { id, .. } | Op::SubmitPromotion { id } | Op::DecidePromotion { id, .. } | Op::DeletePromotion { id } => ("promotion", id),
+            Op::AttributeOrder { id, .. } => ("order", id),
         }
     }
 }
@@ -894,6 +909,7 @@ mod tests {
             Op::SubmitPromotion { id: ID.into() },
             Op::DecidePromotion { id: ID.into(), approve: true, note: String::new() },
             Op::DeletePromotion { id: ID.into() },
+            Op::AttributeOrder { id: ID.into(), plan: Some(ID.into()) },
         ]
         .iter()
         .map(|op| serde_json::to_value(op).unwrap()["type"].as_str().unwrap().to_string())

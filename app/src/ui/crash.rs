@@ -89,7 +89,7 @@ mod browser {
             button.set_class_name("button button-primary");
             button.set_attribute("type", "button").ok()?;
             button.set_attribute("data-testid", "crash-reload").ok()?;
-            button.set_text_content(Some(&td_string!(locale, crash.reload).to_string()));
+            button.set_text_content(Some(td_string!(locale, crash.reload)));
             let reload = Closure::<dyn FnMut()>::new(|| {
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().reload();

@@ -107,6 +107,8 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "reason_required" => t_string!(i18n, errors.reason_required),
         "unknown_segment" => t_string!(i18n, errors.unknown_segment),
         "invalid_model" => t_string!(i18n, errors.invalid_model),
+        "plan_not_approved" => t_string!(i18n, errors.plan_not_approved),
+        "not_started" => t_string!(i18n, errors.not_started),
         _ => t_string!(i18n, errors.unknown),
     }
     .to_string()

@@ -653,4 +653,28 @@ async fn promotion_plans_are_drafted_by_their_owner_and_decided_by_a_manager_ove
     assert_eq!(outcome(&push(&app, &director, DEVICE_B, json!([decide(2, own, true, "同意")])).await, 0), applied(3));
     // Every step of the approval is in the audit log.
     assert_eq!(app.count("audit_log WHERE entity = 'promotion'").await, 6);
+
+    // An approved plan is everybody's campaign: rep1 sees it and attributes an order of theirs to
+    // it; the customer is sent again with the order attributed. Not to a plan still in approval,
+    // not someone else's order.
+    let pages = pull_all(&app, &rep1, None).await;
+    assert!(plans_of(&pages).iter().any(|p| p["id"] == plan && p["status"] == "approved"));
+    let cursor = pages.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    let order = pages.iter().flat_map(|p| p["orders"].as_array().cloned().unwrap_or_default()).next().expect("rep1 has orders");
+    let order_id = order["id"].as_str().unwrap();
+    let attribute = |seq: u64, plan: Option<&str>| op(seq, json!({"type": "attribute_order", "id": order_id, "plan": plan}));
+    let draft_only = "7b1c2d3e-0000-4000-8000-00000000000a";
+    let res = push(&app, &rep1, DEVICE_A, json!([save(20, draft_only, draft("草稿", 100, "2026-12-01", "2026-12-31")), attribute(21, Some(draft_only)), attribute(22, Some(plan))])).await;
+    assert_eq!((outcome(&res, 1), outcome(&res, 2)["status"].clone()), (rejected("plan_not_approved"), json!("applied")), "{res}");
+    let later = pull_all(&app, &rep1, Some(&cursor)).await;
+    let sent: Vec<Value> = later.iter().flat_map(|p| p["orders"].as_array().cloned().unwrap_or_default()).filter(|o| o["id"] == order_id).collect();
+    assert_eq!(sent.len(), 1, "the order comes again with its customer");
+    assert_eq!(sent[0]["campaign_id"], plan);
+    let rep5 = login(&app, "rep5").await;
+    assert_eq!(outcome(&push(&app, &rep5, DEVICE_B, json!([attribute(1, Some(plan))])).await, 0), json!({"status": "rejected", "reason": "not_found"}));
+    assert_eq!(outcome(&push(&app, &rep1, DEVICE_A, json!([attribute(23, None)])).await, 0)["status"], "applied");
+    let after = pull_all(&app, &rep1, None).await;
+    let again = after.iter().flat_map(|p| p["orders"].as_array().cloned().unwrap_or_default()).find(|o| o["id"] == order_id).unwrap();
+    assert!(again.get("campaign_id").is_none(), "{again}");
+    assert_eq!(app.count("audit_log WHERE entity = 'order'").await, 2);
 }

@@ -145,6 +145,13 @@ fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
             let name = replica.and_then(|r| r.promotion(id).map(|p| p.draft.name.clone())).unwrap_or_else(gone);
             t!(i18n, sync.op_promotion_reject, name = move || name.clone()).into_any()
         }
+        Op::AttributeOrder { id, plan } => {
+            let order = replica.and_then(|r| r.order(id).map(|o| o.order_no.clone())).unwrap_or_else(gone);
+            match plan.as_ref().and_then(|p| replica.and_then(|r| r.promotion(p)).map(|p| p.draft.name.clone())) {
+                Some(name) => t!(i18n, sync.op_attribute, order = move || order.clone(), name = move || name.clone()).into_any(),
+                None => t!(i18n, sync.op_unattribute, order = move || order.clone()).into_any(),
+            }
+        }
         Op::DeletePromotion { id } => {
             let name = replica.and_then(|r| r.promotion(id).map(|p| p.draft.name.clone())).unwrap_or_else(gone);
             t!(i18n, sync.op_promotion_delete, name = move || name.clone()).into_any()

@@ -49,6 +49,7 @@ pub fn data(customers: usize, orders: usize) -> Vec<Vec<OrderView>> {
             cost_fen: Some(((h2 >> 16) % 30_000 + 50) as i64 * 100),
             status: if h.is_multiple_of(20) { OrderStatus::Cancelled } else { OrderStatus::Completed },
             products,
+            campaign_id: None,
         });
     }
     out

@@ -721,6 +721,32 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             work.changed.push(("promotion", id.clone()));
             Ok(Ok(plan.version + 1))
         }
+        Op::AttributeOrder { id, plan } => {
+            let (condition, binds) = scope.sql(2);
+            let sql = format!("SELECT r.customer_id, r.campaign_id, c.owner_id FROM orders r JOIN customers c ON c.id = r.customer_id WHERE r.id = $1 AND {condition}");
+            let mut query = sqlx::query(&sql).bind(id);
+            for b in &binds {
+                query = query.bind(b.as_str());
+            }
+            let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(Err(Rejection::NotFound)) };
+            let (customer_id, current, owner_id): (String, Option<String>, String) = (row.try_get("customer_id")?, row.try_get("campaign_id")?, row.try_get("owner_id")?);
+            if !may_change(viewer, &owner_id) {
+                return Ok(Err(Rejection::Forbidden));
+            }
+            if let Some(plan) = plan {
+                let status: Option<String> = sqlx::query("SELECT status FROM promotion_plans WHERE id = $1").bind(plan).fetch_optional(&mut **tx).await?.map(|r| r.try_get("status")).transpose()?;
+                if status.as_deref() != Some(PlanStatus::Approved.code()) {
+                    return Ok(Err(Rejection::Invalid { code: "plan_not_approved".into() }));
+                }
+            }
+            // Orders carry no version of their own: the customer they travel with is sent again.
+            if current != *plan {
+                sqlx::query("UPDATE orders SET campaign_id = $1 WHERE id = $2").bind(plan.as_deref()).bind(id).execute(&mut **tx).await?;
+                work.audit.add(actor, Change { entity: "order", entity_id: id, field: "campaign_id", old: current.as_deref(), new: plan.as_deref() });
+                work.changed.push(("customer", customer_id));
+            }
+            Ok(Ok(1))
+        }
         Op::DeleteContact { id } => {
             let Some((row, customer_id)) = editable_contact(tx, state, scope, id).await? else { return Ok(Err(Rejection::NotFound)) };
             if !may_change(viewer, &row.owner_id) {

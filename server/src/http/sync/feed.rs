@@ -304,6 +304,7 @@ async fn orders_of(state: &AppState, viewer: &Viewer, customer_ids: &[String]) -
         ("total_fen", "r.total_fen"),
         ("cost_fen", cost),
         ("status", "r.status"),
+        ("campaign_id", "r.campaign_id"),
     ]);
     let lines = state.db.backend().json_array_of(&[("order_id", "x.order_id"), ("sku", "x.sku")]);
     let chunks = customer_ids.chunks(500).map(|chunk| {
@@ -385,17 +386,18 @@ async fn segments_visible(state: &AppState, viewer: &Viewer, ids: Option<&[Strin
 
 /// Which promotion plans (table `promotion_plans p` joined to its owner `users u`) a viewer (`$1`)
 /// sees: their own; plans in approval or decided (not drafts) of the people they answer for — a
-/// supervisor's team, a manager's regions — and every one for the director and admins. Those who
-/// may decide on a plan are among those who see it.
+/// supervisor's team, a manager's regions — and every one for the director and admins; and every
+/// approved one, the campaigns everybody sells and attributes orders to. Those who may decide on
+/// a plan are among those who see it.
 pub(super) fn plans_visible_sql(role: Role) -> &'static str {
     match role {
         Role::Director | Role::Admin => "(p.owner_id = $1 OR p.status <> 'draft')",
         Role::Manager => {
-            "(p.owner_id = $1 OR (p.status <> 'draft' AND EXISTS \
+            "(p.owner_id = $1 OR p.status = 'approved' OR (p.status <> 'draft' AND EXISTS \
              (SELECT 1 FROM teams t JOIN user_regions r ON r.region_id = t.region_id WHERE t.id = u.team_id AND r.user_id = $1)))"
         }
-        Role::Supervisor => "(p.owner_id = $1 OR (p.status <> 'draft' AND u.team_id = (SELECT v.team_id FROM users v WHERE v.id = $1)))",
-        Role::Rep | Role::Finance | Role::Service => "p.owner_id = $1",
+        Role::Supervisor => "(p.owner_id = $1 OR p.status = 'approved' OR (p.status <> 'draft' AND u.team_id = (SELECT v.team_id FROM users v WHERE v.id = $1)))",
+        Role::Rep | Role::Finance | Role::Service => "(p.owner_id = $1 OR p.status = 'approved')",
     }
 }
 

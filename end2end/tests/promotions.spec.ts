@@ -1,5 +1,5 @@
 import { test, expect, type APIRequestContext } from '@playwright/test';
-import { apiAs, chip, goOffline, pullAll, signInWithForm, synced } from './support';
+import { apiAs, chip, goOffline, openCustomer, pullAll, signInWithForm, synced } from './support';
 
 // Promotion planning 促销方案 (issue 7, point 3), the manager's journey step 5 on a tablet: a
 // limited-time offer for a saved segment, the intensity slider moved and the forecast following,
@@ -175,4 +175,64 @@ test('a manager saves and submits a plan offline; the director rejects it with a
   expect(approved.map((p: any) => [p.status, p.draft.intensity_bp, p.decided_by])).toEqual([['approved', 1000, '赵建国']]);
   await page.screenshot({ path: info.outputPath('plan-approved-tablet.png'), fullPage: true });
   await dirContext.close();
+});
+
+test('a rep attributes an order to a running campaign; the manager sees its effect against last year', async ({ page, browser, baseURL }, info) => {
+  test.skip(info.project.name !== 'tablet', 'the manager evaluates on a tablet');
+  test.setTimeout(150_000);
+  // A campaign running these sixty days for every customer of manager3's, approved by the director.
+  const stamp = Date.now() % 100_000;
+  const planId = `8c9d0e1f-${String(stamp % 10_000).padStart(4, '0')}-4a2b-8c3d-4e5f6a7b8c9d`;
+  const planName = `北方回馈季 ${stamp}`;
+  const [from, to] = [day(-60), day(5)];
+  const draft = { name: planName, channel: 'phone', kind: 'cash_discount', intensity_bp: 500, from, to, budget_fen: 10_000_000,
+    model: { base_uptake_bp: [3000, 2000, 1200, 500], uptake_per_point_bp: 150, lift_bp: 2500 } };
+  const push = async (api: APIRequestContext, ops: any[]) => {
+    const res = await api.post('/api/sync/push', { data: { client_id: '7d0e1f2a-3b4c-4d5e-8f60-718293a4b5c7', mutations: ops.map((op, i) => ({ seq: Date.now() * 10 + i, at_ms: 0, op })) } });
+    const body = await res.json();
+    expect(body.results.map((r: any) => r.outcome.status)).toEqual(ops.map(() => 'applied'));
+  };
+  await push(await apiAs(baseURL!, 'manager3'), [{ type: 'save_promotion', id: planId, draft }, { type: 'submit_promotion', id: planId }]);
+  await push(await apiAs(baseURL!, 'director'), [{ type: 'decide_promotion', id: planId, approve: true, note: '' }]);
+
+  // rep19, at a customer's 360 view: an order of these days came from the campaign.
+  const repApi = await apiAs(baseURL!, 'rep19');
+  const mine = await pullAll(repApi);
+  const order = mine.orders.find((o: any) => o.status !== 'cancelled' && o.date >= from && o.date <= day(0));
+  expect(order, 'rep19 has an order in the window').toBeTruthy();
+  const customer = mine.customers.find((c: any) => c.id === order.customer_id);
+  await signInWithForm(page, 'rep19');
+  await page.locator('[data-nav="customers"]:visible').first().click();
+  await synced(page, 60_000);
+  await openCustomer(page, customer.name);
+  const row = page.locator(`li.order-row[data-order="${order.id}"]`);
+  await expect(row).toContainText(order.order_no);
+  await row.locator('select[name="campaign"]').selectOption(planId);
+  await expect(row).toHaveAttribute('data-campaign', planId);
+  await synced(page);
+  expect((await pullAll(repApi)).orders.find((o: any) => o.id === order.id).campaign_id).toBe(planId);
+
+  // manager3 on a tablet: the effect so far, each figure as the server's orders have it.
+  const mgrContext = await browser.newContext({ baseURL, viewport: { width: 1024, height: 768 }, hasTouch: true, locale: 'zh-CN' });
+  const mgr = await mgrContext.newPage();
+  await signInWithForm(mgr, 'manager3');
+  await mgr.locator('[data-nav="customers"]:visible').first().click();
+  await synced(mgr, 60_000);
+  await mgr.locator('[data-nav="promotions"]:visible').first().click();
+  const plan = mgr.getByTestId('promo-plans').locator('li.plan-row', { hasText: planName });
+  await expect(plan).toHaveAttribute('data-status', 'approved');
+  await plan.getByTestId('show-effect').click();
+  const effect = plan.getByTestId('plan-effect');
+  const { orders } = await pullAll(await apiAs(baseURL!, 'manager3'));
+  const shift = (d: string) => new Date(Date.parse(d) - 365 * DAY_MS).toISOString().slice(0, 10);
+  const sum = (a: string, b: string) => orders.filter((o: any) => o.status !== 'cancelled' && o.date >= a && o.date <= b).reduce((s: number, o: any) => s + o.total_fen, 0);
+  await expect(effect).toHaveAttribute('data-revenue-fen', String(sum(from, day(0))));
+  await expect(effect).toHaveAttribute('data-baseline-fen', String(sum(shift(from), shift(day(0)))));
+  await expect(effect).toHaveAttribute('data-attributed-orders', '1');
+  await expect(effect).toHaveAttribute('data-attributed-fen', String(order.total_fen));
+  // 5 % off: the discount given is what was paid × 5/95.
+  await expect(effect).toHaveAttribute('data-cost-fen', String(Math.round(order.total_fen * 0.05 / 0.95)));
+  await expect(effect).toContainText('去年同期');
+  await mgr.screenshot({ path: info.outputPath('plan-effect-tablet.png'), fullPage: true });
+  await mgrContext.close();
 });

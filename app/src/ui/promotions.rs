@@ -10,7 +10,7 @@ use super::sync::use_sync;
 use crate::domain::catalog::Grade;
 use super::clock::{perf_ms, today};
 use crate::domain::funnel::{format_day, parse_day};
-use crate::domain::promotion::{may_decide, simulate, Basis, Channel, Customer, Draft, Expected, Forecast, Kind, Model, Plan, SavedPlan, Status};
+use crate::domain::promotion::{evaluate, may_decide, simulate, Basis, Channel, Customer, Draft, Effect, Evaluated, Expected, Forecast, Kind, Model, Plan, SavedPlan, Status};
 use crate::domain::sync::Op;
 use super::labels::rejection_text;
 use crate::domain::segment::Rule;
@@ -162,6 +162,39 @@ impl Form {
     }
 }
 
+/// 效果评估: what an approved plan brought so far, against the same days last year.
+fn effect_view(i18n: I18n, e: &Effect, expected: Option<Expected>, money: impl Fn(i64) -> String + Copy + 'static) -> impl IntoView {
+    let change = |now: i64, before: i64| if before > 0 { format!("{:+.1}%", (now - before) as f64 * 100.0 / before as f64) } else { "—".to_string() };
+    let revenue_change = change(e.revenue_fen, e.baseline_revenue_fen);
+    let margin = e.margin_fen.map_or_else(|| "—".to_string(), money);
+    let margin_sub = match (e.margin_fen, e.baseline_margin_fen) {
+        (Some(m), Some(b)) => Some((money(b), change(m, b))),
+        _ => None,
+    };
+    let roi = e.roi.map_or_else(|| "—".to_string(), |r| format!("{r:.2}"));
+    view! {
+        <div class="plan-effect" data-testid="plan-effect" data-revenue-fen=e.revenue_fen data-baseline-fen=e.baseline_revenue_fen
+            data-attributed-orders=e.attributed_orders data-attributed-fen=e.attributed_revenue_fen data-cost-fen=e.promotion_cost_fen
+            data-new-customers=e.new_customers data-buyers=e.buyers data-customers=e.customers>
+            <p class="hint">{t!(i18n, promotions.eff_days, days = e.days, total = e.window_days)}</p>
+            <div class="kpis">
+                <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_revenue)}</span><span class="kpi-value">{money(e.revenue_fen)}</span>
+                    <span class="kpi-sub">{t!(i18n, promotions.eff_last_year, baseline = money(e.baseline_revenue_fen), change = revenue_change)}</span>
+                    {expected.map(|x| view! { <span class="kpi-sub">{t!(i18n, promotions.eff_expected, revenue = money(x.revenue_fen))}</span> })}</div>
+                <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_buyers)}</span><span class="kpi-value">{e.buyers}</span>
+                    <span class="kpi-sub">{t!(i18n, promotions.eff_buyers_of, n = e.customers, new = e.new_customers)}</span></div>
+                <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_margin)}</span><span class="kpi-value">{margin}</span>
+                    {match margin_sub {
+                        Some((baseline, change)) => view! { <span class="kpi-sub">{t!(i18n, promotions.eff_last_year, baseline = baseline, change = change)}</span> }.into_any(),
+                        None => view! { <span class="kpi-sub">{t!(i18n, promotions.cost_hidden)}</span> }.into_any(),
+                    }}</div>
+                <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_attributed)}</span><span class="kpi-value">{money(e.attributed_revenue_fen)}</span>
+                    <span class="kpi-sub">{t!(i18n, promotions.eff_attributed_sub, n = e.attributed_orders, cost = money(e.promotion_cost_fen), roi = roi)}</span></div>
+            </div>
+        </div>
+    }
+}
+
 /// What the plans card last did, for the line under its buttons.
 #[derive(Clone, PartialEq)]
 enum Notice {
@@ -181,6 +214,25 @@ fn Plans(form: Form, forecast: Memo<Result<(Forecast, bool, f64), String>>) -> i
     let me = expect_context::<super::session::CurrentUser>();
     let notice: RwSignal<Option<Notice>> = RwSignal::new(None);
     let notes: RwSignal<std::collections::HashMap<String, String>> = RwSignal::new(Default::default());
+    // The plan whose effect is shown (evaluated when asked: it reads every order in view).
+    let evaluating: RwSignal<Option<String>> = RwSignal::new(None);
+    let today = today();
+    let effect = Memo::new(move |_| -> Option<(String, Result<Effect, String>)> {
+        let id = evaluating.get()?;
+        sync.replica.with(|r| {
+            let r = r.as_ref()?;
+            let plan = r.promotion(&id)?;
+            let target = match plan.draft.segment_id.as_ref().map(|s| r.segment(s)) {
+                None => (Rule::default(), 365),
+                Some(Some(s)) => (s.rule.clone(), s.period_days),
+                Some(None) => return Some((id.clone(), Err(error_text(i18n, "unknown_segment")))),
+            };
+            let members: std::collections::HashSet<String> = members(r, &target.0, target.1, today).into_iter().collect();
+            let customers = r.customers().map(|c| Evaluated { target: members.contains(&c.id), orders: r.orders_of(&c.id).collect() });
+            let result = evaluate(&plan.draft, customers, |o| r.attribution(o) == Some(id.as_str()), today).map_err(|c| error_text(i18n, c));
+            Some((id.clone(), result))
+        })
+    });
     let english = move || i18n.get_locale() == Locale::en;
     let money = move |fen: i64| Money::from_fen(fen).format_compact(english());
     let my_id = move || me.get().map(|m| m.user_id).unwrap_or_default();
@@ -284,6 +336,7 @@ fn Plans(form: Form, forecast: Memo<Result<(Forecast, bool, f64), String>>) -> i
                                 }
                             };
                             let (note_id, approve_id, reject_id, delete_id) = (id.clone(), id.clone(), id.clone(), id.clone());
+                            let (effect_id, shown_id) = (id.clone(), id.clone());
                             view! {
                                 <li class="plan-row" data-plan=id.clone() data-status=p.status.code()>
                                     <div class="plan-head">
@@ -306,7 +359,24 @@ fn Plans(form: Form, forecast: Memo<Result<(Forecast, bool, f64), String>>) -> i
                                         {editable.then(|| view! {
                                             <button type="button" class="button button-small" data-testid="delete-plan" on:click=move |_| delete(delete_id.clone())>{t!(i18n, promotions.delete_plan)}</button>
                                         })}
+                                        {(p.status == Status::Approved).then(|| {
+                                            let id = effect_id.clone();
+                                            view! {
+                                                <button type="button" class="button button-small" data-testid="show-effect"
+                                                    on:click=move |_| evaluating.update(|e| *e = if e.as_deref() == Some(id.as_str()) { None } else { Some(id.clone()) })>
+                                                    {t!(i18n, promotions.effect_show)}
+                                                </button>
+                                            }
+                                        })}
                                     </div>
+                                    {
+                                        let id = shown_id.clone();
+                                        let expected = d.expected;
+                                        move || effect.get().filter(|(e, _)| *e == id).map(|(_, result)| match result {
+                                            Err(text) => view! { <p class="form-error" role="alert" data-testid="plan-effect-error">{text}</p> }.into_any(),
+                                            Ok(e) => effect_view(i18n, &e, expected, money).into_any(),
+                                        })
+                                    }
                                     {deciding.then(|| view! {
                                         <div class="plan-decide">
                                             <label class="field">

@@ -90,7 +90,7 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
                 <Deals customer_id=id.clone() />
             </section>
             <Later key="activities" />
-            <Later key="orders" />
+            <Orders customer_id=id.clone() editable=editable />
             <Later key="payments" />
             <Later key="tickets" />
             <Later key="expenses" />
@@ -263,12 +263,113 @@ fn Later(key: &'static str) -> impl IntoView {
 fn later_text(i18n: I18n, key: &str) -> (String, String) {
     let (title, body) = match key {
         "activities" => (t_string!(i18n, customers.activities), t_string!(i18n, customers.activities_empty)),
-        "orders" => (t_string!(i18n, customers.orders), t_string!(i18n, customers.orders_empty)),
         "payments" => (t_string!(i18n, customers.payments), t_string!(i18n, customers.payments_empty)),
         "tickets" => (t_string!(i18n, customers.tickets), t_string!(i18n, customers.tickets_empty)),
         _ => (t_string!(i18n, customers.expenses), t_string!(i18n, customers.expenses_empty)),
     };
     (title.to_string(), body.to_string())
+}
+
+/// Orders shown at once; older ones are counted.
+const ORDERS_SHOWN: usize = 20;
+
+/// The customer's orders 订单, newest first, as synced with it (cost only for those who may see
+/// it). Whoever may change the customer can say which approved promotion an order came from
+/// (归因活动): the promotions screen's effect evaluation counts it.
+#[component]
+fn Orders(customer_id: String, editable: Memo<bool>) -> impl IntoView {
+    use crate::domain::order::{OrderStatus, OrderView};
+    use crate::domain::promotion::Status;
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let orders = Memo::new(move |_| {
+        sync.replica.with(|r| {
+            let Some(r) = r.as_ref() else { return (Vec::new(), 0) };
+            let mut list: Vec<(OrderView, Option<String>)> = r.orders_of(&customer_id).map(|o| (o.clone(), r.attribution(o).map(str::to_string))).collect();
+            list.sort_by(|a, b| b.0.day.cmp(&a.0.day).then_with(|| b.0.order_no.cmp(&a.0.order_no)));
+            let all = list.len();
+            list.truncate(ORDERS_SHOWN);
+            (list, all)
+        })
+    });
+    // The approved promotions: (id, name, first day, last day).
+    let campaigns = Memo::new(move |_| {
+        sync.replica.with(|r| {
+            r.as_ref()
+                .map(|r| r.promotions().into_iter().filter(|p| p.status == Status::Approved).map(|p| (p.id.clone(), p.draft.name.clone(), p.draft.from, p.draft.to)).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    });
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let attribute = move |order: String, plan: String| {
+        let plan = Some(plan).filter(|p| !p.is_empty());
+        match sync.mutate(crate::domain::sync::Op::AttributeOrder { id: order, plan }) {
+            Ok(()) => error.set(None),
+            Err(r) => error.set(Some(rejection_text(i18n, &r))),
+        }
+    };
+    let status_label = move |s: OrderStatus| match s {
+        OrderStatus::Confirmed => t_string!(i18n, customers.order_confirmed),
+        OrderStatus::Delivered => t_string!(i18n, customers.order_delivered),
+        OrderStatus::Completed => t_string!(i18n, customers.order_completed),
+        OrderStatus::Cancelled => t_string!(i18n, customers.order_cancelled),
+        OrderStatus::Other => t_string!(i18n, customers.order_other),
+    };
+    view! {
+        <section class="section" data-section="orders">
+            <h3 class="card-title">{t!(i18n, customers.orders)}</h3>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            {move || {
+                let (list, all) = orders.get();
+                if list.is_empty() {
+                    return view! { <p class="hint empty-section">{t!(i18n, customers.no_orders)}</p> }.into_any();
+                }
+                let more = all - list.len();
+                view! {
+                    <ul class="list orders" data-testid="orders">
+                        {list.into_iter().map(|(o, attributed)| {
+                            let id = o.id.clone();
+                            // Campaigns running on the order's day, and the one it is attributed to.
+                            let offered: Vec<(String, String)> = campaigns.get().into_iter()
+                                .filter(|(cid, _, from, to)| (*from..=*to).contains(&o.day) || attributed.as_deref() == Some(cid.as_str()))
+                                .map(|(cid, name, _, _)| (cid, name)).collect();
+                            let current = attributed.clone().unwrap_or_default();
+                            let campaign_name = attributed.as_ref().and_then(|a| offered.iter().find(|(cid, _)| cid == a).map(|(_, n)| n.clone()));
+                            let sub = format!("{} · {}", crate::domain::funnel::format_day(o.day), status_label(o.status));
+                            let products = o.products.len();
+                            view! {
+                                <li class="order-row" data-order=o.id.clone() data-campaign=current.clone() class:cancelled=o.status == OrderStatus::Cancelled>
+                                    <div class="order-main">
+                                        <span class="list-item-title">{o.order_no.clone()}</span>
+                                        <span class="list-item-sub">{sub}" · "{t!(i18n, customers.order_products, n = products)}</span>
+                                    </div>
+                                    <span class="order-total">{Money::from_fen(o.total_fen).format_yuan()}</span>
+                                    {if editable.get() && !offered.is_empty() {
+                                        let value = current.clone();
+                                        view! {
+                                            <label class="field order-campaign">
+                                                <span class="visually-hidden">{t!(i18n, customers.order_campaign)}</span>
+                                                <select name="campaign" on:change=move |ev| attribute(id.clone(), event_target_value(&ev))>
+                                                    <option value="" selected=value.is_empty()>{t!(i18n, customers.order_no_campaign)}</option>
+                                                    {offered.into_iter().map(|(cid, name)| {
+                                                        let selected = cid == value;
+                                                        view! { <option value=cid selected=selected>{name}</option> }
+                                                    }).collect_view()}
+                                                </select>
+                                            </label>
+                                        }.into_any()
+                                    } else {
+                                        campaign_name.map(|n| view! { <span class="tag">{n}</span> }).into_any()
+                                    }}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    {(more > 0).then(|| view! { <p class="hint">{t!(i18n, customers.orders_more, n = more)}</p> })}
+                }.into_any()
+            }}
+        </section>
+    }
 }
 
 /// The customer's opportunities with their stage; each opens on the funnel board, where deals

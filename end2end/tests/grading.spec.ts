@@ -20,6 +20,10 @@ test('the admin sets the grading rules, overlapping thresholds are explained, a 
   await admin.getByTestId('save-grading').click();
   await expect(admin.getByTestId('notice')).toContainText('等级门槛重叠');
   await admin.locator('input[name="threshold-A"]').fill('20');
+  await admin.locator('input[name="long_years"]').fill('0');
+  await admin.getByTestId('save-grading').click();
+  await expect(admin.getByTestId('notice')).toHaveText('长期合作年限须为 1–20 年。');
+  await admin.locator('input[name="long_years"]').fill('3');
   await admin.locator('input[name="visit-A"]').fill('6');
   await admin.getByTestId('save-grading').click();
   await expect(admin.getByTestId('notice')).toHaveText('已保存。');
@@ -37,4 +41,22 @@ test('the admin sets the grading rules, overlapping thresholds are explained, a 
   await synced(page, 60_000);
   await page.goto(`/customers?c=${a.id}`);
   await expect(page.getByTestId('grade-strategy')).toHaveText('A 级客户：专属客户经理，优先响应 · 每 6 天拜访', { timeout: 20_000 });
+  // The further dimensions: how long it has been a customer, long or short, and its satisfaction.
+  await expect(page.getByTestId('grade-dims')).toContainText('合作');
+  await expect(page.getByTestId('grade-dims')).toHaveAttribute('data-cooperation', /^(long|short)$/);
+
+  // Grades by cooperation and satisfaction, over the customers on the admin's device: every A
+  // customer counted once; a shorter line for "long" makes more of them long-standing.
+  await page.goto('/admin');
+  await page.locator('[data-tab="grading"]').click();
+  const row = page.getByTestId('grading-dims').locator('tr[data-grade="A"]');
+  const graded = (await pullAll(await apiAs(baseURL!, 'director'))).customers.filter((c) => c.grade === 'A').length;
+  await expect(row.locator('th')).toHaveText(`A · ${graded}`, { timeout: 20_000 });
+  const long = async () => Number(await row.getAttribute('data-long'));
+  await page.getByTestId('grading-admin').locator('input[name="long_years"]').fill('10');
+  await expect.poll(long).toBeGreaterThanOrEqual(0);
+  const tenYears = await long();
+  await page.getByTestId('grading-admin').locator('input[name="long_years"]').fill('1');
+  await expect.poll(long).toBeGreaterThan(tenYears);
+  await page.screenshot({ path: info.outputPath('grading-dims-tablet.png'), fullPage: true });
 });

@@ -3,7 +3,7 @@
 //! customers (top 20 % A, next 30 % B, …). Pure functions over (customer, value) pairs, so the
 //! browser can preview a regrading and the server can run the scheduled one with the same rules.
 
-use super::catalog::Grade;
+use super::catalog::{Grade, Satisfaction};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -103,6 +103,10 @@ pub struct GradingConfig {
     pub monthly: bool,
     /// For A, B, C and D, in that order.
     pub strategies: [Strategy; 4],
+    /// Customers working with the company at least this many years are long-standing 长期合作
+    /// (1–20): the cooperation-length dimension beside the grade.
+    #[serde(default = "default_long_years")]
+    pub long_cooperation_years: u32,
 }
 
 impl GradingConfig {
@@ -115,6 +119,7 @@ impl GradingConfig {
             thresholds: Thresholds::Shares { a_bp: 2_000, b_bp: 3_000, c_bp: 3_000 },
             period_days: 365,
             monthly: true,
+            long_cooperation_years: DEFAULT_LONG_YEARS,
             strategies: [
                 s("专属客户经理，优先响应", "Dedicated account manager, first response", 7),
                 s("定期拜访，重点维护", "Regular visits, active care", 14),
@@ -128,6 +133,9 @@ impl GradingConfig {
         check(&self.thresholds)?;
         if !(30..=1_095).contains(&self.period_days) {
             return Err("invalid_period");
+        }
+        if !(1..=20).contains(&self.long_cooperation_years) {
+            return Err("invalid_years");
         }
         for s in &self.strategies {
             if !(1..=365).contains(&s.visit_days) {
@@ -144,7 +152,64 @@ impl GradingConfig {
     pub fn strategy(&self, grade: Grade) -> &Strategy {
         &self.strategies[Grade::ALL.iter().position(|g| *g == grade).unwrap_or(3)]
     }
+
+    /// Long or short cooperation for a customer working with the company since `since` (a day,
+    /// see [`cooperation_since`]); `None` when not known.
+    pub fn cooperation(&self, since: Option<i32>, today: i32) -> Option<Cooperation> {
+        let days = today - since?;
+        Some(if days >= self.long_cooperation_years as i32 * 365 { Cooperation::Long } else { Cooperation::Short })
+    }
 }
+
+/// Since when a customer works with the company: the date on its record 合作开始日期, else its
+/// first order (a day, see `funnel::parse_day`).
+pub fn cooperation_since(c: &super::customer::CustomerView, first_order_day: Option<i32>) -> Option<i32> {
+    c.cooperation_since.as_deref().and_then(super::funnel::parse_day).or(first_order_day)
+}
+
+/// Length of cooperation 合作年限, a further grading dimension beside the grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cooperation {
+    /// 长期合作: at least the configured number of years.
+    Long,
+    /// 短期合作.
+    Short,
+}
+
+/// Where a new company draws the line between long and short cooperation.
+pub const DEFAULT_LONG_YEARS: u32 = 3;
+
+fn default_long_years() -> u32 {
+    DEFAULT_LONG_YEARS
+}
+
+/// Customers counted per grade (A–D, in that order) and by the further dimensions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dimensions {
+    /// Per grade: long, short, not known (no start date and no order yet).
+    pub cooperation: [[u64; 3]; 4],
+    /// Per grade: high, medium, low, not given.
+    pub satisfaction: [[u64; 4]; 4],
+}
+
+impl Dimensions {
+    pub fn add(&mut self, grade: Grade, cooperation: Option<Cooperation>, satisfaction: Option<Satisfaction>) {
+        let g = Grade::ALL.iter().position(|x| *x == grade).unwrap_or(3);
+        self.cooperation[g][match cooperation {
+            Some(Cooperation::Long) => 0,
+            Some(Cooperation::Short) => 1,
+            None => 2,
+        }] += 1;
+        self.satisfaction[g][match satisfaction {
+            Some(Satisfaction::High) => 0,
+            Some(Satisfaction::Medium) => 1,
+            Some(Satisfaction::Low) => 2,
+            None => 3,
+        }] += 1;
+    }
+}
+
 
 /// The customers whose grade a regrading changes: (id, from, to), in the order given.
 pub fn changes<'a>(before: &HashMap<&'a str, Grade>, after: &[(&'a str, Grade)]) -> Vec<(&'a str, Grade, Grade)> {
@@ -219,6 +284,37 @@ mod tests {
         assert_eq!(bad(|c| c.period_days = 7), Err("invalid_period"));
         assert_eq!(bad(|c| c.strategies[0].visit_days = 0), Err("invalid_cadence"));
         assert_eq!(bad(|c| c.thresholds = Thresholds::Amounts { a_fen: 1, b_fen: 2, c_fen: 0 }), Err("thresholds_overlap"));
+        assert_eq!(bad(|c| c.long_cooperation_years = 0), Err("invalid_years"));
+        assert_eq!(bad(|c| c.long_cooperation_years = 21), Err("invalid_years"));
+        // Rules saved before the cooperation dimension read with the default.
+        let mut old = serde_json::to_value(&starter).unwrap();
+        old.as_object_mut().unwrap().remove("long_cooperation_years");
+        assert_eq!(serde_json::from_value::<GradingConfig>(old).unwrap().long_cooperation_years, DEFAULT_LONG_YEARS);
+    }
+
+    #[test]
+    fn cooperation_length_and_satisfaction_count_per_grade() {
+        use crate::domain::customer::CustomerView;
+        use crate::domain::funnel::parse_day;
+        let rules = GradingConfig::starter();
+        let today = parse_day("2026-11-24").unwrap();
+        // Three years to the day is long; a day less is short; nothing known is nothing.
+        assert_eq!(rules.cooperation(Some(today - 3 * 365), today), Some(Cooperation::Long));
+        assert_eq!(rules.cooperation(Some(today - 3 * 365 + 1), today), Some(Cooperation::Short));
+        assert_eq!(rules.cooperation(None, today), None);
+        // The start date on the record wins over the first order.
+        let mut c = CustomerView { cooperation_since: Some("2020-01-01".into()), ..CustomerView::default() };
+        assert_eq!(cooperation_since(&c, Some(today - 10)), parse_day("2020-01-01"));
+        c.cooperation_since = None;
+        assert_eq!(cooperation_since(&c, Some(today - 10)), Some(today - 10));
+        let mut d = Dimensions::default();
+        d.add(A, Some(Cooperation::Long), Some(Satisfaction::High));
+        d.add(A, Some(Cooperation::Short), None);
+        d.add(D, None, Some(Satisfaction::Low));
+        assert_eq!(d.cooperation[0], [1, 1, 0]);
+        assert_eq!(d.cooperation[3], [0, 0, 1]);
+        assert_eq!(d.satisfaction[0], [1, 0, 0, 1]);
+        assert_eq!(d.satisfaction[3], [0, 0, 1, 0]);
     }
 
     #[test]

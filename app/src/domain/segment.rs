@@ -10,7 +10,6 @@
 
 use super::cluster::standardise;
 use super::customer::CustomerView;
-use super::funnel::parse_day;
 use super::order::{OrderView, Summary};
 #[cfg(test)]
 use super::order::OrderStatus;
@@ -271,7 +270,7 @@ impl Feature {
                 }
             }
             Feature::Tenure => {
-                let since = c.cooperation_since.as_deref().and_then(parse_day).or(s.first_day);
+                let since = super::grading::cooperation_since(c, s.first_day);
                 f64::from(since.map_or(0, |d| (p.today - d).max(0)))
             }
         }
@@ -371,6 +370,7 @@ pub fn won_traits<'a>(all: impl IntoIterator<Item = (&'a CustomerView, bool)>, m
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::funnel::parse_day;
 
     fn customer(n: u32, industry: &str, region: &str, grade: &str) -> CustomerView {
         CustomerView { id: n.to_string(), name: format!("客户{n}"), industry: industry.into(), region: region.into(), grade: grade.into(), size: "small".into(), ..Default::default() }

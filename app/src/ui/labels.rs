@@ -108,6 +108,7 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "unknown_segment" => t_string!(i18n, errors.unknown_segment),
         "invalid_model" => t_string!(i18n, errors.invalid_model),
         "plan_not_approved" => t_string!(i18n, errors.plan_not_approved),
+        "invalid_years" => t_string!(i18n, errors.invalid_years),
         "not_started" => t_string!(i18n, errors.not_started),
         _ => t_string!(i18n, errors.unknown),
     }

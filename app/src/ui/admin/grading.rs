@@ -57,6 +57,7 @@ struct Draft {
     c: RwSignal<String>,
     period: RwSignal<String>,
     monthly: RwSignal<bool>,
+    long_years: RwSignal<String>,
     strategies: [StrategyDraft; 4],
 }
 
@@ -77,6 +78,7 @@ impl Draft {
             c: s(),
             period: s(),
             monthly: RwSignal::new(true),
+            long_years: s(),
             strategies: [strategy(), strategy(), strategy(), strategy()],
         }
     }
@@ -99,6 +101,7 @@ impl Draft {
         }
         self.period.set(c.period_days.to_string());
         self.monthly.set(c.monthly);
+        self.long_years.set(c.long_cooperation_years.to_string());
         for (d, s) in self.strategies.iter().zip(&c.strategies) {
             d.zh.set(s.service_zh.clone());
             d.en.set(s.service_en.clone());
@@ -129,10 +132,69 @@ impl Draft {
             thresholds,
             period_days: number(self.period, "invalid_period")?,
             monthly: self.monthly.get_untracked(),
+            long_cooperation_years: number(self.long_years, "invalid_years")?,
             strategies: strategies.try_into().map_err(|_| "invalid_cadence")?,
         };
         config.validate()?;
         Ok(config)
+    }
+}
+
+/// 分级维度: the customers on this device per grade and by length of cooperation and
+/// satisfaction, as the rules typed would count them (long cooperation from `long_years`).
+#[component]
+fn DimensionTable(long_years: RwSignal<String>) -> impl IntoView {
+    use crate::domain::catalog::Satisfaction;
+    use crate::domain::grading::{cooperation_since, Dimensions, DEFAULT_LONG_YEARS};
+    let i18n = use_i18n();
+    let sync = crate::ui::sync::use_sync();
+    let today = crate::ui::clock::today();
+    let dims = Memo::new(move |_| {
+        let years = long_years.with(|y| y.trim().parse::<u32>().ok()).filter(|y| (1..=20).contains(y)).unwrap_or(DEFAULT_LONG_YEARS);
+        let rules = GradingConfig { long_cooperation_years: years, ..GradingConfig::starter() };
+        sync.replica.with(|r| {
+            let r = r.as_ref()?;
+            let mut d = Dimensions::default();
+            for c in r.customers() {
+                let first = r.orders_of(&c.id).filter(|o| o.counts()).map(|o| o.day).min();
+                let grade = Grade::from_code(&c.grade).unwrap_or(Grade::D);
+                let satisfaction = c.satisfaction.as_deref().and_then(Satisfaction::from_code);
+                d.add(grade, rules.cooperation(cooperation_since(c, first), today), satisfaction);
+            }
+            Some((d, years))
+        })
+    });
+    let cell = |n: u64, total: u64| if total == 0 { "0".to_string() } else { format!("{n} ({:.0}%)", n as f64 * 100.0 / total as f64) };
+    view! {
+        {move || dims.get().map(|(d, years)| view! {
+            <div class="grading-dims" data-testid="grading-dims">
+                <h3 class="card-title">{t!(i18n, grading.dims)}</h3>
+                <p class="hint">{t!(i18n, grading.dims_hint, years = years)}</p>
+                <div class="table-scroll">
+                    <table class="table dims-table">
+                        <thead>
+                            <tr>
+                                <th>{t!(i18n, customers.grade)}</th>
+                                <th>{t!(i18n, grading.long)}</th><th>{t!(i18n, grading.short)}</th><th>{t!(i18n, grading.unknown)}</th>
+                                <th>{t!(i18n, grading.sat_high)}</th><th>{t!(i18n, grading.sat_medium)}</th><th>{t!(i18n, grading.sat_low)}</th><th>{t!(i18n, grading.not_given)}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {Grade::ALL.iter().enumerate().map(|(g, grade)| {
+                                let total: u64 = d.cooperation[g].iter().sum();
+                                view! {
+                                    <tr data-grade=grade.code() data-long=d.cooperation[g][0] data-short=d.cooperation[g][1] data-high=d.satisfaction[g][0] data-low=d.satisfaction[g][2]>
+                                        <th>{grade.code()}" · "{total}</th>
+                                        {d.cooperation[g].iter().map(|n| view! { <td>{cell(*n, total)}</td> }).collect_view()}
+                                        {d.satisfaction[g].iter().map(|n| view! { <td>{cell(*n, total)}</td> }).collect_view()}
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </div>
+        })}
     }
 }
 
@@ -228,6 +290,10 @@ pub fn Grading() -> impl IntoView {
                         <span class="field-label">{t!(i18n, grading.period)}</span>
                         <input type="text" inputmode="numeric" name="period_days" prop:value=move || draft.period.get() on:input=move |ev| draft.period.set(event_target_value(&ev)) />
                     </label>
+                    <label class="field">
+                        <span class="field-label">{t!(i18n, grading.long_years)}</span>
+                        <input type="text" inputmode="numeric" maxlength="2" name="long_years" prop:value=move || draft.long_years.get() on:input=move |ev| draft.long_years.set(event_target_value(&ev)) />
+                    </label>
                     <label class="field field-check">
                         <input type="checkbox" name="monthly" prop:checked=move || draft.monthly.get() on:change=move |ev| draft.monthly.set(event_target_checked(&ev)) />
                         <span>{t!(i18n, grading.monthly)}</span>
@@ -256,6 +322,7 @@ pub fn Grading() -> impl IntoView {
                     <button type="button" class="button" data-testid="run-grading" disabled=move || busy.get() on:click=regrade>{t!(i18n, grading.run)}</button>
                 </div>
             </form>
+            <DimensionTable long_years=draft.long_years />
             {move || summary.get().map(|s| {
                 let moved = s.moved.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(" · ");
                 view! {

@@ -102,8 +102,10 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
 fn Header(c: CustomerView) -> impl IntoView {
     let i18n = use_i18n();
     let catalog = use_catalog();
+    let sync = use_sync();
     let hot = c.hot_reason.is_some();
     let grade_code = c.grade.to_uppercase();
+    let record = c.clone();
     view! {
         <div class="page-head">
             <div>
@@ -122,6 +124,28 @@ fn Header(c: CustomerView) -> impl IntoView {
                     }))?;
                     let code = grade.code();
                     Some(view! { <p class="grade-strategy" data-testid="grade-strategy">{t!(i18n, customers.grade_strategy, grade = code, service = move || service.clone(), days = days)}</p> })
+                }}
+                {move || {
+                    // The further grading dimensions: length of cooperation and satisfaction.
+                    use crate::domain::grading::{cooperation_since, Cooperation};
+                    let first = sync.replica.with(|r| r.as_ref().and_then(|r| r.orders_of(&record.id).filter(|o| o.counts()).map(|o| o.day).min()));
+                    let since = cooperation_since(&record, first);
+                    let today = crate::ui::clock::today();
+                    let length = catalog.with(|k| k.grading.as_ref().and_then(|g| g.cooperation(since, today)));
+                    let satisfaction = record.satisfaction.as_deref().and_then(Satisfaction::from_code);
+                    if since.is_none() && satisfaction.is_none() {
+                        return None;
+                    }
+                    Some(view! {
+                        <p class="grade-strategy" data-testid="grade-dims" data-cooperation=length.map(|l| if l == Cooperation::Long { "long" } else { "short" })>
+                            {since.map(|d| {
+                                let years = format!("{:.1}", f64::from((today - d).max(0)) / 365.0);
+                                view! { {t!(i18n, customers.cooperation_years, years = years)} }
+                            })}
+                            {length.map(|l| view! { " · " {if l == Cooperation::Long { t_string!(i18n, grading.long) } else { t_string!(i18n, grading.short) }} })}
+                            {satisfaction.map(|s| view! { " · " {t!(i18n, customers.satisfaction_is, level = satisfaction_label(i18n, s))} })}
+                        </p>
+                    })
                 }}
             </div>
             <div class="head-badges">

@@ -44,6 +44,14 @@ test('a manager builds a segment on a tablet: rules, RFM groups, clusters and wo
   const names = new Set(expected.map((c: any) => c.name));
   for (const name of await list.locator('.list-item-title').allTextContents()) expect(names.has(name), name).toBe(true);
 
+  // A second industry widens the segment: either of them admits a customer; its chip takes it off again.
+  const either = customers.filter((c: any) => c.region === 'east' && ['manufacturing', 'retail'].includes(c.industry) && !ordered.has(c.id));
+  await rule.locator('select[name="industry"]').selectOption('retail');
+  await expect(rule.locator('[data-pick="industry"] .chip-picked')).toHaveCount(2);
+  await expect.poll(() => count(page)).toBe(either.length);
+  await rule.locator('[data-pick="industry"] .chip-picked[data-value="retail"]').click();
+  await expect.poll(() => count(page)).toBe(expected.length);
+
   // Only B grade: fewer or as many, every one of them B.
   await rule.locator('input[name="grade"][value="B"]').check();
   const b = await count(page);

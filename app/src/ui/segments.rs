@@ -3,7 +3,6 @@
 //! the members; beside them the list, the RFM groups, k-means clusters with an elbow hint, and
 //! what the customers of won deals have in common.
 
-use super::customers::fields::OptionSelect;
 use super::labels::{error_text, option_label, rejection_text};
 use super::sync::{use_catalog, use_sync};
 use crate::domain::catalog::List;
@@ -57,10 +56,10 @@ const LIST_SHOWN: usize = 100;
 /// The rule form as typed (`""`: any).
 #[derive(Clone, Copy)]
 struct Form {
-    region: RwSignal<String>,
-    industry: RwSignal<String>,
-    size: RwSignal<String>,
-    business_type: RwSignal<String>,
+    region: RwSignal<Vec<String>>,
+    industry: RwSignal<Vec<String>>,
+    size: RwSignal<Vec<String>>,
+    business_type: RwSignal<Vec<String>>,
     grades: RwSignal<Vec<String>>,
     tag: RwSignal<String>,
     bought: RwSignal<String>,
@@ -90,11 +89,12 @@ fn one(v: String) -> Vec<String> {
 impl Form {
     fn new() -> Form {
         let s = || RwSignal::new(String::new());
+        let many = || RwSignal::new(Vec::new());
         Form {
-            region: s(),
-            industry: s(),
-            size: s(),
-            business_type: s(),
+            region: many(),
+            industry: many(),
+            size: many(),
+            business_type: many(),
             grades: RwSignal::new(Vec::new()),
             tag: s(),
             bought: s(),
@@ -119,10 +119,10 @@ impl Form {
             Money::parse(v).map(|m| Some(m.fen())).map_err(|_| "invalid_amount")
         })?;
         let rule = Rule {
-            regions: one(self.region.get()),
-            industries: one(self.industry.get()),
-            sizes: one(self.size.get()),
-            business_types: one(self.business_type.get()),
+            regions: self.region.get(),
+            industries: self.industry.get(),
+            sizes: self.size.get(),
+            business_types: self.business_type.get(),
             grades: self.grades.get(),
             tags: one(self.tag.get().trim().to_string()),
             satisfaction: Vec::new(),
@@ -136,13 +136,14 @@ impl Form {
         Ok(rule)
     }
 
-    /// Fills the form from a saved definition (the form shows one value per list).
+    /// Fills the form from a saved definition (every value of each list; one tag and one RFM
+    /// group, as the form offers).
     fn load(&self, rule: &Rule, period_days: u32) {
         let first = |v: &[String]| v.first().cloned().unwrap_or_default();
-        self.region.set(first(&rule.regions));
-        self.industry.set(first(&rule.industries));
-        self.size.set(first(&rule.sizes));
-        self.business_type.set(first(&rule.business_types));
+        self.region.set(rule.regions.clone());
+        self.industry.set(rule.industries.clone());
+        self.size.set(rule.sizes.clone());
+        self.business_type.set(rule.business_types.clone());
         self.grades.set(rule.grades.clone());
         self.tag.set(first(&rule.tags));
         self.bought.set(rule.bought.clone().unwrap_or_default());
@@ -154,10 +155,56 @@ impl Form {
     }
 
     fn clear(&self) {
-        for s in [self.region, self.industry, self.size, self.business_type, self.tag, self.bought, self.idle, self.min_revenue, self.min_orders, self.rfm] {
+        for s in [self.tag, self.bought, self.idle, self.min_revenue, self.min_orders, self.rfm] {
             s.set(String::new());
         }
-        self.grades.set(Vec::new());
+        for s in [self.region, self.industry, self.size, self.business_type, self.grades] {
+            s.set(Vec::new());
+        }
+    }
+}
+
+/// Several values of one of the company's lists for a rule (any of them admits a customer): the
+/// chosen ones as chips, each removable, and a select that adds one more.
+#[component]
+fn MultiPick(name: &'static str, list: List, values: RwSignal<Vec<String>>, label: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let catalog = use_catalog();
+    let english = move || i18n.get_locale() == Locale::en;
+    // The options not chosen yet (retired ones too: an old rule may name them).
+    let offered = move || {
+        let chosen = values.get();
+        catalog.with(|c| c.options(list).iter().filter(|o| !chosen.contains(&o.code)).map(|o| (o.code.clone(), o.name(english()).to_string())).collect::<Vec<_>>())
+    };
+    view! {
+        <div class="field multi-pick" data-pick=name>
+            <label>
+                <span class="field-label">{label}</span>
+                // Back to the blank entry after each pick: the select only adds.
+                <select name=name prop:value=move || { values.track(); String::new() } on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    if !v.is_empty() {
+                        values.update(|list| if !list.contains(&v) { list.push(v) });
+                    }
+                }>
+                    <option value="">{move || if values.with(Vec::is_empty) { t_string!(i18n, segments.any).to_string() } else { t_string!(i18n, segments.add_value).to_string() }}</option>
+                    {move || offered().into_iter().map(|(code, text)| view! { <option value=code>{text}</option> }).collect_view()}
+                </select>
+            </label>
+            <div class="picked">
+                {move || values.get().into_iter().map(|code| {
+                    let text = catalog.with(|c| c.label(list, &code, english()).to_string());
+                    let gone = code.clone();
+                    view! {
+                        <button type="button" class="chip-picked" data-value=code.clone()
+                            aria-label=move || format!("{} {}", t_string!(i18n, segments.remove_value), text)
+                            on:click=move |_| values.update(|list| list.retain(|x| *x != gone))>
+                            {catalog.with(|c| c.label(list, &code, english()).to_string())}" ×"
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+        </div>
     }
 }
 
@@ -432,14 +479,7 @@ fn RuleForm() -> impl IntoView {
         all.sort();
         all
     });
-    let select = move |list: List, name: &'static str, value: RwSignal<String>, label: Signal<String>| {
-        view! {
-            <label class="field">
-                <span class="field-label">{label}</span>
-                <OptionSelect name=name list=list value=value empty=true retired=true />
-            </label>
-        }
-    };
+    let select = move |list: List, name: &'static str, values: RwSignal<Vec<String>>, label: Signal<String>| view! { <MultiPick name list values label /> };
     let number = move |value: RwSignal<String>, name: &'static str, mode: &'static str, label: Signal<String>| {
         view! {
             <label class="field">

@@ -136,7 +136,8 @@ test('a manager builds a segment on a tablet: rules, RFM groups, clusters and wo
   await expect(page.getByTestId('segment-count')).toBeVisible();
   await expect.poll(() => count(page)).toBe(customers.length);
   await saved.locator('select[name="saved"]').selectOption({ label: `${name}（与团队共享）` });
-  await expect(rule.locator('select[name="region"]')).toHaveValue('east');
+  await expect(rule.locator('[data-pick="region"] .chip-picked')).toHaveText(['华东 ×']);
+  await expect(rule.locator('[data-pick="industry"] .chip-picked[data-value="manufacturing"]')).toHaveCount(1);
   await expect(rule.locator('input[name="idle_days"]')).toHaveValue('90');
   await expect.poll(() => count(page)).toBe(expected.length);
   // Deleted by its owner: gone here and, after the sync, on the server.

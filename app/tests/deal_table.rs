@@ -142,6 +142,7 @@ fn the_replica_keeps_its_table_in_step_with_pulls_and_pending_moves() {
         contacts: Vec::new(),
         orders: Vec::new(),
         segments: Vec::new(),
+        promotions: Vec::new(),
         removed,
         catalog,
     };

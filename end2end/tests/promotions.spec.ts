@@ -180,12 +180,12 @@ test('a manager saves and submits a plan offline; the director rejects it with a
 test('a rep attributes an order to a running campaign; the manager sees its effect against last year', async ({ page, browser, baseURL }, info) => {
   test.skip(info.project.name !== 'tablet', 'the manager evaluates on a tablet');
   test.setTimeout(150_000);
-  // A campaign running these sixty days for every customer of manager3's, approved by the director.
+  // An advertising campaign running these sixty days for every customer of manager3's, approved by the director.
   const stamp = Date.now() % 100_000;
   const planId = `8c9d0e1f-${String(stamp % 10_000).padStart(4, '0')}-4a2b-8c3d-4e5f6a7b8c9d`;
   const planName = `北方回馈季 ${stamp}`;
   const [from, to] = [day(-60), day(5)];
-  const draft = { name: planName, channel: 'phone', kind: 'cash_discount', intensity_bp: 500, from, to, budget_fen: 10_000_000,
+  const draft = { name: planName, channel: 'advertising', kind: 'cash_discount', intensity_bp: 500, from, to, budget_fen: 10_000_000,
     model: { base_uptake_bp: [3000, 2000, 1200, 500], uptake_per_point_bp: 150, lift_bp: 2500 } };
   const push = async (api: APIRequestContext, ops: any[]) => {
     const res = await api.post('/api/sync/push', { data: { client_id: '7d0e1f2a-3b4c-4d5e-8f60-718293a4b5c7', mutations: ops.map((op, i) => ({ seq: Date.now() * 10 + i, at_ms: 0, op })) } });
@@ -221,6 +221,7 @@ test('a rep attributes an order to a running campaign; the manager sees its effe
   await mgr.locator('[data-nav="promotions"]:visible').first().click();
   const plan = mgr.getByTestId('promo-plans').locator('li.plan-row', { hasText: planName });
   await expect(plan).toHaveAttribute('data-status', 'approved');
+  await expect(plan).toContainText('广告投放');
   await plan.getByTestId('show-effect').click();
   const effect = plan.getByTestId('plan-effect');
   const { orders } = await pullAll(await apiAs(baseURL!, 'manager3'));

@@ -220,10 +220,13 @@ pub enum Channel {
     Email,
     /// 展会/活动: at a trade show or event.
     Event,
+    /// 广告投放: paid advertising (online or print); its spend is the plan's budget and the
+    /// orders it brought are attributed to it like any campaign's.
+    Advertising,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 6] = [Channel::Visit, Channel::Phone, Channel::Wechat, Channel::Sms, Channel::Email, Channel::Event];
+    pub const ALL: [Channel; 7] = [Channel::Visit, Channel::Phone, Channel::Wechat, Channel::Sms, Channel::Email, Channel::Event, Channel::Advertising];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -233,6 +236,7 @@ impl Channel {
             Channel::Sms => "sms",
             Channel::Email => "email",
             Channel::Event => "event",
+            Channel::Advertising => "advertising",
         }
     }
 

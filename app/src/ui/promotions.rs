@@ -40,6 +40,7 @@ fn channel_label(i18n: I18n, c: Channel) -> String {
         Channel::Sms => t_string!(i18n, promotions.c_sms),
         Channel::Email => t_string!(i18n, promotions.c_email),
         Channel::Event => t_string!(i18n, promotions.c_event),
+        Channel::Advertising => t_string!(i18n, promotions.c_advertising),
     }
     .to_string()
 }

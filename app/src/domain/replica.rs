@@ -499,6 +499,12 @@ impl Replica {
         self.merged_with(customer_id).filter_map(|id| self.customers.get(id)).flat_map(|r| r.orders.iter())
     }
 
+    /// Since when a customer works with the company: its record's start date, else its first
+    /// (not cancelled) order (see [`super::grading::cooperation_since`]).
+    pub fn cooperation_since(&self, c: &CustomerView) -> Option<i32> {
+        super::grading::cooperation_since(c, self.orders_of(&c.id).filter(|o| o.counts()).map(|o| o.day).min())
+    }
+
     /// One order, as synced with its customer.
     pub fn order(&self, id: &str) -> Option<&OrderView> {
         self.customers.get(self.order_home.get(id)?)?.orders.iter().find(|o| o.id == id)

@@ -62,12 +62,12 @@ mod browser {
         };
         let (title, detail) = match crash {
             Crash::ScreenNotDownloaded => (
-                td_string!(locale, crash.not_downloaded_title).to_string(),
-                td_string!(locale, crash.not_downloaded_detail).to_string(),
+                td_string!(locale, crash.not_downloaded_title),
+                td_string!(locale, crash.not_downloaded_detail),
             ),
             Crash::Bug => (
-                td_string!(locale, crash.bug_title).to_string(),
-                td_string!(locale, crash.bug_detail).to_string(),
+                td_string!(locale, crash.bug_title),
+                td_string!(locale, crash.bug_detail),
             ),
         };
         let build = || -> Option<()> {
@@ -82,9 +82,9 @@ mod browser {
             let card = document.create_element("div").ok()?;
             card.set_class_name("crash-card");
             let h = document.create_element("h2").ok()?;
-            h.set_text_content(Some(&title));
+            h.set_text_content(Some(title));
             let p = document.create_element("p").ok()?;
-            p.set_text_content(Some(&detail));
+            p.set_text_content(Some(detail));
             let button = document.create_element("button").ok()?;
             button.set_class_name("button button-primary");
             button.set_attribute("type", "button").ok()?;

@@ -145,7 +145,7 @@ impl Draft {
 #[component]
 fn DimensionTable(long_years: RwSignal<String>) -> impl IntoView {
     use crate::domain::catalog::Satisfaction;
-    use crate::domain::grading::{cooperation_since, Dimensions, DEFAULT_LONG_YEARS};
+    use crate::domain::grading::{Dimensions, DEFAULT_LONG_YEARS};
     let i18n = use_i18n();
     let sync = crate::ui::sync::use_sync();
     let today = crate::ui::clock::today();
@@ -156,10 +156,9 @@ fn DimensionTable(long_years: RwSignal<String>) -> impl IntoView {
             let r = r.as_ref()?;
             let mut d = Dimensions::default();
             for c in r.customers() {
-                let first = r.orders_of(&c.id).filter(|o| o.counts()).map(|o| o.day).min();
                 let grade = Grade::from_code(&c.grade).unwrap_or(Grade::D);
                 let satisfaction = c.satisfaction.as_deref().and_then(Satisfaction::from_code);
-                d.add(grade, rules.cooperation(cooperation_since(c, first), today), satisfaction);
+                d.add(grade, rules.cooperation(r.cooperation_since(c), today), satisfaction);
             }
             Some((d, years))
         })

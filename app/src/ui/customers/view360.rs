@@ -127,9 +127,8 @@ fn Header(c: CustomerView) -> impl IntoView {
                 }}
                 {move || {
                     // The further grading dimensions: length of cooperation and satisfaction.
-                    use crate::domain::grading::{cooperation_since, Cooperation};
-                    let first = sync.replica.with(|r| r.as_ref().and_then(|r| r.orders_of(&record.id).filter(|o| o.counts()).map(|o| o.day).min()));
-                    let since = cooperation_since(&record, first);
+                    use crate::domain::grading::Cooperation;
+                    let since = sync.replica.with(|r| r.as_ref().and_then(|r| r.cooperation_since(&record)));
                     let today = crate::ui::clock::today();
                     let length = catalog.with(|k| k.grading.as_ref().and_then(|g| g.cooperation(since, today)));
                     let satisfaction = record.satisfaction.as_deref().and_then(Satisfaction::from_code);

@@ -46,7 +46,12 @@ test('rep1 on a phone sees only own and shared customers, and never a colleague\
     await page.locator('.bottomnav [data-nav="customers"]').tap();
     await expect(page.getByTestId('customer-count')).toHaveText(`显示 ${Math.min(200, own.length + 1)} / 共 ${own.length + 1} 个`);
     const items = page.locator('[data-testid="customer-list"] .list-item');
-    await expect(items).toHaveCount(Math.min(200, own.length + 1));
+    // Drawn in steps of 40 as the list scrolls: scrolled to its end, all of them.
+    await expect(items).toHaveCount(Math.min(40, own.length + 1));
+    await expect(async () => {
+      await items.last().scrollIntoViewIfNeeded();
+      await expect(items).toHaveCount(Math.min(200, own.length + 1), { timeout: 500 });
+    }).toPass({ timeout: 15_000 });
     // Every customer but the shared one is rep1's own.
     const subs = await page.locator('[data-testid="customer-list"] .list-item-sub').allTextContents();
     expect(subs.filter((s) => !s.endsWith(rep1Name))).toHaveLength(1);

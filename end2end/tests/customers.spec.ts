@@ -85,6 +85,7 @@ test('a rep creates a customer with two contacts, finds it by pinyin initials an
     await expect(card.locator(`[data-section="${section}"]`)).toHaveCount(1);
   }
   await expect(card.locator('[data-section="orders"]')).toContainText('暂无订单。');
+  await expect(card.locator('[data-section="payments"]')).toContainText('暂无回款计划。');
 
   // The server has it all: the customer, its details and both contacts.
   const rep = await apiAs(baseURL!, 'rep21');

@@ -198,14 +198,25 @@ test('a rep attributes an order to a running campaign; the manager sees its effe
   // rep19, at a customer's 360 view: an order of these days came from the campaign.
   const repApi = await apiAs(baseURL!, 'rep19');
   const mine = await pullAll(repApi);
-  const order = mine.orders.find((o: any) => o.status !== 'cancelled' && o.date >= from && o.date <= day(0));
-  expect(order, 'rep19 has an order in the window').toBeTruthy();
+  const order = mine.orders.find((o: any) => o.status !== 'cancelled' && o.date >= from && o.date <= day(0) && o.paid_fen > 0);
+  expect(order, 'rep19 has an order in the window, partly paid').toBeTruthy();
   const customer = mine.customers.find((c: any) => c.id === order.customer_id);
   await signInWithForm(page, 'rep19');
   await page.locator('[data-nav="customers"]:visible').first().click();
   await synced(page, 60_000);
   await openCustomer(page, customer.name);
-  const row = page.locator(`li.order-row[data-order="${order.id}"]`);
+  // 回款 on the 360 view: received, outstanding and overdue as the server's payments have them.
+  const counted = mine.orders.filter((o: any) => o.customer_id === customer.id && o.status !== 'cancelled');
+  const owed = (o: any) => Math.max(o.total_fen - (o.paid_fen ?? 0), 0);
+  const add = (list: any[], f: (o: any) => number) => list.reduce((s, o) => s + f(o), 0);
+  const late = counted.filter((o: any) => owed(o) > 0 && o.next_due && o.next_due < day(0));
+  const summary = page.getByTestId('payments-summary');
+  await expect(summary).toHaveAttribute('data-paid-fen', String(add(counted, (o) => o.paid_fen ?? 0)));
+  await expect(summary).toHaveAttribute('data-outstanding-fen', String(add(counted, owed)));
+  await expect(summary).toHaveAttribute('data-overdue-fen', String(add(late, owed)));
+  await expect(page.locator('li.receivable')).toHaveCount(counted.filter((o: any) => owed(o) > 0).length);
+  await expect(page.locator('li.receivable.overdue')).toHaveCount(late.length);
+  const row = page.locator(`[data-section="orders"] li.order-row[data-order="${order.id}"]`);
   await expect(row).toContainText(order.order_no);
   await row.locator('select[name="campaign"]').selectOption(planId);
   await expect(row).toHaveAttribute('data-campaign', planId);
@@ -232,7 +243,11 @@ test('a rep attributes an order to a running campaign; the manager sees its effe
   await expect(effect).toHaveAttribute('data-attributed-orders', '1');
   await expect(effect).toHaveAttribute('data-attributed-fen', String(order.total_fen));
   // 5 % off: the discount given is what was paid × 5/95.
-  await expect(effect).toHaveAttribute('data-cost-fen', String(Math.round(order.total_fen * 0.05 / 0.95)));
+  const cost = order.total_fen * 0.05 / 0.95;
+  await expect(effect).toHaveAttribute('data-cost-fen', String(Math.round(cost)));
+  // ROI: what was received on the attributed order over what the offer cost.
+  await expect(effect).toHaveAttribute('data-attributed-paid-fen', String(order.paid_fen));
+  await expect(effect).toContainText(`投资回报率 ${(order.paid_fen / cost).toFixed(2)}`);
   await expect(effect).toContainText('去年同期');
   await mgr.screenshot({ path: info.outputPath('plan-effect-tablet.png'), fullPage: true });
   await mgrContext.close();

@@ -42,12 +42,51 @@ pub struct OrderView {
     /// The promotion plan it is attributed to 归因活动 (see `Op::AttributeOrder`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
+    /// Received so far on the order's payment plan 已回款: the sum of its instalments' receipts.
+    /// Payments travel folded into their order (a payment belongs to one order, and so to its
+    /// campaign 归因): this is what a device needs for collections and a campaign's ROI, at a
+    /// fraction of the bytes of every instalment.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub paid_fen: i64,
+    /// The due day of the earliest instalment not yet paid in full (`None` once everything is
+    /// received); `next_due`, `YYYY-MM-DD`, on the wire.
+    #[serde(default, rename = "next_due", skip_serializing_if = "Option::is_none", serialize_with = "opt_day_out", deserialize_with = "opt_day_in")]
+    pub next_due: Option<i32>,
 }
 
 impl OrderView {
     /// A cancelled order is no purchase.
     pub fn counts(&self) -> bool {
         self.status != OrderStatus::Cancelled
+    }
+
+    /// Still to be received 未回款: the total less what was paid (never below zero; nothing on a
+    /// cancelled order).
+    pub fn outstanding_fen(&self) -> i64 {
+        if self.counts() { (self.total_fen - self.paid_fen).max(0) } else { 0 }
+    }
+
+    /// Whether an instalment is past due on `today` and not paid in full 逾期.
+    pub fn overdue(&self, today: i32) -> bool {
+        self.outstanding_fen() > 0 && self.next_due.is_some_and(|due| due < today)
+    }
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+fn opt_day_out<S: Serializer>(day: &Option<i32>, s: S) -> Result<S::Ok, S::Error> {
+    match day {
+        Some(day) => s.serialize_str(&format_day(*day)),
+        None => s.serialize_none(),
+    }
+}
+
+fn opt_day_in<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    match <Option<std::borrow::Cow<'de, str>>>::deserialize(d)? {
+        Some(text) => parse_day(&text).map(Some).ok_or_else(|| serde::de::Error::custom(format!("not a day: {text:?}"))),
+        None => Ok(None),
     }
 }
 
@@ -120,7 +159,7 @@ mod tests {
     use super::*;
 
     fn order(date: &str, total: i64, cost: Option<i64>, status: OrderStatus) -> OrderView {
-        OrderView { id: date.into(), customer_id: "c".into(), order_no: "n".into(), day: parse_day(date).unwrap(), total_fen: total, cost_fen: cost, status, products: vec![], campaign_id: None }
+        OrderView { id: date.into(), customer_id: "c".into(), order_no: "n".into(), day: parse_day(date).unwrap(), total_fen: total, cost_fen: cost, status, products: vec![], campaign_id: None, ..Default::default() }
     }
 
     #[test]
@@ -152,5 +191,22 @@ mod tests {
         let unknown: OrderView = serde_json::from_str(&json.replace("delivered", "invoiced")).unwrap();
         assert_eq!(unknown.status, OrderStatus::Other);
         assert!(serde_json::from_str::<OrderView>(&json.replace("2026-11-20", "2026-13-01")).is_err());
+    }
+
+    #[test]
+    fn an_order_carries_what_was_received_and_when_the_next_instalment_is_due() {
+        // As the server sends it: a null next_due once all is paid.
+        let json = r#"{"id":"o1","customer_id":"c","order_no":"SO1","date":"2026-10-01","total_fen":10000,"status":"delivered","paid_fen":3000,"next_due":"2026-11-08"}"#;
+        let o: OrderView = serde_json::from_str(json).unwrap();
+        assert_eq!((o.paid_fen, o.next_due, o.outstanding_fen()), (3_000, parse_day("2026-11-08"), 7_000));
+        assert_eq!(serde_json::to_string(&o).unwrap(), json);
+        assert!(o.overdue(parse_day("2026-11-09").unwrap()));
+        assert!(!o.overdue(parse_day("2026-11-08").unwrap()), "due today is not overdue yet");
+        let paid: OrderView = serde_json::from_str(&json.replace("3000", "10000").replace(r#""2026-11-08""#, "null")).unwrap();
+        assert_eq!((paid.next_due, paid.outstanding_fen()), (None, 0));
+        assert!(!paid.overdue(parse_day("2027-01-01").unwrap()));
+        let cancelled = OrderView { status: OrderStatus::Cancelled, ..o };
+        assert_eq!(cancelled.outstanding_fen(), 0, "nothing is owed on a cancelled order");
+        assert!(serde_json::from_str::<OrderView>(&json.replace("2026-11-08", "11/08")).is_err());
     }
 }

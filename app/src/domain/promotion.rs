@@ -418,14 +418,16 @@ pub struct Effect {
     pub baseline_margin_fen: Option<i64>,
     /// Customers (in view, target or not) whose very first order falls in the window.
     pub new_customers: u64,
-    /// Orders attributed to the plan 归因订单 (in view, target or not) and what they paid.
+    /// Orders attributed to the plan 归因订单 (in view, target or not), their total, and the
+    /// payments received on them so far 归因回款 (a payment belongs to its order's campaign).
     pub attributed_orders: u64,
     pub attributed_revenue_fen: i64,
+    pub attributed_paid_fen: i64,
     /// What the offer cost on the attributed orders: the discount given (their list price less
     /// what they paid), the points (a share of what they paid) or the gifts (one per customer).
     pub promotion_cost_fen: i64,
-    /// Attributed revenue ÷ promotion cost (`None` while nothing was attributed or it cost
-    /// nothing).
+    /// Attributed payments ÷ promotion cost (`None` while nothing was attributed or it cost
+    /// nothing): money actually received, not merely ordered.
     pub roi: Option<f64>,
 }
 
@@ -458,6 +460,7 @@ pub fn evaluate<'a>(draft: &Draft, customers: impl IntoIterator<Item = Evaluated
         new_customers: 0,
         attributed_orders: 0,
         attributed_revenue_fen: 0,
+        attributed_paid_fen: 0,
         promotion_cost_fen: 0,
         roi: None,
     };
@@ -478,10 +481,11 @@ pub fn evaluate<'a>(draft: &Draft, customers: impl IntoIterator<Item = Evaluated
             took = true;
             e.attributed_orders += 1;
             e.attributed_revenue_fen += o.total_fen;
-            let paid = o.total_fen as f64;
+            e.attributed_paid_fen += o.paid_fen;
+            let charged = o.total_fen as f64;
             cost += match draft.kind {
-                Kind::CashDiscount | Kind::QuantityDiscount | Kind::Seasonal | Kind::LimitedTime if intensity < 1.0 => paid * intensity / (1.0 - intensity),
-                Kind::Points => paid * intensity,
+                Kind::CashDiscount | Kind::QuantityDiscount | Kind::Seasonal | Kind::LimitedTime if intensity < 1.0 => charged * intensity / (1.0 - intensity),
+                Kind::Points => charged * intensity,
                 _ => 0.0,
             };
         }
@@ -506,7 +510,7 @@ pub fn evaluate<'a>(draft: &Draft, customers: impl IntoIterator<Item = Evaluated
         e.buyers += u64::from(bought);
     }
     e.promotion_cost_fen = cost.round() as i64;
-    e.roi = (e.attributed_orders > 0 && cost >= 0.5).then(|| e.attributed_revenue_fen as f64 / cost);
+    e.roi = (e.attributed_orders > 0 && cost >= 0.5).then(|| e.attributed_paid_fen as f64 / cost);
     Ok(e)
 }
 
@@ -585,10 +589,12 @@ pub(crate) mod tests {
     fn the_effect_of_a_plan_worked_by_hand() {
         use super::super::funnel::parse_day;
         use super::super::order::{OrderStatus, OrderView};
+        // Every order here has had 40 % of it paid so far.
         let order = |id: &str, date: &str, yuan: i64, cost: Option<i64>, campaign: Option<&str>, status: OrderStatus| OrderView {
             id: id.into(),
             day: parse_day(date).unwrap(),
             total_fen: yuan * 100,
+            paid_fen: yuan * 40,
             cost_fen: cost.map(|c| c * 100),
             status,
             campaign_id: campaign.map(str::to_string),
@@ -612,9 +618,11 @@ pub(crate) mod tests {
         assert_eq!((e.margin_fen, e.baseline_margin_fen), (Some(80_000), Some(40_000)));
         assert_eq!(e.new_customers, 1, "c's first order ever is in the window; a had bought before; a cancelled order is none");
         assert_eq!((e.attributed_orders, e.attributed_revenue_fen), (2, 290_000), "attributed orders count, target or not; a cancelled one does not");
-        // Paid 90 % of list: the discount given is a ninth of what was paid.
+        assert_eq!(e.attributed_paid_fen, 116_000, "40 % of ¥2,900 received so far");
+        // Paid 90 % of list: the discount given is a ninth of the order total.
         assert_eq!(e.promotion_cost_fen, 32_222);
-        assert!((e.roi.unwrap() - 290_000.0 / (290_000.0 / 9.0)).abs() < 1e-9);
+        // ROI is what was received over what the offer cost: 1,160 / (2,900 / 9) = 3.6.
+        assert!((e.roi.unwrap() - 3.6).abs() < 1e-9);
         // A cost the viewer cannot see leaves the margin unknown, not wrong.
         let hidden = [order("a2", "2026-12-03", 2_000, None, None, Ok_)];
         let e = evaluate(&draft(), [Evaluated { target: true, orders: hidden.iter().collect() }], attributed, today).unwrap();

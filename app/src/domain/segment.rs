@@ -387,6 +387,7 @@ mod tests {
             status: OrderStatus::Completed,
             products: skus.iter().map(|s| s.to_string()).collect(),
             campaign_id: None,
+            ..OrderView::default()
         }
     }
 

@@ -10,6 +10,7 @@ pub mod api;
 mod icons;
 pub mod labels;
 mod layout;
+mod more;
 mod pages;
 mod promotions;
 mod segments;

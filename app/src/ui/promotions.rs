@@ -175,7 +175,7 @@ fn effect_view(i18n: I18n, e: &Effect, expected: Option<Expected>, money: impl F
     let roi = e.roi.map_or_else(|| "—".to_string(), |r| format!("{r:.2}"));
     view! {
         <div class="plan-effect" data-testid="plan-effect" data-revenue-fen=e.revenue_fen data-baseline-fen=e.baseline_revenue_fen
-            data-attributed-orders=e.attributed_orders data-attributed-fen=e.attributed_revenue_fen data-cost-fen=e.promotion_cost_fen
+            data-attributed-orders=e.attributed_orders data-attributed-fen=e.attributed_revenue_fen data-attributed-paid-fen=e.attributed_paid_fen data-cost-fen=e.promotion_cost_fen
             data-new-customers=e.new_customers data-buyers=e.buyers data-customers=e.customers>
             <p class="hint">{t!(i18n, promotions.eff_days, days = e.days, total = e.window_days)}</p>
             <div class="kpis">
@@ -190,7 +190,9 @@ fn effect_view(i18n: I18n, e: &Effect, expected: Option<Expected>, money: impl F
                         None => view! { <span class="kpi-sub">{t!(i18n, promotions.cost_hidden)}</span> }.into_any(),
                     }}</div>
                 <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_attributed)}</span><span class="kpi-value">{money(e.attributed_revenue_fen)}</span>
-                    <span class="kpi-sub">{t!(i18n, promotions.eff_attributed_sub, n = e.attributed_orders, cost = money(e.promotion_cost_fen), roi = roi)}</span></div>
+                    <span class="kpi-sub">{t!(i18n, promotions.eff_attributed_sub, n = e.attributed_orders)}</span></div>
+                <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_paid)}</span><span class="kpi-value" data-testid="effect-paid">{money(e.attributed_paid_fen)}</span>
+                    <span class="kpi-sub">{t!(i18n, promotions.eff_paid_sub, cost = money(e.promotion_cost_fen), roi = roi)}</span></div>
             </div>
         </div>
     }

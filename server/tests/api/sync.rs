@@ -204,7 +204,17 @@ async fn orders_travel_with_their_customers_and_costs_only_to_those_who_may_see_
             let skus = scalar(&app, "SELECT COUNT(DISTINCT product_id) FROM order_lines WHERE order_id = $1", id).await;
             assert_eq!(o["products"].as_array().map_or(0, |p| p.len()) as i64, skus);
             assert!(o["date"].as_str().unwrap().len() == 10 && o["status"].is_string());
+            // Its payment plan folded in: received so far, and the earliest instalment still owed.
+            let paid = scalar(&app, "SELECT CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) FROM payments WHERE order_id = $1", id).await;
+            assert_eq!(o["paid_fen"].as_i64().unwrap_or(0), paid, "{user}: received on {id}");
+            let next_due: Option<String> = sqlx::query_scalar("SELECT MIN(due_date) FROM payments WHERE order_id = $1 AND paid_fen < amount_fen")
+                .bind(id).fetch_one(app.db.pool()).await.unwrap();
+            assert_eq!(o["next_due"].as_str(), next_due.as_deref(), "{user}: next due on {id}");
         }
+        // The demo has both: orders partly or wholly paid, and orders with an instalment owed.
+        assert!(orders.iter().any(|o| o["paid_fen"].as_i64().unwrap_or(0) > 0), "{user}: some money received");
+        assert!(orders.iter().any(|o| o["next_due"].is_string()), "{user}: some instalment owed");
+        assert!(orders.iter().any(|o| o["next_due"].is_null() && o["paid_fen"].as_i64().unwrap_or(0) > 0), "{user}: some order paid in full");
     }
 }
 

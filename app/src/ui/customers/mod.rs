@@ -33,7 +33,8 @@ use std::collections::BTreeMap;
 
 type I18n = leptos_i18n::I18nContext<Locale>;
 
-/// At most this many rows are drawn; the count says how many match.
+/// At most this many rows are listed (drawn in steps as the list scrolls, see `ui::more`); the
+/// count says how many match.
 const SHOWN: usize = 200;
 
 /// The list's search, filters and order as the user set them (`""`: any).
@@ -126,7 +127,12 @@ pub fn Customers() -> impl IntoView {
             Some((rows, found.total))
         })
     });
-    let shown = move || matches.get().map(|(rows, _)| rows).unwrap_or_default();
+    // Rows drawn so far: a step at first, a step more as the end comes near; a new search starts over.
+    let drawn = RwSignal::new(crate::ui::more::STEP);
+    Effect::watch(move || filters.get(), move |_, _, _| drawn.set(crate::ui::more::STEP), false);
+    let shown = move || matches.with(|m| m.as_ref().map(|(rows, _)| rows.iter().take(drawn.get()).cloned().collect::<Vec<_>>()).unwrap_or_default());
+    let more = Signal::derive(move || matches.with(|m| m.as_ref().is_some_and(|(rows, _)| rows.len() > drawn.get())));
+    let next_step = Callback::new(move |()| drawn.update(|n| *n += crate::ui::more::STEP));
     // Every id the filter admits, computed when an export asks for it.
     let all_ids = Signal::derive(move || {
         let filter = filters.get();
@@ -167,6 +173,7 @@ pub fn Customers() -> impl IntoView {
                             <CustomerRow c selected creating />
                         </For>
                     </ul>
+                    <crate::ui::more::MoreOnScroll more drawn=drawn on_near=next_step />
                 </Show>
             </div>
             <div class="pane pane-detail" aria-live="polite">

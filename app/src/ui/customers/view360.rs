@@ -1,6 +1,7 @@
 //! 客户视图: one customer on one screen: who it is (profile, classification, credit), who to
 //! talk to (contacts, tap to call), what is in play (opportunities with their stage, opening on the funnel board), and the
-//! sections the coming modules fill (activities, orders, payments, tickets, expenses), with the
+//! its orders and what is owed on them, the sections the coming modules fill (activities, tickets,
+//! expenses), with the
 //! audit history one tap away. A rep marks a customer hot here, with the reason.
 
 use super::contacts::Contacts;
@@ -91,7 +92,7 @@ pub fn Customer360(id: String, selected: RwSignal<Option<String>>) -> impl IntoV
             </section>
             <Later key="activities" />
             <Orders customer_id=id.clone() editable=editable />
-            <Later key="payments" />
+            <Payments customer_id=id.clone() />
             <Later key="tickets" />
             <Later key="expenses" />
         </article>
@@ -286,7 +287,6 @@ fn Later(key: &'static str) -> impl IntoView {
 fn later_text(i18n: I18n, key: &str) -> (String, String) {
     let (title, body) = match key {
         "activities" => (t_string!(i18n, customers.activities), t_string!(i18n, customers.activities_empty)),
-        "payments" => (t_string!(i18n, customers.payments), t_string!(i18n, customers.payments_empty)),
         "tickets" => (t_string!(i18n, customers.tickets), t_string!(i18n, customers.tickets_empty)),
         _ => (t_string!(i18n, customers.expenses), t_string!(i18n, customers.expenses_empty)),
     };
@@ -389,6 +389,80 @@ fn Orders(customer_id: String, editable: Memo<bool>) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                     {(more > 0).then(|| view! { <p class="hint">{t!(i18n, customers.orders_more, n = more)}</p> })}
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// 回款: what the customer paid and still owes on its orders, and the orders with money
+/// outstanding, the earliest due first, overdue ones 逾期 marked. Read from the orders as synced
+/// (each carries its payment plan folded in); recording a receipt is the collections module's.
+#[component]
+fn Payments(customer_id: String) -> impl IntoView {
+    use crate::domain::funnel::format_day;
+    use crate::domain::order::OrderView;
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let today = crate::ui::clock::today();
+    let owed = Memo::new(move |_| {
+        sync.replica.with(|r| {
+            let Some(r) = r.as_ref() else { return (0, 0, 0, Vec::new()) };
+            let (mut paid, mut outstanding, mut overdue) = (0i64, 0i64, 0i64);
+            let mut open: Vec<OrderView> = Vec::new();
+            for o in r.orders_of(&customer_id).filter(|o| o.counts()) {
+                paid += o.paid_fen;
+                outstanding += o.outstanding_fen();
+                if o.overdue(today) {
+                    overdue += o.outstanding_fen();
+                }
+                if o.outstanding_fen() > 0 {
+                    open.push(o.clone());
+                }
+            }
+            open.sort_by(|a, b| a.next_due.unwrap_or(i32::MAX).cmp(&b.next_due.unwrap_or(i32::MAX)).then_with(|| a.order_no.cmp(&b.order_no)));
+            (paid, outstanding, overdue, open)
+        })
+    });
+    let yuan = |fen: i64| Money::from_fen(fen).format_yuan();
+    // Three amounts side by side on a phone: compact (¥12.5万), the exact one in the title.
+    let short = move |fen: i64| Money::from_fen(fen).format_compact(i18n.get_locale() == crate::i18n::Locale::en);
+    view! {
+        <section class="section" data-section="payments">
+            <h3 class="card-title">{t!(i18n, customers.payments)}</h3>
+            {move || {
+                let (paid, outstanding, overdue, open) = owed.get();
+                if paid == 0 && outstanding == 0 {
+                    return view! { <p class="hint empty-section">{t!(i18n, customers.payments_none)}</p> }.into_any();
+                }
+                view! {
+                    <div class="kpis payments-summary" data-testid="payments-summary" data-paid-fen=paid data-outstanding-fen=outstanding data-overdue-fen=overdue>
+                        <div class="kpi"><span class="kpi-label">{t!(i18n, customers.paid)}</span><span class="kpi-value" title=yuan(paid)>{short(paid)}</span></div>
+                        <div class="kpi"><span class="kpi-label">{t!(i18n, customers.outstanding)}</span><span class="kpi-value" title=yuan(outstanding)>{short(outstanding)}</span></div>
+                        <div class="kpi" class:kpi-alert={overdue > 0}><span class="kpi-label">{t!(i18n, customers.overdue)}</span><span class="kpi-value" title=yuan(overdue)>{short(overdue)}</span></div>
+                    </div>
+                    {if open.is_empty() {
+                        view! { <p class="hint">{t!(i18n, customers.all_paid)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="list receivables" data-testid="receivables">
+                                {open.into_iter().map(|o| {
+                                    let late = o.overdue(today);
+                                    let due = o.next_due.map(format_day).unwrap_or_default();
+                                    view! {
+                                        <li class="order-row receivable" data-order=o.id.clone() data-outstanding-fen=o.outstanding_fen() class:overdue=late>
+                                            <div class="order-main">
+                                                <span class="list-item-title">{o.order_no.clone()}</span>
+                                                <span class="list-item-sub">{t!(i18n, customers.receivable_sub, total = short(o.total_fen), paid = short(o.paid_fen), due = due)}</span>
+                                            </div>
+                                            {late.then(|| view! { <span class="status-chip status-overdue">{t!(i18n, customers.overdue_tag)}</span> })}
+                                            <span class="order-total">{yuan(o.outstanding_fen())}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
                 }.into_any()
             }}
         </section>

@@ -50,6 +50,7 @@ pub fn data(customers: usize, orders: usize) -> Vec<Vec<OrderView>> {
             status: if h.is_multiple_of(20) { OrderStatus::Cancelled } else { OrderStatus::Completed },
             products,
             campaign_id: None,
+            ..OrderView::default()
         });
     }
     out

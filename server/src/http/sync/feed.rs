@@ -292,7 +292,8 @@ async fn contacts_of(state: &AppState, viewer: &Viewer, customers: &[CustomerVie
 }
 
 /// The orders of these customers (the caller has checked they are visible) with the SKUs on
-/// each; costs only for roles that may see them. Orders are not written through sync yet, so an
+/// each and their payment plan folded in (received so far, the next unpaid instalment's due
+/// day); costs only for roles that may see them. Orders are not written through sync yet, so an
 /// order changes on the device only when its customer is sent again.
 async fn orders_of(state: &AppState, viewer: &Viewer, customer_ids: &[String]) -> Result<Vec<OrderView>, AppError> {
     let cost = if sees_costs(viewer.user.role) { "r.cost_fen" } else { "NULL" };
@@ -305,6 +306,8 @@ async fn orders_of(state: &AppState, viewer: &Viewer, customer_ids: &[String]) -
         ("cost_fen", cost),
         ("status", "r.status"),
         ("campaign_id", "r.campaign_id"),
+        ("paid_fen", "(SELECT CAST(COALESCE(SUM(p.paid_fen), 0) AS BIGINT) FROM payments p WHERE p.order_id = r.id)"),
+        ("next_due", "(SELECT MIN(p.due_date) FROM payments p WHERE p.order_id = r.id AND p.paid_fen < p.amount_fen)"),
     ]);
     let lines = state.db.backend().json_array_of(&[("order_id", "x.order_id"), ("sku", "x.sku")]);
     let chunks = customer_ids.chunks(500).map(|chunk| {

@@ -191,7 +191,7 @@ fn effect_view(i18n: I18n, e: &Effect, expected: Option<Expected>, money: impl F
                     }}</div>
                 <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_attributed)}</span><span class="kpi-value">{money(e.attributed_revenue_fen)}</span>
                     <span class="kpi-sub">{t!(i18n, promotions.eff_attributed_sub, n = e.attributed_orders)}</span></div>
-                <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_paid)}</span><span class="kpi-value" data-testid="effect-paid">{money(e.attributed_paid_fen)}</span>
+                <div class="kpi"><span class="kpi-label">{t!(i18n, promotions.eff_paid)}</span><span class="kpi-value">{money(e.attributed_paid_fen)}</span>
                     <span class="kpi-sub">{t!(i18n, promotions.eff_paid_sub, cost = money(e.promotion_cost_fen), roi = roi)}</span></div>
             </div>
         </div>

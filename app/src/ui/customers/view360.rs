@@ -1,8 +1,8 @@
 //! 客户视图: one customer on one screen: who it is (profile, classification, credit), who to
-//! talk to (contacts, tap to call), what is in play (opportunities with their stage, opening on the funnel board), and the
-//! its orders and what is owed on them, the sections the coming modules fill (activities, tickets,
-//! expenses), with the
-//! audit history one tap away. A rep marks a customer hot here, with the reason.
+//! talk to (contacts, tap to call), what is in play (opportunities with their stage, opening on
+//! the funnel board), its orders and what is owed on them, and the sections the coming modules
+//! fill (activities, tickets, expenses), with the audit history one tap away. A rep marks a
+//! customer hot here, with the reason.
 
 use super::contacts::Contacts;
 use super::fields::phone_view;
@@ -455,7 +455,7 @@ fn Payments(customer_id: String) -> impl IntoView {
                                                 <span class="list-item-title">{o.order_no.clone()}</span>
                                                 <span class="list-item-sub">{t!(i18n, customers.receivable_sub, total = short(o.total_fen), paid = short(o.paid_fen), due = due)}</span>
                                             </div>
-                                            {late.then(|| view! { <span class="status-chip status-overdue">{t!(i18n, customers.overdue_tag)}</span> })}
+                                            {late.then(|| view! { <span class="status-chip status-overdue">{t!(i18n, customers.overdue)}</span> })}
                                             <span class="order-total">{yuan(o.outstanding_fen())}</span>
                                         </li>
                                     }

@@ -27,6 +27,41 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# Temporary directories this project's runs make under /tmp. A run removes its own on exit; a run
+# that was killed cannot, and on a machine that is reused their databases (hundreds of MB each, a
+# PostgreSQL up to GBs) pile up until a later run fails with "no space left on device".
+# Removes those no process uses any more: a PostgreSQL directory whose postmaster is not running,
+# any other once no process has a file open in it.
+reclaim_stale_temp() {
+  local d pid freed=0
+  for d in /tmp/kedao-pg.* /tmp/kedao-e2e-* /tmp/kedao-bench.*; do
+    [ -d "$d" ] || continue
+    if [ -f "$d/postmaster.pid" ]; then
+      pid="$(head -n1 "$d/postmaster.pid" 2>/dev/null || true)"
+      if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+    elif { ls -l /proc/[0-9]*/fd/ 2>/dev/null || true; } | grep -F -- "-> $d/" >/dev/null; then
+      continue
+    fi
+    rm -rf "$d" && freed=$((freed + 1))
+  done
+  [ "$freed" = 0 ] || echo "removed $freed temporary director(y/ies) left by earlier, interrupted runs"
+}
+
+# A build and every test need about 15 GB (target/ 10 GB, PostgreSQL, browsers' traces). Says so
+# plainly before hours are spent, instead of failing later on a write in the middle of a test.
+check_disk_space() {
+  local need_gb="${1:-15}" free_kb
+  reclaim_stale_temp
+  free_kb="$(df -Pk "$ROOT" | awk 'NR==2 {print $4}')"
+  if [ "$free_kb" -lt $((need_gb * 1024 * 1024)) ]; then
+    echo "warning: only $((free_kb / 1024 / 1024)) GB free on $(df -P "$ROOT" | awk 'NR==2 {print $6}'); this needs about $need_gb GB" >&2
+  fi
+  free_kb="$(df -Pk /tmp | awk 'NR==2 {print $4}')"
+  if [ "$free_kb" -lt $((4 * 1024 * 1024)) ]; then
+    echo "warning: only $((free_kb / 1024 / 1024)) GB free in /tmp (databases and PostgreSQL live there; about 4 GB are needed)" >&2
+  fi
+}
+
 ensure_build_tools() {
   step "checking build tools"
   if ! command -v cargo >/dev/null; then

@@ -7,13 +7,19 @@ import { launchOptions } from './tests/support';
 // The release server, started fresh for the run on its own SQLite file with demo data.
 const port = Number(process.env.KEDAO_E2E_PORT ?? 3100);
 // Workers load this file again; they inherit the environment, so the directory is made once.
-const dbDir = (process.env.KEDAO_E2E_DB_DIR ??= mkdtempSync(join(tmpdir(), 'kedao-e2e-')));
+// One made here is removed by teardown.ts after the run (.ci/test makes and removes its own).
+if (!process.env.KEDAO_E2E_DB_DIR) {
+  process.env.KEDAO_E2E_DB_DIR = mkdtempSync(join(tmpdir(), 'kedao-e2e-'));
+  process.env.KEDAO_E2E_DB_DIR_MADE_HERE = '1';
+}
+const dbDir = process.env.KEDAO_E2E_DB_DIR;
 // Tests that prepare data with the kedao binary use the server's database.
 process.env.KEDAO_E2E_DATABASE_URL = `sqlite://${join(dbDir, 'e2e.db')}`;
 
 
 export default defineConfig({
   testDir: './tests',
+  globalTeardown: './teardown.ts',
   timeout: 30_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,

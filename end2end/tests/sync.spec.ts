@@ -1,5 +1,5 @@
 import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
-import { cpSync, appendFileSync, mkdtempSync } from 'node:fs';
+import { cpSync, appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiAs, chip, goOffline, installed, launchOptions, moveDealFrom360, openCustomer, PrivateServer, pullAll, signInWithForm, synced } from './support';
@@ -158,6 +158,8 @@ test('(b) the server is killed during a push: after the retry every change is ap
     await context.close();
   } finally {
     await server.dispose();
+    rmSync(site, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
   }
 });
 
@@ -279,11 +281,11 @@ test('the app is installable, and a new build is offered as an update instead of
   // A copy of the site, so this test can "deploy" a new build of it.
   const site = mkdtempSync(join(tmpdir(), 'kedao-site-'));
   cpSync('../target/site', site, { recursive: true });
+  // Chromium never offers to install from an incognito profile, which is what contexts are.
+  const profile = mkdtempSync(join(tmpdir(), 'kedao-profile-'));
   const server = new PrivateServer(3202, site);
   await server.start();
   try {
-    // Chromium never offers to install from an incognito profile, which is what contexts are.
-    const profile = mkdtempSync(join(tmpdir(), 'kedao-profile-'));
     const context = await chromium.launchPersistentContext(profile, {
       ...launchOptions,
       baseURL: server.url,
@@ -319,6 +321,8 @@ test('the app is installable, and a new build is offered as an update instead of
     await context.close();
   } finally {
     await server.dispose();
+    rmSync(site, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
   }
 });
 

@@ -158,8 +158,6 @@ test('(b) the server is killed during a push: after the retry every change is ap
     await context.close();
   } finally {
     await server.dispose();
-    rmSync(site, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
   }
 });
 

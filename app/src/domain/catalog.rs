@@ -204,12 +204,12 @@ pub const MAX_CODE_CHARS: usize = 32;
 pub const MAX_OPTION_NAME_CHARS: usize = 40;
 
 impl Catalog {
-    /// The starter lists, without regions, at version 0.
     /// A salesperson's name (`None`: not a salesperson the catalogue knows).
     pub fn person_name(&self, id: &str) -> Option<&str> {
         self.people.iter().find(|p| p.id == id).map(|p| p.name.as_str())
     }
 
+    /// The starter lists, without regions, at version 0.
     pub fn starter() -> Catalog {
         let lists = STARTER
             .iter()

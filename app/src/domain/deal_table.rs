@@ -239,6 +239,11 @@ impl DealTable {
         self.shape.iter().position(|(c, _)| c == code)
     }
 
+    /// The rows of open deals in every pipeline, in no particular order.
+    pub fn open_rows(&self) -> impl Iterator<Item = &DealRow> {
+        self.order.iter().flatten().flatten().filter_map(|&i| self.rows.get(i as usize)?.as_ref())
+    }
+
     /// The rows of a pipeline's deals (any place).
     pub fn rows_of<'t>(&'t self, pipeline: &str) -> impl Iterator<Item = &'t DealRow> + 't {
         let p = self.pipeline_index(pipeline);

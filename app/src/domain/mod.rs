@@ -1,6 +1,7 @@
 //! Domain types and rules shared by client and server. No I/O, no framework types.
 
 pub mod admin;
+pub mod agenda;
 pub mod board;
 pub mod catalog;
 pub mod cluster;

@@ -14,6 +14,7 @@ mod more;
 mod pages;
 mod promotions;
 mod segments;
+mod workbench;
 pub mod pwa;
 pub mod session;
 pub mod signin;
@@ -99,7 +100,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} />
                     <ParentRoute path=path!("") view=layout::Layout>
-                        <Route path=path!("") view=pages::Workbench />
+                        <Route path=path!("") view=workbench::Workbench />
                         <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
                         <Route path=path!("customers/import") view={Lazy::<ImportRoute>::new()} />
                         <Route path=path!("funnel") view={Lazy::<FunnelRoute>::new()} />

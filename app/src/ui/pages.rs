@@ -1,94 +1,13 @@
-//! The small screens: the workbench, settings, a customer's history, not found (the bigger ones
-//! have their own modules).
+//! The small screens: settings, a customer's history, not found (the bigger ones have their own
+//! modules).
 
 use super::api;
 use super::layout::LanguageSwitch;
 use crate::domain::customer::HistoryEntry;
-use crate::i18n::{format_date, format_date_long, t, t_string, use_i18n};
+use crate::i18n::{format_date, t, t_string, use_i18n};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::components::A;
-
-#[component]
-pub fn Workbench() -> impl IntoView {
-    let i18n = use_i18n();
-    // Today's date is the reader's local date, which only the browser knows: it is filled in after
-    // hydration, so the server-rendered page never shows a date from another time zone.
-    let today = RwSignal::new(None::<time::Date>);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Ok(now) = time::OffsetDateTime::now_local() {
-            today.set(Some(now.date()));
-        } else {
-            today.set(Some(time::OffsetDateTime::now_utc().date()));
-        }
-    });
-    let date_text = move || today.get().map(|d| format_date_long(i18n.get_locale(), d)).unwrap_or_default();
-    view! {
-        <section class="page" data-page="workbench">
-            <h1 class="page-title">{t!(i18n, workbench.title)}</h1>
-            <p class="page-subtitle" data-testid="today">
-                <Show when=move || today.get().is_some()>
-                    {t!(i18n, workbench.today, date = date_text)}
-                </Show>
-            </p>
-            <HotCustomers />
-            <div class="empty-state"><p>{t!(i18n, workbench.empty)}</p></div>
-        </section>
-    }
-}
-
-/// 热点客户 of the user's people, for those who answer for customers (managers and above), from
-/// the replica: each with its owner and why it is hot, one tap from its 360 view.
-#[component]
-fn HotCustomers() -> impl IntoView {
-    let i18n = use_i18n();
-    let sync = super::sync::use_sync();
-    let me = expect_context::<super::session::CurrentUser>();
-    let shown = move || me.get().is_some_and(|m| m.role.answers_for_customers());
-    let hot = Memo::new(move |_| {
-        if !shown() {
-            return None;
-        }
-        // A plain scan, not `Replica::search`: the search's pinyin table belongs in the customer
-        // screen's chunk, not in the first download.
-        sync.replica.with(|r| {
-            let r = r.as_ref()?;
-            let mut hot: Vec<_> = r.customers().filter(|c| c.hot_reason.is_some()).cloned().collect();
-            hot.sort_by(|a, b| a.owner_name.cmp(&b.owner_name).then_with(|| a.name.cmp(&b.name)));
-            hot.truncate(20);
-            Some(hot)
-        })
-    });
-    view! {
-        <Show when=move || hot.get().is_some()>
-            <section class="card" data-testid="hot-customers">
-                <h2 class="card-title">{t!(i18n, workbench.hot_title)}</h2>
-                {move || {
-                    let list = hot.get().unwrap_or_default();
-                    if list.is_empty() {
-                        return leptos::either::Either::Left(view! { <p class="hint">{t!(i18n, workbench.hot_empty)}</p> });
-                    }
-                    leptos::either::Either::Right(view! {
-                        <ul class="list">
-                            {list.into_iter().map(|c| view! {
-                                <li>
-                                    <A href=format!("/customers?c={}", c.id) attr:class="list-item" attr:data-customer=c.id.clone()>
-                                        <span class="list-item-main">
-                                            <span class="list-item-title">{c.name.clone()}</span>
-                                            <span class="list-item-sub">{format!("{} · {}", c.owner_name, c.hot_reason.clone().unwrap_or_default())}</span>
-                                        </span>
-                                        <span class="badge">{c.grade.to_uppercase()}</span>
-                                    </A>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    })
-                }}
-            </section>
-        </Show>
-    }
-}
 
 /// 历史记录: who changed what and when, one tap away; read-only (online).
 #[component]

@@ -1577,10 +1577,19 @@ mod tests {
         let mut r = Replica::new(owner());
         let mut first = page(vec![customer(1, "杭州网络科技有限公司"), customer(2, "杭州网络科技")], vec![deal(10, 1, "proposal"), deal(11, 2, "negotiation")], vec![]);
         first.contacts = vec![contact(20, 1, "王芳", "13900001111"), contact(21, 2, "李雷", "13900002222")];
+        let order = |n: u8, customer: u8| OrderView { id: id(n), customer_id: id(customer), order_no: format!("SO{n}"), ..Default::default() };
+        first.orders = vec![order(30, 1), order(31, 2)];
         r.apply_page(&first);
+        let homes = |r: &Replica| {
+            let mut homes: Vec<(String, String)> = r.orders_with_customers().map(|(c, o)| (o.order_no.clone(), c.id.clone())).collect();
+            homes.sort();
+            homes
+        };
+        assert_eq!(homes(&r), [("SO30".to_string(), id(1)), ("SO31".to_string(), id(2))]);
         let f = CustomerFilter { query: "hzwl".into(), ..Default::default() };
         assert_eq!(r.search(&f, 10).total, 2);
         r.push_pending(mutation(1, Op::MergeCustomers { keep: id(1), merged: id(2) }));
+        assert_eq!(homes(&r), [("SO30".to_string(), id(1)), ("SO31".to_string(), id(1))], "the merged customer's orders count for the one kept");
         assert!(r.customer(&id(2)).is_none());
         assert_eq!(r.customer_count(), 1);
         assert_eq!(r.opportunities_of(&id(1)).len(), 2);

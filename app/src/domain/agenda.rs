@@ -3,6 +3,7 @@
 //! stalled in their stage 停滞商机. A rep sees their own; someone who answers for customers
 //! (supervisor and above) sees everything in their replica, i.e. their people's.
 
+use super::deal::overdue_on;
 use super::pipeline::Place;
 use super::replica::Replica;
 use std::cmp::Ordering;
@@ -49,7 +50,6 @@ pub struct StalledDeal {
     pub title: String,
     pub customer: String,
     pub owner_id: String,
-    pub amount_fen: i64,
     /// Days idle (more than the stage allows).
     pub idle_days: u32,
 }
@@ -132,7 +132,7 @@ pub fn agenda(r: &Replica, today: i32, mine_only: bool, limit: usize) -> Agenda 
                         owner_id: d.owner_id.clone(),
                         next_step: d.next_step.clone().filter(|s| !s.trim().is_empty()),
                         due,
-                        late_days: (today - due) as u32,
+                        late_days: overdue_on(Some(due), today).unwrap_or(0),
                     })
                 })
                 .collect(),
@@ -150,7 +150,7 @@ pub fn agenda(r: &Replica, today: i32, mine_only: bool, limit: usize) -> Agenda 
                     owner_id: c.owner_id.clone(),
                     outstanding_fen: o.outstanding_fen(),
                     due,
-                    overdue: due < today,
+                    overdue: o.overdue(today),
                 })
                 .collect(),
         },
@@ -169,7 +169,6 @@ pub fn agenda(r: &Replica, today: i32, mine_only: bool, limit: usize) -> Agenda 
                         title: d.title.clone(),
                         customer: customer_name(&d.customer_id),
                         owner_id: d.owner_id.clone(),
-                        amount_fen: d.amount_fen,
                         idle_days: idle,
                     })
                 })

@@ -72,6 +72,20 @@ impl Pending {
         ]);
     }
 
+    /// How many entries wait: a mark to [`Pending::undo_to`].
+    pub fn len(&self) -> usize {
+        self.0.pending_rows()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets the entries added after `mark` (their change was rolled back).
+    pub fn undo_to(&mut self, mark: usize) {
+        self.0.truncate_rows(mark);
+    }
+
     pub async fn flush(&mut self, tx: &mut Transaction<'_, Any>, backend: crate::db::Backend) -> anyhow::Result<()> {
         self.0.flush(tx, backend).await
     }

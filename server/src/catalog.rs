@@ -76,7 +76,7 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
 /// Notes, inside the transaction that changed the grading rules, that the catalogue moved on.
 pub async fn grading_changed(tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut **tx).await?;
-    crate::changes::log_change(tx, "catalog", "grading").await?;
+    crate::changes::log_change(tx, kedao_app::domain::entity::Entity::Catalog, "grading").await?;
     Ok(())
 }
 
@@ -84,7 +84,7 @@ pub async fn grading_changed(tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::
 /// moved on.
 pub async fn teams_changed(tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut **tx).await?;
-    crate::changes::log_change(tx, "catalog", "teams").await?;
+    crate::changes::log_change(tx, kedao_app::domain::entity::Entity::Catalog, "teams").await?;
     Ok(())
 }
 
@@ -96,14 +96,14 @@ pub async fn version(pool: &Pool<Any>) -> Result<i64, sqlx::Error> {
 /// Notes, inside the transaction that changed `list`, that the catalogue moved on.
 pub async fn changed(tx: &mut Transaction<'_, Any>, list: List) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut **tx).await?;
-    crate::changes::log_change(tx, "catalog", list.code()).await?;
+    crate::changes::log_change(tx, kedao_app::domain::entity::Entity::Catalog, list.code()).await?;
     Ok(())
 }
 
 /// Notes, inside the transaction that changed a pipeline, that the catalogue moved on.
 pub async fn pipelines_changed(tx: &mut Transaction<'_, Any>, pipeline: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1").bind(VERSION_COUNTER).execute(&mut **tx).await?;
-    crate::changes::log_change(tx, "catalog", &format!("pipeline/{pipeline}")).await?;
+    crate::changes::log_change(tx, kedao_app::domain::entity::Entity::Catalog, &format!("pipeline/{pipeline}")).await?;
     Ok(())
 }
 

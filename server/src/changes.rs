@@ -1,9 +1,10 @@
-//! The change feed behind `GET /api/sync/pull`: every write to a synced record (customers,
-//! opportunities) appends `(seq, entity, id)` to `change_log` in the same transaction, with `seq`
-//! from [`next_seq`]. A change that alters what many users may see (the organisation) bumps the
+//! The change feed behind `GET /api/sync/pull`: every write to a synced record (any
+//! [`Entity`]: customers, deals, contacts, saved segments, promotion plans, the lists) appends
+//! `(seq, entity, id)` to `change_log` in the same transaction, its `seq` from one counter. A change that alters what many users may see (the organisation) bumps the
 //! epoch instead, and clients re-sync from scratch.
 
 use crate::db::now_ms;
+use kedao_app::domain::entity::Entity;
 use sqlx::{Any, Row, Transaction};
 
 const SEQUENCE: i64 = 1;
@@ -20,11 +21,11 @@ async fn bump(tx: &mut Transaction<'_, Any>, counter: i64) -> Result<i64, sqlx::
 }
 
 /// Records that `entity`/`id` changed.
-pub async fn log_change(tx: &mut Transaction<'_, Any>, entity: &str, id: &str) -> Result<i64, sqlx::Error> {
+pub async fn log_change(tx: &mut Transaction<'_, Any>, entity: Entity, id: &str) -> Result<i64, sqlx::Error> {
     let seq = bump(tx, SEQUENCE).await?;
     sqlx::query("INSERT INTO change_log (seq, entity, entity_id, at) VALUES ($1, $2, $3, $4)")
         .bind(seq)
-        .bind(entity)
+        .bind(entity.code())
         .bind(id)
         .bind(now_ms())
         .execute(&mut **tx)
@@ -33,7 +34,7 @@ pub async fn log_change(tx: &mut Transaction<'_, Any>, entity: &str, id: &str) -
 }
 
 /// Records a batch of changes: one counter bump, one multi-row insert.
-pub async fn log_changes(tx: &mut Transaction<'_, Any>, changed: &[(&'static str, String)], backend: crate::db::Backend) -> anyhow::Result<()> {
+pub async fn log_changes(tx: &mut Transaction<'_, Any>, changed: &[(Entity, String)], backend: crate::db::Backend) -> anyhow::Result<()> {
     if changed.is_empty() {
         return Ok(());
     }
@@ -47,7 +48,7 @@ pub async fn log_changes(tx: &mut Transaction<'_, Any>, changed: &[(&'static str
     let mut rows = crate::insert::Batch::new("change_log", &["seq", "entity", "entity_id", "at"]);
     let at = now_ms();
     for (i, (entity, id)) in changed.iter().enumerate() {
-        rows.push(vec![(first + i as i64).into(), (*entity).into(), id.as_str().into(), at.into()]);
+        rows.push(vec![(first + i as i64).into(), entity.code().into(), id.as_str().into(), at.into()]);
     }
     rows.flush(tx, backend).await
 }

@@ -86,7 +86,7 @@ pub async fn run(db: &Db, by: Option<&str>, month: Option<&str>, today: &str) ->
     let after = grade(&values, &config.thresholds).map_err(|code| anyhow::anyhow!("the stored grading rules are not usable: {code}"))?;
     let mut summary = RunSummary { run_id: run_id.clone(), run_at, customers: ids.len() as u64, changed: 0, grades: [0; 4], moved: BTreeMap::new() };
     let mut history = Batch::new("customer_grade_history", &["id", "customer_id", "run_id", "from_grade", "to_grade", "value_fen"]);
-    let mut changed: Vec<(&'static str, String)> = Vec::new();
+    let mut changed = Vec::new();
     for (i, to) in after.iter().enumerate() {
         summary.grades[Grade::ALL.iter().position(|g| g == to).unwrap_or(3)] += 1;
         if before[i] == to.code() {
@@ -99,7 +99,7 @@ pub async fn run(db: &Db, by: Option<&str>, month: Option<&str>, today: &str) ->
             .execute(&mut *tx)
             .await?;
         history.push(vec![uuid::Uuid::new_v4().to_string().into(), ids[i].clone().into(), run_id.clone().into(), before[i].clone().into(), to.code().into(), values[i].into()]);
-        changed.push(("customer", ids[i].clone()));
+        changed.push((kedao_app::domain::entity::Entity::Customer, ids[i].clone()));
         *summary.moved.entry(format!("{}→{}", before[i], to.code())).or_insert(0) += 1;
     }
     summary.changed = changed.len() as u64;

@@ -73,6 +73,11 @@ impl Batch {
         self.values.len() / self.columns.len()
     }
 
+    /// Forgets the rows pushed after the first `rows` (a mutation rolled back to its savepoint).
+    pub fn truncate_rows(&mut self, rows: usize) {
+        self.values.truncate(rows * self.columns.len());
+    }
+
     pub async fn flush(&mut self, tx: &mut Transaction<'_, Any>, backend: Backend) -> anyhow::Result<()> {
         let ncols = self.columns.len();
         let rows_per_statement = (MAX_PARAMS / ncols).max(1);

@@ -10,6 +10,7 @@
 #![recursion_limit = "512"]
 
 pub mod access;
+pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod catalog;

@@ -133,10 +133,6 @@ impl DealField {
         (self == DealField::Source).then_some(List::Source)
     }
 
-    /// Whether the column is a number (written as one; PostgreSQL does not cast text).
-    pub fn numeric(self) -> bool {
-        matches!(self, DealField::Amount | DealField::Cadence)
-    }
 }
 
 impl Field for DealField {
@@ -204,6 +200,10 @@ impl Field for DealField {
                 _ => sync::invalid("invalid_cadence"),
             },
         }
+    }
+
+    fn numeric(self) -> bool {
+        matches!(self, DealField::Amount | DealField::Cadence)
     }
 
     fn canonical(self, typed: &str) -> Option<String> {

@@ -10,6 +10,7 @@ pub mod customer;
 pub mod deal;
 pub mod deal_table;
 pub mod dedupe;
+pub mod entity;
 pub mod funnel;
 pub mod grading;
 pub mod import;

@@ -18,6 +18,7 @@ use super::customer::{ContactView, CustomerView};
 use super::deal::{deal_value, set_deal_field, DealField};
 use super::deal_table::DealTable;
 use super::dedupe::{DuplicateReason, Probe};
+use super::entity::Entity;
 use super::order::OrderView;
 use super::promotion::{Draft, SavedPlan, Status as PlanStatus};
 use super::segment::SavedSegment;
@@ -782,8 +783,8 @@ impl Replica {
             }
         }
         for gone in &page.removed {
-            match gone.entity.as_str() {
-                "customer" => {
+            match Entity::from_code(&gone.entity) {
+                Some(Entity::Customer) => {
                     if let Some(r) = self.customers.remove(&gone.id) {
                         for o in r.opportunities {
                             self.home.remove(&o.id);
@@ -799,7 +800,7 @@ impl Replica {
                         touched.removed.insert(gone.id.clone());
                     }
                 }
-                "contact" => {
+                Some(Entity::Contact) => {
                     if let Some(home) = self.contact_home.remove(&gone.id) {
                         if let Some(r) = self.customers.get_mut(&home) {
                             r.contacts.retain(|x| x.id != gone.id);
@@ -807,13 +808,13 @@ impl Replica {
                         }
                     }
                 }
-                "segment" => {
+                Some(Entity::Segment) => {
                     touched.segments |= self.segments.base.remove(&gone.id).is_some();
                 }
-                "promotion" => {
+                Some(Entity::Promotion) => {
                     touched.promotions |= self.promotions.base.remove(&gone.id).is_some();
                 }
-                "order" => {
+                Some(Entity::Order) => {
                     if let Some(home) = self.order_home.remove(&gone.id) {
                         if let Some(r) = self.customers.get_mut(&home) {
                             r.orders.retain(|x| x.id != gone.id);
@@ -821,7 +822,7 @@ impl Replica {
                         }
                     }
                 }
-                _ => {
+                Some(Entity::Opportunity) => {
                     deals.push(gone.id.clone());
                     if let Some(home) = self.home.remove(&gone.id) {
                         if let Some(r) = self.customers.get_mut(&home) {
@@ -830,6 +831,8 @@ impl Replica {
                         }
                     }
                 }
+                // The lists travel by version; a kind this build does not know is not on it.
+                Some(Entity::Catalog) | None => {}
             }
         }
         for id in &touched.upserted {

@@ -21,29 +21,42 @@ use std::collections::BTreeMap;
 pub const MAX_TEXT_CHARS: usize = 200;
 /// Mutations per push: a queue longer than this is pushed in several batches.
 pub const MAX_BATCH: usize = 500;
-/// The mutation types this version understands. A newer client's type is refused with
-/// [`Rejection::ClientMustUpdate`] instead of being guessed at.
-pub const KNOWN_TYPES: [&str; 19] = [
-    "create_customer",
-    "update_customer",
-    "move_opportunity",
-    "tick_criterion",
-    "create_contact",
-    "update_contact",
-    "delete_contact",
-    "merge_customers",
-    "create_opportunity",
-    "update_opportunity",
-    "reassign_customer",
-    "reassign_opportunity",
-    "save_segment",
-    "delete_segment",
-    "save_promotion",
-    "submit_promotion",
-    "decide_promotion",
-    "delete_promotion",
-    "attribute_order",
-];
+/// The mutation types this version understands, as they are named on the wire: derived from
+/// [`Op`] itself (see [`variant_names`]), so a new variant is known the moment it exists. A
+/// newer client's type is refused with [`Rejection::ClientMustUpdate`] instead of being guessed
+/// at.
+pub fn known_types() -> &'static [&'static str] {
+    static TYPES: std::sync::OnceLock<&'static [&'static str]> = std::sync::OnceLock::new();
+    TYPES.get_or_init(|| variant_names::<Op>("type"))
+}
+
+/// The wire names of the variants of an internally tagged enum (`#[serde(tag = "…")]`), in
+/// declaration order, as serde's derive knows them: asked to decode a variant named "" it
+/// answers with the list it expected. (serde keeps the list private; this is the one door to
+/// it, and no code has to restate it.)
+pub fn variant_names<T: serde::de::DeserializeOwned>(tag: &'static str) -> &'static [&'static str] {
+    #[derive(Debug)]
+    struct Expected(Option<&'static [&'static str]>);
+    impl std::fmt::Display for Expected {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{:?}", self.0)
+        }
+    }
+    impl std::error::Error for Expected {}
+    impl serde::de::Error for Expected {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Expected(None)
+        }
+        fn unknown_variant(_: &str, expected: &'static [&'static str]) -> Self {
+            Expected(Some(expected))
+        }
+    }
+    let probe = serde::de::value::MapDeserializer::<_, Expected>::new(std::iter::once((tag, "")));
+    match T::deserialize(probe) {
+        Err(Expected(Some(names))) => names,
+        _ => panic!("{} is not an enum tagged by {tag:?}", std::any::type_name::<T>()),
+    }
+}
 
 /// One change, made on one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +184,10 @@ pub trait Field: Copy + Eq + Ord + std::fmt::Debug + 'static {
     fn check(self, value: Option<&str>) -> Result<(), Rejection>;
     /// The canonical form of what a user typed (trimmed; tags, codes tidied); `None` if blank.
     fn canonical(self, typed: &str) -> Option<String>;
+    /// Whether the column holds a number (written as one: PostgreSQL does not cast text).
+    fn numeric(self) -> bool {
+        false
+    }
 
     fn from_column(column: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|f| f.column() == column)
@@ -277,6 +294,10 @@ impl Field for CustomerField {
                 Err(e) => invalid(e.code()),
             },
         }
+    }
+
+    fn numeric(self) -> bool {
+        self == CustomerField::CreditLimit
     }
 
     fn canonical(self, typed: &str) -> Option<String> {
@@ -658,26 +679,34 @@ impl Op {
             }
             // Only a salesperson the catalogue lists can take something over (the server also
             // checks the actor answers for them).
-            Op::ReassignCustomer { to, .. } | Op::ReassignOpportunity { to, .. } if !catalog.people.iter().any(|p| p.id == *to) => invalid("invalid_owner"),
-            _ => Ok(()),
+            Op::ReassignCustomer { to, .. } | Op::ReassignOpportunity { to, .. } => {
+                if catalog.people.iter().any(|p| p.id == *to) {
+                    Ok(())
+                } else {
+                    invalid("invalid_owner")
+                }
+            }
+            // Stages, criteria and plans are checked against the record they move (the server
+            // and the replica each hold it); the rest gives no list values.
+            Op::MoveOpportunity { .. }
+            | Op::TickCriterion { .. }
+            | Op::CreateContact(_)
+            | Op::UpdateContact { .. }
+            | Op::DeleteContact { .. }
+            | Op::MergeCustomers { .. }
+            | Op::SaveSegment { .. }
+            | Op::DeleteSegment { .. }
+            | Op::SavePromotion { .. }
+            | Op::SubmitPromotion { .. }
+            | Op::DecidePromotion { .. }
+            | Op::DeletePromotion { .. }
+            | Op::AttributeOrder { .. } => Ok(()),
         }
     }
 
-    /// The record a mutation is about, for permission checks and the change feed.
-    pub fn target(&self) -> (&'static str, &str) {
-        match self {
-            Op::CreateCustomer(c) => ("customer", &c.id),
-            Op::UpdateCustomer { id, .. } => ("customer", id),
-            Op::MoveOpportunity { id, .. } | Op::TickCriterion { id, .. } | Op::UpdateOpportunity { id, .. } | Op::ReassignOpportunity { id, .. } => ("opportunity", id),
-            Op::ReassignCustomer { id, .. } => ("customer", id),
-            Op::CreateOpportunity(o) => ("opportunity", &o.id),
-            Op::CreateContact(c) => ("contact", &c.id),
-            Op::UpdateContact { id, .. } | Op::DeleteContact { id } => ("contact", id),
-            Op::MergeCustomers { keep, .. } => ("customer", keep),
-            Op::SaveSegment { id, .. } | Op::DeleteSegment { id } => ("segment", id),
-            Op::SavePromotion { id, .. } | Op::SubmitPromotion { id } | Op::DecidePromotion { id, .. } | Op::DeletePromotion { id } => ("promotion", id),
-            Op::AttributeOrder { id, .. } => ("order", id),
-        }
+    /// Its type as named on the wire (`create_customer`, …), for logs.
+    pub fn type_name(&self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v["type"].as_str().map(str::to_string)).unwrap_or_default()
     }
 }
 
@@ -695,6 +724,10 @@ pub enum Rejection {
     AlreadyExists,
     /// This server does not know the mutation type: the app must update before it can sync it.
     ClientMustUpdate,
+    /// Applying it failed on the server several times in a row (a fault, logged there with its
+    /// cause): it is set aside so that the changes queued behind it go through, and the user may
+    /// try it again from the sync screen.
+    ServerError,
 }
 
 /// The server's answer for one mutation.
@@ -880,7 +913,7 @@ mod tests {
         assert_eq!(serde_json::from_value::<Mutation>(json).unwrap(), m);
         let c = serde_json::to_value(Op::CreateCustomer(create())).unwrap();
         assert_eq!((c["type"].as_str(), c["region"].as_str()), (Some("create_customer"), Some("east")));
-        // KNOWN_TYPES names exactly the tags the enum produces.
+        // The known types are exactly the tags the enum produces.
         let tags: Vec<String> = [
             Op::CreateCustomer(create()),
             Op::UpdateCustomer { id: ID.into(), edits: vec![] },
@@ -914,7 +947,7 @@ mod tests {
         .iter()
         .map(|op| serde_json::to_value(op).unwrap()["type"].as_str().unwrap().to_string())
         .collect();
-        assert_eq!(tags, KNOWN_TYPES);
+        assert_eq!(tags, known_types());
         let r = serde_json::to_value(Outcome::Rejected(Rejection::Invalid { code: "required".into() })).unwrap();
         assert_eq!(r, serde_json::json!({"status": "rejected", "reason": "invalid", "code": "required"}));
     }

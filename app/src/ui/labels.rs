@@ -53,6 +53,7 @@ pub fn error_text(i18n: I18n, code: &str) -> String {
         "not_ready" => t_string!(i18n, errors.not_ready),
         "already_exists" => t_string!(i18n, errors.already_exists),
         "client_must_update" => t_string!(i18n, errors.client_must_update),
+        "server_error" => t_string!(i18n, errors.server_error),
         "credit_code_length" => t_string!(i18n, errors.credit_code_length),
         "credit_code_character" => t_string!(i18n, errors.credit_code_character),
         "credit_code_check" => t_string!(i18n, errors.credit_code_check),
@@ -123,6 +124,7 @@ pub fn rejection_text(i18n: I18n, r: &Rejection) -> String {
         Rejection::Invalid { code } => error_text(i18n, code),
         Rejection::AlreadyExists => error_text(i18n, "already_exists"),
         Rejection::ClientMustUpdate => error_text(i18n, "client_must_update"),
+        Rejection::ServerError => error_text(i18n, "server_error"),
     }
 }
 

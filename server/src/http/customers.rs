@@ -335,22 +335,20 @@ async fn reassign(
     if target_id != old_owner {
         let _turn = state.db.write_turn().await;
         let mut tx = state.db.pool().begin().await?;
-        let done = sqlx::query("UPDATE customers SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-            .bind(&target_id)
-            .bind(now_ms())
-            .bind(&id)
-            .bind(version)
-            .execute(&mut *tx)
-            .await
-            ?;
-        if done.rows_affected() != 1 {
+        // Changed since the client read it (or by now someone else's): the client reloads.
+        let current = sqlx::query("SELECT owner_id, version FROM customers WHERE id = $1").bind(&id).fetch_optional(&mut *tx).await?;
+        let unchanged = match &current {
+            Some(row) => row.try_get::<i64, _>("version")? == version && row.try_get::<String, _>("owner_id")? == old_owner,
+            None => false,
+        };
+        if !unchanged {
             return Err(AppError::Conflict);
         }
         let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-        let actor = Actor { user_id: &viewer.user.user_id, device };
-        let change = Change { entity: "customer", entity_id: &id, field: "owner_id", old: Some(&old_owner), new: Some(&target_id) };
-        audit::record(&mut tx, &actor, change).await?;
-        crate::changes::log_change(&mut tx, "customer", &id).await?;
+        // The same command as the sync push's `reassign_customer`: the open deals go along.
+        let mut fx = crate::areas::Effects::new(Actor { user_id: &viewer.user.user_id, device });
+        crate::areas::customers::reassign(&mut tx, &mut fx, &id, &old_owner, &target_id).await?;
+        fx.flush(&mut tx, state.db.backend()).await?;
         tx.commit().await?;
     }
     let row = sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE c.id = $1"))
@@ -451,7 +449,7 @@ async fn share(
         let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
         let actor = Actor { user_id: &viewer.user.user_id, device };
         audit::record(&mut tx, &actor, Change { entity: "customer", entity_id: &id, field: "shared_with", old: None, new: Some(&target) }).await?;
-        crate::changes::log_change(&mut tx, "customer", &id).await?;
+        crate::changes::log_change(&mut tx, kedao_app::domain::entity::Entity::Customer, &id).await?;
     }
     tx.commit().await?;
     Ok(Json(serde_json::json!({ "shared_with": req.username })))
@@ -489,7 +487,7 @@ async fn unshare(
     let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
     let actor = Actor { user_id: &viewer.user.user_id, device };
     audit::record(&mut tx, &actor, Change { entity: "customer", entity_id: &id, field: "shared_with", old: Some(&target), new: None }).await?;
-    crate::changes::log_change(&mut tx, "customer", &id).await?;
+    crate::changes::log_change(&mut tx, kedao_app::domain::entity::Entity::Customer, &id).await?;
     tx.commit().await?;
     Ok(Json(serde_json::json!({ "unshared": username })))
 }

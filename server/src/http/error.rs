@@ -36,6 +36,9 @@ pub enum AppError {
     /// 409, the rest 400.
     #[error("invalid form: {0:?}")]
     Form(kedao_app::domain::admin::FormError),
+    /// A fault the client should retry after a pause (it was logged with its cause).
+    #[error("retry later")]
+    RetryLater,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -57,6 +60,11 @@ impl IntoResponse for AppError {
                 use kedao_app::domain::admin::FormError::{InUse, Taken};
                 let status = if matches!(e, Taken | InUse) { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
                 (status, json!({ "error": e.code() }))
+            }
+            AppError::RetryLater => {
+                let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "retry_later" }))).into_response();
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+                return response;
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");

@@ -511,9 +511,9 @@ async fn commit(state: &AppState, viewer: &Viewer, device: Option<&str>, rows: V
                 now.into(),
                 1i64.into(),
             ]);
-            changed.push(("contact", contact_id));
+            changed.push((kedao_app::domain::entity::Entity::Contact, contact_id));
         }
-        changed.push(("customer", id));
+        changed.push((kedao_app::domain::entity::Entity::Customer, id));
     }
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;

@@ -3,6 +3,7 @@
 //! starts one). One test binary; helpers in `helpers.rs`.
 
 mod access;
+mod areas;
 mod admin;
 mod matrix;
 mod backup;

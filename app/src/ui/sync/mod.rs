@@ -99,27 +99,41 @@ impl SyncState {
         engine::dismiss_rejected(seq);
     }
 
+    /// Sends a change the server set aside after failing on it (`server_error`) once more, as a
+    /// new mutation; the refused entry goes once the new one is queued.
+    pub fn retry_rejected(&self, seq: u64) -> Result<(), Rejection> {
+        let Some(op) = self.rejected.with_untracked(|list| list.iter().find(|r| r.mutation.seq == seq).map(|r| r.mutation.op.clone())) else {
+            return Ok(());
+        };
+        self.mutate(op)?;
+        self.dismiss_rejected(seq);
+        Ok(())
+    }
+
     /// Dismisses a conflict on the server (and re-applies the user's value first if asked).
     pub fn resolve_conflict(&self, conflict: Conflict, reapply: bool) -> Result<(), Rejection> {
         if reapply {
             use crate::domain::deal::DealField;
+            use crate::domain::entity::Entity;
             use crate::domain::sync::{ContactField, CustomerField, Field};
             let unknown = || Rejection::Invalid { code: "unknown_code".into() };
             let value = conflict.their_value.clone().unwrap_or_default();
             let id = &conflict.entity_id;
-            let op = match conflict.entity.as_str() {
-                "contact" => {
+            let op = match Entity::from_code(&conflict.entity).ok_or_else(unknown)? {
+                Entity::Contact => {
                     let field = ContactField::from_column(&conflict.field).ok_or_else(unknown)?;
                     self.replica.with_untracked(|r| r.as_ref().and_then(|r| r.contact_edit(id, &[(field, value)])))
                 }
-                "opportunity" => {
+                Entity::Opportunity => {
                     let field = DealField::from_column(&conflict.field).ok_or_else(unknown)?;
                     self.replica.with_untracked(|r| r.as_ref().and_then(|r| r.deal_edit(id, &[(field, value)])))
                 }
-                _ => {
+                Entity::Customer => {
                     let field = CustomerField::from_column(&conflict.field).ok_or_else(unknown)?;
                     self.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer_edit(id, &[(field, value)])))
                 }
+                // Conflicts are filed for the records with editable fields only.
+                Entity::Order | Entity::Segment | Entity::Promotion | Entity::Catalog => return Err(unknown()),
             };
             if let Some(op) = op {
                 self.mutate(op)?;

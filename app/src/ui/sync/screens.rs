@@ -3,8 +3,9 @@
 //! "update available" banner.
 
 use super::{use_sync, Link, SyncState};
+use crate::domain::entity::Entity;
 use crate::domain::replica::Replica;
-use crate::domain::sync::{ContactField, CustomerField, Field, Op};
+use crate::domain::sync::{ContactField, CustomerField, Field, Op, Rejection};
 use crate::i18n::{format_date, t, t_string, use_i18n, Locale};
 use crate::domain::deal::DealField;
 use crate::ui::labels::{contact_field_label, deal_field_label, deal_value_label, field_label, field_value_label, rejection_text, stage_label};
@@ -282,6 +283,12 @@ fn RejectedList(sync: SyncState) -> impl IntoView {
                                         <span class="list-item-title">{text}</span>
                                         <span class="list-item-sub form-error" data-testid="rejection">{rejection_text(i18n, &r.reason)}</span>
                                     </span>
+                                    {(r.reason == Rejection::ServerError).then(|| view! {
+                                        <button type="button" class="button button-small button-primary" data-testid="retry"
+                                            on:click=move |_| { let _ = sync.retry_rejected(seq); }>
+                                            {t!(i18n, sync.retry)}
+                                        </button>
+                                    })}
                                     <button type="button" class="button button-small" on:click=move |_| sync.dismiss_rejected(seq)>
                                         {t!(i18n, sync.dismiss)}
                                     </button>
@@ -316,10 +323,11 @@ fn ConflictList(sync: SyncState) -> impl IntoView {
                             let deal_field = (entity == "opportunity").then(|| DealField::from_column(&c.field)).flatten();
                             let name = sync.replica.with_untracked(|r| {
                                 let r = r.as_ref()?;
-                                match entity.as_str() {
-                                    "contact" => r.contact(&c.entity_id).map(|x| x.name.clone()),
-                                    "opportunity" => r.opportunity(&c.entity_id).map(|x| x.title.clone()),
-                                    _ => r.customer(&c.entity_id).map(|x| x.name.clone()),
+                                match Entity::from_code(&entity)? {
+                                    Entity::Contact => r.contact(&c.entity_id).map(|x| x.name.clone()),
+                                    Entity::Opportunity => r.opportunity(&c.entity_id).map(|x| x.title.clone()),
+                                    Entity::Customer => r.customer(&c.entity_id).map(|x| x.name.clone()),
+                                    Entity::Order | Entity::Segment | Entity::Promotion | Entity::Catalog => None,
                                 }
                             })
                             .unwrap_or_else(|| t_string!(i18n, sync.record_gone).to_string());

@@ -5,7 +5,9 @@
 use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::{may_change, CustomerScope};
-use crate::audit::{self, Actor, Change};
+use crate::areas::Effects;
+use kedao_app::domain::entity::Entity;
+use crate::audit::Change;
 use crate::crypto::{Place, Vault};
 use crate::db::now_ms;
 use kedao_app::domain::catalog::ContactRole;
@@ -23,21 +25,54 @@ pub(super) struct Work<'a> {
     pub state: &'a AppState,
     pub viewer: &'a Viewer,
     pub scope: &'a CustomerScope,
-    pub actor: Actor<'a>,
-    pub changed: Vec<(&'static str, String)>,
-    pub audit: audit::Pending,
+    /// The change-feed and audit entries of the mutations applied so far.
+    pub fx: Effects<'a>,
+    /// Customers read with the batch (`prefetch`), as the mutations so far left them: absent
+    /// means not visible or not there. Changed only through [`Work::cache`], so that a mutation
+    /// rolled back to its savepoint leaves the cache as it found it.
     pub customers: HashMap<String, Editable>,
+    /// What each [`Work::cache`] replaced, newest last.
+    pub journal: Vec<(String, Option<Editable>)>,
     /// The company's lists, read when the batch gives list values (creates and customer edits).
     pub catalog: Option<kedao_app::domain::catalog::Catalog>,
 }
 
-/// Gives a deal a new owner: written, audited, in the change feed.
-async fn hand_deal(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, deal: &str, from: &str, to: &str, now: i64) -> Result<(), AppError> {
-    sqlx::query("UPDATE opportunities SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3").bind(to).bind(now).bind(deal).execute(&mut **tx).await?;
-    let actor = &work.actor;
-    work.audit.add(actor, Change { entity: "opportunity", entity_id: deal, field: "owner_id", old: Some(from), new: Some(to) });
-    work.changed.push(("opportunity", deal.to_string()));
-    Ok(())
+/// Where a [`Work`] stood before a mutation: the lengths of what it collects.
+#[derive(Clone, Copy)]
+pub(super) struct Mark {
+    changed: usize,
+    audit: usize,
+    journal: usize,
+}
+
+impl Work<'_> {
+    pub fn mark(&self) -> Mark {
+        Mark { changed: self.fx.changed.len(), audit: self.fx.audit.len(), journal: self.journal.len() }
+    }
+
+    /// Forgets what the mutations after `mark` noted: their change-feed and audit entries, and
+    /// the cached rows they changed.
+    pub fn undo_to(&mut self, mark: Mark) {
+        self.fx.changed.truncate(mark.changed);
+        self.fx.audit.undo_to(mark.audit);
+        while self.journal.len() > mark.journal {
+            let Some((id, before)) = self.journal.pop() else { break };
+            match before {
+                Some(row) => self.customers.insert(id, row),
+                None => self.customers.remove(&id),
+            };
+        }
+    }
+
+    /// Sets (or with `None` drops) the cached customer `id`, so later mutations of the batch
+    /// see this one.
+    fn cache(&mut self, id: &str, row: Option<Editable>) {
+        let before = match row {
+            Some(row) => self.customers.insert(id.to_string(), row),
+            None => self.customers.remove(id),
+        };
+        self.journal.push((id.to_string(), before));
+    }
 }
 
 /// A promotion plan as its approval needs it.
@@ -77,9 +112,8 @@ async fn set_plan_status(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, id:
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    let actor = &work.actor;
-    work.audit.add(actor, Change { entity: "promotion", entity_id: id, field: "status", old: Some(plan.status.code()), new: Some(to.code()) });
-    work.changed.push(("promotion", id.to_string()));
+    work.fx.audit(Change { entity: "promotion", entity_id: id, field: "status", old: Some(plan.status.code()), new: Some(to.code()) });
+    work.fx.changed.push((Entity::Promotion, id.to_string()));
     Ok(())
 }
 
@@ -98,15 +132,16 @@ enum Cell {
     Bool(bool),
 }
 
-/// The columns one field's value is written to: a phone is sealed beside its blind index, the
-/// credit limit is a number, the rest is text.
-fn cells(vault: &Vault, table: &'static str, id: &str, column: &'static str, value: Option<&str>) -> Vec<(&'static str, Cell)> {
+/// The columns one field's value is written to: a phone is sealed beside its blind index, a
+/// number ([`Field::numeric`]) is written as one, the rest is text.
+fn cells<F: Field>(vault: &Vault, table: &'static str, id: &str, field: F, value: Option<&str>) -> Vec<(&'static str, Cell)> {
+    let column = field.column();
     match column {
         "phone" => vec![
             ("phone", Cell::Text(vault.seal_opt(Place { table, column, id }, value))),
             ("phone_bidx", Cell::Text(value.and_then(|p| vault.phone_index(p)))),
         ],
-        "credit_limit_fen" | "amount_fen" | "cadence_days" => vec![(column, Cell::Int(value.and_then(|v| v.parse().ok())))],
+        _ if field.numeric() => vec![(column, Cell::Int(value.and_then(|v| v.parse().ok())))],
         _ => vec![(column, Cell::Text(value.map(str::to_string)))],
     }
 }
@@ -173,7 +208,7 @@ async fn write_details<F: Field>(
     let mut sets = Vec::new();
     for (field, value) in details {
         let value = stored(field.column(), Some(value));
-        sets.extend(cells(vault, table, id, field.column(), value.as_deref()));
+        sets.extend(cells(vault, table, id, *field, value.as_deref()));
     }
     update_row(tx, table, id, sets, false).await
 }
@@ -186,8 +221,7 @@ fn stored(column: &str, value: Option<&String>) -> Option<String> {
 /// Applies one validated mutation inside `tx` and notes what it changed in `work` (the change
 /// feed and the audit log are written once for the batch). `Ok(Err(_))` is a refusal.
 pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op: &Op) -> Result<Result<i64, Rejection>, AppError> {
-    let Work { state, viewer, scope, actor, .. } = *work;
-    let actor = &actor;
+    let Work { state, viewer, scope, .. } = *work;
     if let Some(catalog) = &work.catalog {
         if let Err(rejection) = op.check_catalog(catalog) {
             return Ok(Err(rejection));
@@ -248,13 +282,13 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             let mut sets = Vec::new();
             for (field, value) in &c.details {
                 let value = stored(field.column(), Some(value));
-                sets.extend(cells(&state.vault, "customers", &c.id, field.column(), value.as_deref()));
+                sets.extend(cells(&state.vault, "customers", &c.id, *field, value.as_deref()));
                 values.insert(field.column(), value);
             }
             update_row(tx, "customers", &c.id, sets, false).await?;
-            work.audit.add(actor, Change { entity: "customer", entity_id: &c.id, field: "created", old: None, new: Some(c.name.trim()) });
-            work.changed.push(("customer", c.id.clone()));
-            work.customers.insert(c.id.clone(), Editable { owner_id: viewer.user.user_id.clone(), version: 1, values });
+            work.fx.audit(Change { entity: "customer", entity_id: &c.id, field: "created", old: None, new: Some(c.name.trim()) });
+            work.fx.changed.push((Entity::Customer, c.id.clone()));
+            work.cache(&c.id, Some(Editable { owner_id: viewer.user.user_id.clone(), version: 1, values }));
             Ok(Ok(1))
         }
         Op::UpdateCustomer { id, edits } => {
@@ -264,18 +298,18 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                 return Ok(Err(Rejection::Forbidden));
             }
             let version = row.version;
-            let changed = update_fields(tx, work, "customer", id, &row, edits).await?;
+            let changed = update_fields(tx, work, Entity::Customer, id, &row, edits).await?;
             if !changed {
                 return Ok(Ok(version));
             }
-            work.changed.push(("customer", id.clone()));
+            work.fx.changed.push((Entity::Customer, id.clone()));
             // Later mutations of this batch see this one.
-            if let Some(cached) = work.customers.get_mut(id) {
-                cached.version += 1;
-                for edit in edits {
-                    cached.values.insert(edit.field.column(), stored(edit.field.column(), edit.value.as_ref()));
-                }
+            let mut cached = row;
+            cached.version += 1;
+            for edit in edits {
+                cached.values.insert(edit.field.column(), stored(edit.field.column(), edit.value.as_ref()));
             }
+            work.cache(id, Some(cached));
             Ok(Ok(version + 1))
         }
         Op::MoveOpportunity { id, to, rank, lost_reason, lost_to, .. } => {
@@ -292,7 +326,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                         .bind(id)
                         .execute(&mut **tx)
                         .await?;
-                    work.changed.push(("opportunity", id.clone()));
+                    work.fx.changed.push((Entity::Opportunity, id.clone()));
                     return Ok(Ok(version + 1));
                 }
                 return Ok(Ok(version));
@@ -335,14 +369,14 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&deal.stage), new: Some(to) });
+            work.fx.audit(Change { entity: "opportunity", entity_id: id, field: "stage", old: Some(&deal.stage), new: Some(to) });
             if let Some(reason) = reason {
-                work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "lost_reason", old: None, new: Some(reason) });
+                work.fx.audit(Change { entity: "opportunity", entity_id: id, field: "lost_reason", old: None, new: Some(reason) });
             }
             if let Some(winner) = winner {
-                work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "lost_to", old: None, new: Some(winner) });
+                work.fx.audit(Change { entity: "opportunity", entity_id: id, field: "lost_to", old: None, new: Some(winner) });
             }
-            work.changed.push(("opportunity", id.clone()));
+            work.fx.changed.push((Entity::Opportunity, id.clone()));
             Ok(Ok(version + 1))
         }
         Op::TickCriterion { id, stage, code, ticked } => {
@@ -367,8 +401,8 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-            work.audit.add(actor, Change { entity: "opportunity", entity_id: id, field: "criteria", old: Some(&deal.criteria), new: Some(&criteria) });
-            work.changed.push(("opportunity", id.clone()));
+            work.fx.audit(Change { entity: "opportunity", entity_id: id, field: "criteria", old: Some(&deal.criteria), new: Some(&criteria) });
+            work.fx.changed.push((Entity::Opportunity, id.clone()));
             Ok(Ok(deal.version + 1))
         }
         Op::CreateContact(k) => {
@@ -394,8 +428,8 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             .await?;
             write_details(tx, &state.vault, "contacts", &k.id, &k.details).await?;
             // The customer's history shows who joined and left its contacts.
-            work.audit.add(actor, Change { entity: "customer", entity_id: &k.customer_id, field: "contact_added", old: None, new: Some(k.name.trim()) });
-            work.changed.push(("contact", k.id.clone()));
+            work.fx.audit(Change { entity: "customer", entity_id: &k.customer_id, field: "contact_added", old: None, new: Some(k.name.trim()) });
+            work.fx.changed.push((Entity::Contact, k.id.clone()));
             Ok(Ok(1))
         }
         Op::UpdateContact { id, edits } => {
@@ -404,10 +438,10 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                 return Ok(Err(Rejection::Forbidden));
             }
             let version = row.version;
-            if !update_fields(tx, work, "contact", id, &row, edits).await? {
+            if !update_fields(tx, work, Entity::Contact, id, &row, edits).await? {
                 return Ok(Ok(version));
             }
-            work.changed.push(("contact", id.clone()));
+            work.fx.changed.push((Entity::Contact, id.clone()));
             Ok(Ok(version + 1))
         }
         Op::MergeCustomers { keep, merged } => {
@@ -418,39 +452,11 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             if !may_change(viewer, &keep_owner) || !may_change(viewer, &merged_owner) {
                 return Ok(Err(Rejection::Forbidden));
             }
-            let names: HashMap<String, String> = sqlx::query("SELECT id, name FROM customers WHERE id IN ($1, $2)")
-                .bind(keep)
-                .bind(merged)
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
-                .collect::<Result<_, sqlx::Error>>()?;
-            for table in ["contacts", "opportunities", "activities", "orders", "payments"] {
-                sqlx::query(&format!("UPDATE {table} SET customer_id = $1 WHERE customer_id = $2")).bind(keep).bind(merged).execute(&mut **tx).await?;
-            }
-            // Colleagues it was shared with keep seeing it.
-            sqlx::query(
-                "INSERT INTO customer_shares (customer_id, user_id, shared_by, shared_at) SELECT $1, s.user_id, s.shared_by, s.shared_at \
-                 FROM customer_shares s WHERE s.customer_id = $2 AND NOT EXISTS \
-                 (SELECT 1 FROM customer_shares t WHERE t.customer_id = $1 AND t.user_id = s.user_id)",
-            )
-            .bind(keep)
-            .bind(merged)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query("DELETE FROM customer_shares WHERE customer_id = $1").bind(merged).execute(&mut **tx).await?;
-            sqlx::query("DELETE FROM customers WHERE id = $1").bind(merged).execute(&mut **tx).await?;
-            sqlx::query("UPDATE customers SET version = version + 1, updated_at = $1 WHERE id = $2").bind(now_ms()).bind(keep).execute(&mut **tx).await?;
-            let version: i64 = sqlx::query("SELECT version FROM customers WHERE id = $1").bind(keep).fetch_one(&mut **tx).await?.try_get("version")?;
-            let (keep_name, merged_name) = (names.get(keep).map(String::as_str), names.get(merged).map(String::as_str));
-            work.audit.add(actor, Change { entity: "customer", entity_id: keep, field: "merged", old: merged_name, new: keep_name });
-            work.audit.add(actor, Change { entity: "customer", entity_id: merged, field: "merged_into", old: merged_name, new: Some(keep.as_str()) });
-            work.changed.push(("customer", keep.clone()));
-            work.changed.push(("customer", merged.clone()));
-            work.customers.remove(merged);
-            if let Some(cached) = work.customers.get_mut(keep) {
+            let version = crate::areas::customers::merge(tx, &mut work.fx, keep, merged).await?;
+            work.cache(merged, None);
+            if let Some(mut cached) = work.customers.get(keep).cloned() {
                 cached.version = version;
+                work.cache(keep, Some(cached));
             }
             Ok(Ok(version))
         }
@@ -502,8 +508,8 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             .execute(&mut **tx)
             .await?;
             write_details(tx, &state.vault, "opportunities", &o.id, &o.details).await?;
-            work.audit.add(actor, Change { entity: "opportunity", entity_id: &o.id, field: "created", old: None, new: Some(o.title.trim()) });
-            work.changed.push(("opportunity", o.id.clone()));
+            work.fx.audit(Change { entity: "opportunity", entity_id: &o.id, field: "created", old: None, new: Some(o.title.trim()) });
+            work.fx.changed.push((Entity::Opportunity, o.id.clone()));
             Ok(Ok(1))
         }
         Op::UpdateOpportunity { id, edits } => {
@@ -517,10 +523,10 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                 }
             }
             let version = row.version;
-            if !update_fields(tx, work, "opportunity", id, &row, edits).await? {
+            if !update_fields(tx, work, Entity::Opportunity, id, &row, edits).await? {
                 return Ok(Ok(version));
             }
-            work.changed.push(("opportunity", id.clone()));
+            work.fx.changed.push((Entity::Opportunity, id.clone()));
             Ok(Ok(version + 1))
         }
         Op::ReassignCustomer { id, to } => {
@@ -535,35 +541,14 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             if target.user_id == old_owner {
                 return Ok(Ok(version));
             }
-            let now = now_ms();
-            sqlx::query("UPDATE customers SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-                .bind(&target.user_id)
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            work.audit.add(actor, Change { entity: "customer", entity_id: id, field: "owner_id", old: Some(&old_owner), new: Some(&target.user_id) });
-            work.changed.push(("customer", id.clone()));
-            // The open deals the old owner held go along; closed ones keep who won or lost them.
-            let open: Vec<String> = sqlx::query("SELECT id FROM opportunities WHERE customer_id = $1 AND owner_id = $2 AND stage NOT IN ($3, $4) ORDER BY id")
-                .bind(id)
-                .bind(&old_owner)
-                .bind(WON)
-                .bind(LOST)
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get("id"))
-                .collect::<Result<_, _>>()?;
-            for deal in &open {
-                hand_deal(tx, work, deal, &old_owner, &target.user_id, now).await?;
-            }
+            let version = crate::areas::customers::reassign(tx, &mut work.fx, id, &old_owner, &target.user_id).await?;
             // Later mutations of this batch see the new owner.
-            if let Some(cached) = work.customers.get_mut(id) {
+            if let Some(mut cached) = work.customers.get(id).cloned() {
                 cached.owner_id = target.user_id.clone();
-                cached.version += 1;
+                cached.version = version;
+                work.cache(id, Some(cached));
             }
-            Ok(Ok(version + 1))
+            Ok(Ok(version))
         }
         Op::ReassignOpportunity { id, to } => {
             let Some((row, customer_id, _)) = deal_fields(tx, scope, viewer, id).await? else { return Ok(Err(Rejection::NotFound)) };
@@ -579,7 +564,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             if !target.sees_customer(tx, &customer_id).await? {
                 return Ok(Err(Rejection::Invalid { code: "owner_cannot_see_customer".into() }));
             }
-            hand_deal(tx, work, id, &row.owner_id, &target.user_id, now_ms()).await?;
+            crate::areas::deals::hand_over(tx, &mut work.fx, id, &row.owner_id, &target.user_id, now_ms()).await?;
             Ok(Ok(row.version + 1))
         }
         Op::SaveSegment { id, name, rule, period_days, shared } => {
@@ -620,7 +605,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                     1
                 }
             };
-            work.changed.push(("segment", id.clone()));
+            work.fx.changed.push((Entity::Segment, id.clone()));
             Ok(Ok(version))
         }
         Op::DeleteSegment { id } => {
@@ -631,7 +616,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                 return Ok(Err(Rejection::Forbidden));
             }
             sqlx::query("DELETE FROM saved_segments WHERE id = $1").bind(id).execute(&mut **tx).await?;
-            work.changed.push(("segment", id.clone()));
+            work.fx.changed.push((Entity::Segment, id.clone()));
             Ok(Ok(row.try_get::<i64, _>("version")? + 1))
         }
         Op::SavePromotion { id, draft } => {
@@ -681,7 +666,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                     1
                 }
             };
-            work.changed.push(("promotion", id.clone()));
+            work.fx.changed.push((Entity::Promotion, id.clone()));
             Ok(Ok(version))
         }
         Op::SubmitPromotion { id } => {
@@ -718,7 +703,7 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
                 return Ok(Err(Rejection::Invalid { code: "plan_locked".into() }));
             }
             sqlx::query("DELETE FROM promotion_plans WHERE id = $1").bind(id).execute(&mut **tx).await?;
-            work.changed.push(("promotion", id.clone()));
+            work.fx.changed.push((Entity::Promotion, id.clone()));
             Ok(Ok(plan.version + 1))
         }
         Op::AttributeOrder { id, plan } => {
@@ -742,8 +727,8 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             // Orders carry no version of their own: the customer they travel with is sent again.
             if current != *plan {
                 sqlx::query("UPDATE orders SET campaign_id = $1 WHERE id = $2").bind(plan.as_deref()).bind(id).execute(&mut **tx).await?;
-                work.audit.add(actor, Change { entity: "order", entity_id: id, field: "campaign_id", old: current.as_deref(), new: plan.as_deref() });
-                work.changed.push(("customer", customer_id));
+                work.fx.audit(Change { entity: "order", entity_id: id, field: "campaign_id", old: current.as_deref(), new: plan.as_deref() });
+                work.fx.changed.push((Entity::Customer, customer_id));
             }
             Ok(Ok(1))
         }
@@ -754,8 +739,8 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             }
             sqlx::query("DELETE FROM contacts WHERE id = $1").bind(id).execute(&mut **tx).await?;
             let name = row.values.get("name").cloned().flatten();
-            work.audit.add(actor, Change { entity: "customer", entity_id: &customer_id, field: "contact_deleted", old: name.as_deref(), new: None });
-            work.changed.push(("contact", id.clone()));
+            work.fx.audit(Change { entity: "customer", entity_id: &customer_id, field: "contact_deleted", old: name.as_deref(), new: None });
+            work.fx.changed.push((Entity::Contact, id.clone()));
             Ok(Ok(row.version + 1))
         }
     }
@@ -766,15 +751,16 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
 async fn update_fields<F: Field>(
     tx: &mut Transaction<'_, Any>,
     work: &mut Work<'_>,
-    entity: &'static str,
+    entity: Entity,
     id: &str,
     row: &Editable,
     edits: &[FieldEdit<F>],
 ) -> Result<bool, AppError> {
     let table = match entity {
-        "contact" => "contacts",
-        "opportunity" => "opportunities",
-        _ => "customers",
+        Entity::Customer => "customers",
+        Entity::Contact => "contacts",
+        Entity::Opportunity => "opportunities",
+        Entity::Order | Entity::Segment | Entity::Promotion | Entity::Catalog => return Err(anyhow::anyhow!("{entity:?} has no field edits").into()),
     };
     let mut sets = Vec::new();
     for edit in edits {
@@ -787,22 +773,22 @@ async fn update_fields<F: Field>(
         if current != edit.original {
             // Someone else changed this field since the user read it: the later push wins, and
             // whoever set the overwritten value finds it in their conflicts list.
-            let conflict = Overwritten { entity, id, column, theirs: current.as_deref(), winning: value.as_deref(), original: edit.original.as_deref() };
+            let conflict = Overwritten { entity: entity.code(), id, column, theirs: current.as_deref(), winning: value.as_deref(), original: edit.original.as_deref() };
             record_conflict(tx, &work.state.vault, conflict, &work.viewer.user.user_id).await?;
         }
-        sets.extend(cells(&work.state.vault, table, id, column, value.as_deref()));
-        if entity == "contact" && column == "role" {
+        sets.extend(cells(&work.state.vault, table, id, edit.field, value.as_deref()));
+        if entity == Entity::Contact && column == "role" {
             sets.push(("is_decision_maker", Cell::Bool(value.as_deref() == Some(ContactRole::DecisionMaker.code()))));
         }
         // Phones are not written to the audit log in clear.
         let shown = |v: Option<&str>| if column == "phone" { v.map(mask_phone) } else { v.map(str::to_string) };
         let (old, new) = (shown(current.as_deref()), shown(value.as_deref()));
-        work.audit.add(&work.actor, Change { entity, entity_id: id, field: column, old: old.as_deref(), new: new.as_deref() });
+        work.fx.audit(Change { entity: entity.code(), entity_id: id, field: column, old: old.as_deref(), new: new.as_deref() });
     }
     if sets.is_empty() {
         return Ok(false);
     }
-    if entity == "opportunity" {
+    if entity == Entity::Opportunity {
         // Working on a deal (a next step, a new assessment) counts against it stalling.
         sets.push(("touched_at", Cell::Int(Some(now_ms()))));
     }
@@ -913,7 +899,7 @@ pub(super) async fn prefetch(tx: &mut Transaction<'_, Any>, state: &AppState, sc
                 let column = field.column();
                 let value = match column {
                     "phone" => state.vault.open_opt(Place { table: "customers", column, id: &id }, row.try_get::<Option<String>, _>(column)?.as_deref())?,
-                    "credit_limit_fen" => row.try_get::<Option<i64>, _>(column)?.map(|fen| fen.to_string()),
+                    _ if field.numeric() => row.try_get::<Option<i64>, _>(column)?.map(|n| n.to_string()),
                     _ => row.try_get(column)?,
                 };
                 values.insert(column, value);

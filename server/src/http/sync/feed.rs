@@ -6,6 +6,7 @@ use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
 use kedao_app::domain::customer::{ContactView, CustomerView};
+use kedao_app::domain::entity::Entity;
 use kedao_app::domain::order::OrderView;
 use kedao_app::domain::promotion::{SavedPlan, Status as PlanStatus};
 use kedao_app::domain::segment::SavedSegment;
@@ -76,14 +77,15 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         last = last.max(r.try_get("last")?);
         let entity: String = r.try_get("entity")?;
         let id: String = r.try_get("entity_id")?;
-        match entity.as_str() {
-            "customer" => customer_ids.insert(id),
-            "contact" => contact_ids.insert(id),
-            "opportunity" => opportunity_ids.insert(id),
-            "segment" => segment_ids.insert(id),
-            "promotion" => promotion_ids.insert(id),
-            // The lists travel by version (see `pull`); other entities are not synced yet.
-            _ => false,
+        match Entity::from_code(&entity) {
+            Some(Entity::Customer) => customer_ids.insert(id),
+            Some(Entity::Contact) => contact_ids.insert(id),
+            Some(Entity::Opportunity) => opportunity_ids.insert(id),
+            Some(Entity::Segment) => segment_ids.insert(id),
+            Some(Entity::Promotion) => promotion_ids.insert(id),
+            // Orders travel with their customer and the lists by version (see `pull`); a code
+            // this build does not know is skipped, never taken for another kind.
+            Some(Entity::Order | Entity::Catalog) | None => false,
         };
     }
     let mut page = PullPage { cursor: format!("c.{last}.{epoch}"), more, ..Default::default() };
@@ -92,14 +94,14 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         page.segments = segments_visible(state, viewer, Some(&ids)).await?;
         let seen: BTreeSet<&str> = page.segments.iter().map(|s| s.id.as_str()).collect();
         let gone: Vec<String> = ids.iter().filter(|id| !seen.contains(id.as_str())).cloned().collect();
-        page.removed.extend(gone.into_iter().map(|id| Removed { entity: "segment".into(), id }));
+        page.removed.extend(gone.into_iter().map(|id| Removed { entity: Entity::Segment.code().into(), id }));
     }
     if !promotion_ids.is_empty() {
         let ids: Vec<String> = promotion_ids.iter().cloned().collect();
         page.promotions = promotions_visible(state, viewer, Some(&ids)).await?;
         let seen: BTreeSet<&str> = page.promotions.iter().map(|p| p.id.as_str()).collect();
         let gone: Vec<String> = ids.iter().filter(|id| !seen.contains(id.as_str())).cloned().collect();
-        page.removed.extend(gone.into_iter().map(|id| Removed { entity: "promotion".into(), id }));
+        page.removed.extend(gone.into_iter().map(|id| Removed { entity: Entity::Promotion.code().into(), id }));
     }
     if !customer_ids.is_empty() {
         let ids: Vec<String> = customer_ids.iter().cloned().collect();
@@ -113,13 +115,15 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         page.orders.extend(orders);
         let gone: Vec<String> = customer_ids.difference(&seen).cloned().collect();
         for o in opportunities_of(state, &gone).await? {
-            page.removed.push(Removed { entity: "opportunity".into(), id: o.id });
+            page.removed.push(Removed { entity: Entity::Opportunity.code().into(), id: o.id });
         }
-        page.removed.extend(gone.into_iter().map(|id| Removed { entity: "customer".into(), id }));
+        page.removed.extend(gone.into_iter().map(|id| Removed { entity: Entity::Customer.code().into(), id }));
         page.customers = visible;
     }
-    // Deals changed on their own: visible through their customer, or removed.
-    let sent: BTreeSet<&str> = page.opportunities.iter().map(|o| o.id.as_str()).collect();
+    // Deals changed on their own: visible through their customer, or removed (once: a deal
+    // whose customer left the view is removed with it above).
+    let removed: BTreeSet<&str> = page.removed.iter().filter(|r| r.entity == Entity::Opportunity.code()).map(|r| r.id.as_str()).collect();
+    let sent: BTreeSet<&str> = page.opportunities.iter().map(|o| o.id.as_str()).chain(removed).collect();
     let pending: Vec<String> = opportunity_ids.into_iter().filter(|id| !sent.contains(id.as_str())).collect();
     for chunk in pending.chunks(200) {
         let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -139,7 +143,7 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         let visible: BTreeSet<&str> = found.iter().map(|o| o.id.as_str()).collect();
         for id in chunk {
             if !visible.contains(id.as_str()) {
-                page.removed.push(Removed { entity: "opportunity".into(), id: id.clone() });
+                page.removed.push(Removed { entity: Entity::Opportunity.code().into(), id: id.clone() });
             }
         }
         page.opportunities.extend(found);
@@ -169,7 +173,7 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         let visible: BTreeSet<&str> = found.iter().map(|k| k.id.as_str()).collect();
         for id in chunk {
             if !visible.contains(id.as_str()) {
-                page.removed.push(Removed { entity: "contact".into(), id: id.clone() });
+                page.removed.push(Removed { entity: Entity::Contact.code().into(), id: id.clone() });
             }
         }
         page.contacts.extend(found);

@@ -1,7 +1,10 @@
 //! The thin sync API (`kedao_app::domain::sync` describes the protocol):
-//! - `POST /api/sync/push`: a device's queued mutations, each applied in its own transaction
-//!   after the session, the permissions ([`crate::access`]) and the shared validation, and
-//!   remembered by (user, client id, seq) so a replay changes nothing and answers the same;
+//! - `POST /api/sync/push`: a device's queued mutations in one transaction, each in its own
+//!   savepoint after the session, the permissions ([`crate::access`]) and the shared validation,
+//!   and remembered by (user, client id, seq) so a replay changes nothing and answers the same; a
+//!   refused mutation leaves nothing written, a seq sent twice is applied once, and a mutation
+//!   that keeps failing on the server is set aside as `server_error` instead of blocking the
+//!   queue behind it;
 //! - `GET /api/sync/pull?cursor=…&catalog=N`: what changed since the cursor as the user may see
 //!   it, and what left their view; without a usable cursor, a fresh snapshot; and the company's
 //!   lists when the device's copy (version `N`) is not the current one;
@@ -16,8 +19,7 @@ mod feed;
 use super::session::Viewer;
 use super::{AppError, AppJson, AppState};
 use crate::access::CustomerScope;
-use crate::audit::{self, Actor};
-use crate::changes::log_changes;
+use crate::audit::Actor;
 use crate::crypto::Place;
 use crate::db::now_ms;
 use crate::insert::Batch;
@@ -28,11 +30,12 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use feed::{changes_since, snapshot};
-use kedao_app::domain::sync::{Conflict, Mutation, MutationResult, Op, Outcome, PullPage, PushResponse, Rejection, KNOWN_TYPES, MAX_BATCH};
+use kedao_app::domain::sync::{Conflict, Mutation, MutationResult, Op, Outcome, PullPage, PushResponse, Rejection, MAX_BATCH};
+use sqlx::Acquire;
 use serde::Deserialize;
 use serde_json::Value;
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Largest push body accepted.
 pub const PUSH_LIMIT_BYTES: usize = 1024 * 1024;
@@ -78,9 +81,10 @@ async fn push(
     let user = viewer.user.user_id.as_str();
     let actor = Actor { user_id: user, device: device.as_deref() };
 
-    // One transaction for the batch. It starts by writing this device's row in `sync_clients`,
-    // which serialises pushes from the same device (a retry racing its original waits, then
-    // finds the results) on both databases; only then are earlier results looked up.
+    // One transaction for the batch, one savepoint per mutation inside it. It starts by writing
+    // this device's row in `sync_clients`, which serialises pushes from the same device (a retry
+    // racing its original waits, then finds the results) on both databases; only then are
+    // earlier results looked up.
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query(
@@ -92,29 +96,20 @@ async fn push(
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
-    let mut known: HashMap<u64, Outcome> = HashMap::new();
-    if let (Some(lo), Some(hi)) = (seqs.iter().min(), seqs.iter().max()) {
-        let rows = sqlx::query("SELECT seq, result FROM sync_applied WHERE user_id = $1 AND client_id = $2 AND seq >= $3 AND seq <= $4")
-            .bind(user)
-            .bind(&req.client_id)
-            .bind(*lo as i64)
-            .bind(*hi as i64)
-            .fetch_all(&mut *tx)
-            .await?;
-        for r in rows {
-            known.insert(r.try_get::<i64, _>("seq")? as u64, decode_result(&r.try_get::<String, _>("result")?)?);
-        }
-    }
+    let earlier = Earlier::load(&mut tx, user, &req.client_id, &seqs).await?;
 
-    // Each mutation is decided on its own: `apply` refuses only before its first write, so a
-    // refused mutation leaves nothing and does not disturb its neighbours. The change feed and
-    // the remembered results are written once for the batch, and answered only after the commit.
     let mut results = Vec::with_capacity(seqs.len());
     let mut remembered = Batch::new("sync_applied", &["user_id", "client_id", "seq", "result", "at"]);
     let now = now_ms();
-    // Decode everything first, then read every customer the batch edits in one query.
-    let decoded: Vec<(u64, Option<Result<Mutation, Rejection>>)> =
-        req.mutations.into_iter().zip(seqs).map(|(raw, seq)| (seq, (!known.contains_key(&seq)).then(|| decode(raw)))).collect();
+    // Decode everything first (a seq answered before, or earlier in this batch, is not decoded
+    // again), then read every customer the batch edits in one query.
+    let mut first_in_batch = HashSet::new();
+    let decoded: Vec<(u64, Option<Result<Mutation, Rejection>>)> = req
+        .mutations
+        .into_iter()
+        .zip(seqs)
+        .map(|(raw, seq)| (seq, (!earlier.results.contains_key(&seq) && first_in_batch.insert(seq)).then(|| decode(raw))))
+        .collect();
     let targets: Vec<String> = decoded
         .iter()
         .filter_map(|(_, m)| match m {
@@ -126,49 +121,146 @@ async fn push(
         state: &state,
         viewer: &viewer,
         scope: &scope,
-        actor,
-        changed: Vec::new(),
-        audit: audit::Pending::default(),
+        fx: crate::areas::Effects::new(actor),
         customers: prefetch(&mut tx, &state, &scope, &targets).await?,
+        journal: Vec::new(),
         catalog: None,
     };
-    // List values and deal moves are checked against the company's lists and pipelines.
-    let gives_list_values = decoded.iter().any(|(_, m)| {
+    // List values, deal moves and hand-overs are checked against the company's lists,
+    // pipelines and people.
+    let needs_catalog = decoded.iter().any(|(_, m)| {
         matches!(m, Some(Ok(Mutation { op: Op::CreateCustomer(_)
                     | Op::UpdateCustomer { .. }
                     | Op::MoveOpportunity { .. }
                     | Op::TickCriterion { .. }
                     | Op::CreateOpportunity(_)
-                    | Op::UpdateOpportunity { .. },
+                    | Op::UpdateOpportunity { .. }
+                    | Op::ReassignCustomer { .. }
+                    | Op::ReassignOpportunity { .. },
                 ..
             })
         ))
     });
-    if gives_list_values {
+    if needs_catalog {
         work.catalog = Some(crate::catalog::load(&mut tx).await?);
     }
+
+    // The outcome of each seq as answered in this push: a seq sent twice gets its first answer.
+    let mut answered: HashMap<u64, Outcome> = HashMap::new();
+    let mut failures = Vec::new();
     for (seq, mutation) in decoded {
         let Some(mutation) = mutation else {
-            results.push(MutationResult { seq, outcome: known[&seq].clone() });
+            let outcome = earlier.results.get(&seq).or_else(|| answered.get(&seq)).cloned().ok_or_else(|| anyhow::anyhow!("seq {seq} neither applied nor answered"))?;
+            results.push(MutationResult { seq, outcome });
             continue;
         };
         let outcome = match mutation {
             Err(rejection) => Outcome::Rejected(rejection),
-            Ok(m) => match apply(&mut tx, &mut work, &m.op).await? {
-                Ok(version) => Outcome::Applied { version },
-                Err(rejection) => Outcome::Rejected(rejection),
-            },
+            Ok(m) => {
+                // A savepoint: whatever the mutation wrote before it was refused or failed is
+                // undone, with the audit entries, change-feed entries and cached rows it noted.
+                let mark = work.mark();
+                let mut savepoint = tx.begin().await?;
+                match apply(&mut savepoint, &mut work, &m.op).await {
+                    Ok(Ok(version)) => {
+                        savepoint.commit().await?;
+                        Outcome::Applied { version }
+                    }
+                    Ok(Err(rejection)) => {
+                        savepoint.rollback().await?;
+                        work.undo_to(mark);
+                        Outcome::Rejected(rejection)
+                    }
+                    Err(error) => {
+                        savepoint.rollback().await?;
+                        work.undo_to(mark);
+                        let attempts = earlier.attempts.get(&seq).copied().unwrap_or(0) + 1;
+                        let cause = format!("{:#}", anyhow::Error::from(error));
+                        tracing::error!(user, client_id = %req.client_id, seq, op = m.op.type_name(), attempts, error = %cause, "a pushed mutation failed on the server");
+                        failures.push((seq, attempts, cause));
+                        if attempts < MAX_ATTEMPTS {
+                            // Not answered: the device sends it again (after a pause when
+                            // nothing of this push was answered); what came before it stands.
+                            break;
+                        }
+                        Outcome::Rejected(Rejection::ServerError)
+                    }
+                }
+            }
         };
         let text = serde_json::to_string(&outcome).map_err(anyhow::Error::from)?;
         remembered.push(vec![user.into(), req.client_id.as_str().into(), (seq as i64).into(), text.into(), now.into()]);
-        known.insert(seq, outcome.clone());
+        answered.insert(seq, outcome.clone());
         results.push(MutationResult { seq, outcome });
     }
-    work.audit.flush(&mut tx, state.db.backend()).await?;
-    log_changes(&mut tx, &work.changed, state.db.backend()).await?;
+    work.fx.flush(&mut tx, state.db.backend()).await?;
     remembered.flush(&mut tx, state.db.backend()).await?;
+    for (seq, attempts, cause) in &failures {
+        record_failure(&mut tx, user, &req.client_id, *seq, *attempts, cause).await?;
+    }
     tx.commit().await?;
+    if results.is_empty() && !failures.is_empty() {
+        return Err(AppError::RetryLater);
+    }
     Ok(Json(PushResponse { results }))
+}
+
+/// Tries of a mutation that failed on the server before it is set aside as
+/// [`Rejection::ServerError`].
+const MAX_ATTEMPTS: i64 = 3;
+
+/// What earlier pushes of this device came to, for the seqs of this batch: the remembered
+/// results, and how often each still unanswered seq failed.
+struct Earlier {
+    results: HashMap<u64, Outcome>,
+    attempts: HashMap<u64, i64>,
+}
+
+impl Earlier {
+    async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, user: &str, client_id: &str, seqs: &[u64]) -> Result<Earlier, AppError> {
+        let mut earlier = Earlier { results: HashMap::new(), attempts: HashMap::new() };
+        let (Some(lo), Some(hi)) = (seqs.iter().min(), seqs.iter().max()) else { return Ok(earlier) };
+        let range = "WHERE user_id = $1 AND client_id = $2 AND seq >= $3 AND seq <= $4";
+        let rows = sqlx::query(&format!("SELECT seq, result FROM sync_applied {range}"))
+            .bind(user)
+            .bind(client_id)
+            .bind(*lo as i64)
+            .bind(*hi as i64)
+            .fetch_all(&mut **tx)
+            .await?;
+        for r in rows {
+            earlier.results.insert(r.try_get::<i64, _>("seq")? as u64, decode_result(&r.try_get::<String, _>("result")?)?);
+        }
+        let rows = sqlx::query(&format!("SELECT seq, attempts FROM sync_failures {range}"))
+            .bind(user)
+            .bind(client_id)
+            .bind(*lo as i64)
+            .bind(*hi as i64)
+            .fetch_all(&mut **tx)
+            .await?;
+        for r in rows {
+            earlier.attempts.insert(r.try_get::<i64, _>("seq")? as u64, r.try_get("attempts")?);
+        }
+        Ok(earlier)
+    }
+}
+
+/// Counts a failed try of a mutation (kept with its cause for whoever looks into it).
+async fn record_failure(tx: &mut sqlx::Transaction<'_, sqlx::Any>, user: &str, client_id: &str, seq: u64, attempts: i64, cause: &str) -> Result<(), AppError> {
+    let cause: String = cause.chars().take(2000).collect();
+    sqlx::query(
+        "INSERT INTO sync_failures (user_id, client_id, seq, attempts, last_error, at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (user_id, client_id, seq) DO UPDATE SET attempts = $4, last_error = $5, at = $6",
+    )
+    .bind(user)
+    .bind(client_id)
+    .bind(seq as i64)
+    .bind(attempts)
+    .bind(cause)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn decode_result(text: &str) -> Result<Outcome, AppError> {
@@ -178,7 +270,7 @@ fn decode_result(text: &str) -> Result<Outcome, AppError> {
 /// A mutation of a type this server knows, well-formed and valid; or why not.
 fn decode(raw: Value) -> Result<Mutation, Rejection> {
     let mutation = match raw.get("op").and_then(|op| op.get("type")).and_then(Value::as_str) {
-        Some(t) if KNOWN_TYPES.contains(&t) => {
+        Some(t) if kedao_app::domain::sync::known_types().contains(&t) => {
             serde_json::from_value::<Mutation>(raw).map_err(|_| Rejection::Invalid { code: "malformed".into() })?
         }
         Some(_) => return Err(Rejection::ClientMustUpdate),
@@ -188,9 +280,6 @@ fn decode(raw: Value) -> Result<Mutation, Rejection> {
     Ok(mutation)
 }
 
-/// Applies one validated mutation inside `tx` and notes what it changed in `changed` and
-/// `audit_log` (written once for the batch).
-/// `Ok(Err(_))` is a refusal, and every arm refuses only before its first write: a refused
 // ---------------------------------------------------------------------------------------------
 // Pull
 

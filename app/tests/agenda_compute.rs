@@ -71,4 +71,3 @@ fn agenda_compute_cost() {
         println!("round {round}: {:?} (follow-ups {}, collections {}, stalled {})", t.elapsed(), a.follow_ups.total, a.collections.total, a.stalled.total);
     }
 }
-

@@ -61,7 +61,8 @@ fn picture(t: &DealTable, pipelines: &[PipelineConfig], filter: &DealFilter) -> 
         .iter()
         .map(|p| {
             let cols = t.columns(p, |_| None, filter, 20_050);
-            let mut facts: Vec<String> = t.rows_of(&p.code).map(|r| format!("{} {:?} {:?} {}", r.id, r.at, r.facts.path, t.keys().name(r.facts.owner))).collect();
+            let mut facts: Vec<String> =
+                t.rows_of(&p.code).map(|r| format!("{} {:?} {:?} {}", r.id, r.at, r.facts.path, t.keys().name(r.facts.owner))).collect();
             facts.sort();
             (cols, facts)
         })
@@ -152,7 +153,14 @@ fn the_replica_keeps_its_table_in_step_with_pulls_and_pending_moves() {
 
     // A move made on the device shows at once, at the top of its new column.
     let moved = deals[3].id.clone();
-    let op = Op::MoveOpportunity { id: moved.clone(), from: "initial_contact".into(), to: "proposal".into(), rank: Some("0".into()), lost_reason: None, lost_to: None };
+    let op = Op::MoveOpportunity {
+        id: moved.clone(),
+        from: "initial_contact".into(),
+        to: "proposal".into(),
+        rank: Some("0".into()),
+        lost_reason: None,
+        lost_to: None,
+    };
     r.push_pending(Mutation { seq: 1, at_ms: 0, op });
     let after_move = board(&r);
     assert_eq!(after_move[0].len(), 7);

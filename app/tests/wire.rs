@@ -58,7 +58,15 @@ fn every_outcome_encodes_as_before() {
 #[test]
 fn a_pull_page_decodes_and_encodes_as_before() {
     let full: PullPage = round_trip("pull_page.json", fixture("pull_page.json").trim_end());
-    for (what, n) in [("customers", full.customers.len()), ("opportunities", full.opportunities.len()), ("contacts", full.contacts.len()), ("orders", full.orders.len()), ("segments", full.segments.len()), ("promotions", full.promotions.len()), ("removed", full.removed.len())] {
+    for (what, n) in [
+        ("customers", full.customers.len()),
+        ("opportunities", full.opportunities.len()),
+        ("contacts", full.contacts.len()),
+        ("orders", full.orders.len()),
+        ("segments", full.segments.len()),
+        ("promotions", full.promotions.len()),
+        ("removed", full.removed.len()),
+    ] {
         assert!(n > 0, "the golden page carries {what}");
     }
     assert!(full.catalog.is_some());

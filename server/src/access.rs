@@ -67,9 +67,8 @@ impl CustomerScope {
     /// An SQL condition on the customers table aliased `c`, with its bound values in order.
     /// Placeholders are numbered from `first` so the caller can bind its own values before.
     pub fn sql(&self, first: usize) -> (String, Vec<String>) {
-        let own_or_shared = |n: usize| {
-            format!("(c.owner_id = ${n} OR EXISTS (SELECT 1 FROM customer_shares s WHERE s.customer_id = c.id AND s.user_id = ${n}))")
-        };
+        let own_or_shared =
+            |n: usize| format!("(c.owner_id = ${n} OR EXISTS (SELECT 1 FROM customer_shares s WHERE s.customer_id = c.id AND s.user_id = ${n}))");
         match self {
             CustomerScope::All => ("TRUE".into(), vec![]),
             CustomerScope::Regions(regions) if regions.is_empty() => ("FALSE".into(), vec![]),
@@ -78,11 +77,7 @@ impl CustomerScope {
                 (format!("c.region_id IN ({})", list.join(", ")), regions.clone())
             }
             CustomerScope::Team { user_id, team_id } => (
-                format!(
-                    "({} OR c.owner_id IN (SELECT m.id FROM users m WHERE m.team_id = ${}))",
-                    own_or_shared(first),
-                    first + 1
-                ),
+                format!("({} OR c.owner_id IN (SELECT m.id FROM users m WHERE m.team_id = ${}))", own_or_shared(first), first + 1),
                 vec![user_id.clone(), team_id.clone()],
             ),
             CustomerScope::Own { user_id } => (own_or_shared(first), vec![user_id.clone()]),

@@ -50,10 +50,7 @@ pub struct Pending(crate::insert::Batch);
 
 impl Default for Pending {
     fn default() -> Self {
-        Pending(crate::insert::Batch::new(
-            "audit_log",
-            &["id", "at", "actor_id", "device", "entity", "entity_id", "field", "old_value", "new_value"],
-        ))
+        Pending(crate::insert::Batch::new("audit_log", &["id", "at", "actor_id", "device", "entity", "entity_id", "field", "old_value", "new_value"]))
     }
 }
 

@@ -17,16 +17,11 @@ pub const SESSION_COOKIE: &str = "kedao_session";
 /// Hashes a password with argon2id and a fresh random salt (PHC string format).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| anyhow::anyhow!("hashing password: {e}"))
 }
 
 fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(phc).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
 }
 
 /// A hash of nothing in particular, checked when the user does not exist so that an unknown user
@@ -114,12 +109,7 @@ pub async fn session_user(db: &Db, token: &str) -> anyhow::Result<Option<Account
         "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE"
     );
-    let row = sqlx::query(&sql)
-        .bind(token_hash(token))
-        .bind(now_ms())
-        .fetch_optional(db.pool())
-        .await
-        .context("looking up session")?;
+    let row = sqlx::query(&sql).bind(token_hash(token)).bind(now_ms()).fetch_optional(db.pool()).await.context("looking up session")?;
     row.as_ref().map(Account::from_row).transpose()
 }
 
@@ -165,11 +155,7 @@ pub async fn verify_user_password(db: &Db, user_id: &str, password: &str) -> any
 pub async fn delete_user_sessions(db: &Db, actor: &crate::audit::Actor<'_>, user_id: &str) -> anyhow::Result<u64> {
     let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
-    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .context("ending sessions")?;
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.context("ending sessions")?;
     let ended = done.rows_affected().to_string();
     let change = crate::audit::Change { entity: "user", entity_id: user_id, field: "sessions", old: Some(&ended), new: Some("0") };
     crate::audit::record(&mut tx, actor, change).await?;
@@ -213,11 +199,7 @@ pub async fn record_failure(db: &Db, account: &str, address: Option<&str>) -> an
     let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
     for key in std::iter::once(account).chain(address) {
-        sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
-            .bind(key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)").bind(key).bind(now).execute(&mut *tx).await?;
     }
     // Forget what is older than the window, so the table stays small.
     sqlx::query("DELETE FROM login_failures WHERE failed_at < $1").bind(now - THROTTLE_WINDOW_MS).execute(&mut *tx).await?;
@@ -232,11 +214,7 @@ pub async fn clear_failures(db: &Db, account: &str) -> anyhow::Result<()> {
 
 pub async fn delete_session(db: &Db, token: &str) -> anyhow::Result<()> {
     let _turn = db.write_turn().await;
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .execute(db.pool())
-        .await
-        .context("deleting session")?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(db.pool()).await.context("deleting session")?;
     Ok(())
 }
 

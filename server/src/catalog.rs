@@ -21,11 +21,10 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
         .map(|r| Ok(CatalogOption { code: r.try_get("code")?, name_zh: r.try_get("name_zh")?, name_en: r.try_get("name_en")?, active: true }))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     catalog.lists.insert(List::Region, options);
-    let rows = sqlx::query(
-        "SELECT list, code, name_zh, name_en, CASE WHEN active THEN 1 ELSE 0 END AS active FROM catalog_options ORDER BY list, position, code",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows =
+        sqlx::query("SELECT list, code, name_zh, name_en, CASE WHEN active THEN 1 ELSE 0 END AS active FROM catalog_options ORDER BY list, position, code")
+            .fetch_all(&mut *conn)
+            .await?;
     for r in rows {
         let list: String = r.try_get("list")?;
         // A list this version does not know (written by a newer one) is left out.
@@ -61,14 +60,12 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Catalog, sqlx::Error> {
     }
     catalog.teams = teams;
     // Whom customers and deals can be handed to (`access::handover` has the same roles).
-    catalog.people = sqlx::query(
-        "SELECT id, display_name, team_id FROM users WHERE active = TRUE AND role IN ('rep', 'supervisor') ORDER BY display_name, id",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| Ok(PersonEntry { id: r.try_get("id")?, name: r.try_get("display_name")?, team_id: r.try_get("team_id")? }))
-    .collect::<Result<_, sqlx::Error>>()?;
+    catalog.people = sqlx::query("SELECT id, display_name, team_id FROM users WHERE active = TRUE AND role IN ('rep', 'supervisor') ORDER BY display_name, id")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(PersonEntry { id: r.try_get("id")?, name: r.try_get("display_name")?, team_id: r.try_get("team_id")? }))
+        .collect::<Result<_, sqlx::Error>>()?;
     catalog.grading = Some(crate::grading::config(&mut *conn).await?);
     Ok(catalog)
 }
@@ -111,11 +108,9 @@ pub async fn pipelines_changed(tx: &mut Transaction<'_, Any>, pipeline: &str) ->
 /// at once: the marker row decides which one does it).
 pub async fn ensure_starter(pool: &Pool<Any>) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
-    let first = sqlx::query("INSERT INTO app_meta (key, value) VALUES ('catalog_starter', '1') ON CONFLICT (key) DO NOTHING")
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        == 1;
+    let first =
+        sqlx::query("INSERT INTO app_meta (key, value) VALUES ('catalog_starter', '1') ON CONFLICT (key) DO NOTHING").execute(&mut *tx).await?.rows_affected()
+            == 1;
     let starter = Catalog::starter();
     if first {
         for (list, options) in &starter.lists {

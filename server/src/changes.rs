@@ -13,11 +13,7 @@ const EPOCH: i64 = 2;
 /// The next number of a counter. The `UPDATE` locks the counter's row until the transaction ends,
 /// so numbers are handed out in commit order (no pull can read seq 10 while seq 9 is still open).
 async fn bump(tx: &mut Transaction<'_, Any>, counter: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1 RETURNING value")
-        .bind(counter)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("value")
+    sqlx::query("UPDATE sync_counter SET value = value + 1 WHERE id = $1 RETURNING value").bind(counter).fetch_one(&mut **tx).await?.try_get("value")
 }
 
 /// Records that `entity`/`id` changed.

@@ -101,11 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => time::OffsetDateTime::now_utc().date(),
             };
             // Demo data may use the public demo key when none is configured.
-            let vault = crate::crypto::Vault::from_settings(
-                config.encryption_key.expose(),
-                config.previous_encryption_keys.expose(),
-                true,
-            )?;
+            let vault = crate::crypto::Vault::from_settings(config.encryption_key.expose(), config.previous_encryption_keys.expose(), true)?;
             let db = Db::connect(&config.database_url, 4).await?;
             db.migrate().await?;
             crate::crypto::prepare(&db, &vault).await?;
@@ -115,9 +111,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateUser { username, display_name, role } => {
-            let role = Role::from_code(&role).with_context(|| {
-                format!("unknown role {role:?}; expected one of admin, director, manager, supervisor, rep, finance, service")
-            })?;
+            let role = Role::from_code(&role)
+                .with_context(|| format!("unknown role {role:?}; expected one of admin, director, manager, supervisor, rep, finance, service"))?;
             let (password, generated) = match std::env::var("KEDAO_NEW_PASSWORD") {
                 Ok(p) if !p.is_empty() => (p, false),
                 _ => (crate::seed::random_password(), true),

@@ -116,11 +116,8 @@ impl Config {
             None => {}
         }
         // Only settings: other KEDAO_* variables (KEDAO_NEW_PASSWORD, test knobs) are not config.
-        let figment = figment
-            .merge(Env::prefixed("KEDAO_").only(&Config::FIELDS))
-            .merge(Env::raw().only(&["DATABASE_URL"]));
-        let config: Config =
-            figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}")).context("reading settings")?;
+        let figment = figment.merge(Env::prefixed("KEDAO_").only(&Config::FIELDS)).merge(Env::raw().only(&["DATABASE_URL"]));
+        let config: Config = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}")).context("reading settings")?;
         config.proxies()?;
         config.origin()?;
         Ok(config)
@@ -164,7 +161,10 @@ mod tests {
         assert_eq!(nets.len(), 3);
         assert!(nets[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().unwrap()));
         assert!(Config { trusted_proxies: "10.0.0.300".into(), ..Config::default() }.proxies().is_err());
-        assert_eq!(Config { public_origin: "https://crm.example.com/".into(), ..Config::default() }.origin().unwrap().as_deref(), Some("https://crm.example.com"));
+        assert_eq!(
+            Config { public_origin: "https://crm.example.com/".into(), ..Config::default() }.origin().unwrap().as_deref(),
+            Some("https://crm.example.com")
+        );
         assert!(Config { public_origin: "crm.example.com".into(), ..Config::default() }.origin().is_err());
     }
 

@@ -48,10 +48,7 @@ struct Key {
 impl Key {
     /// Parses `ID:BASE64` (32 bytes of key material).
     fn parse(spec: &str) -> anyhow::Result<Key> {
-        let (id, material) = spec
-            .trim()
-            .split_once(':')
-            .context("an encryption key looks like ID:BASE64 (generate one with `kedao gen-key`)")?;
+        let (id, material) = spec.trim().split_once(':').context("an encryption key looks like ID:BASE64 (generate one with `kedao gen-key`)")?;
         if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             bail!("encryption key id {id:?} must be 1-32 letters, digits, '-' or '_'");
         }
@@ -94,8 +91,7 @@ impl Vault {
     /// `current` is `ID:BASE64`; `previous` a comma-separated list of the same, possibly empty.
     pub fn new(current: &str, previous: &str) -> anyhow::Result<Vault> {
         let current = Key::parse(current)?;
-        let previous =
-            previous.split(',').filter(|s| !s.trim().is_empty()).map(Key::parse).collect::<anyhow::Result<Vec<_>>>()?;
+        let previous = previous.split(',').filter(|s| !s.trim().is_empty()).map(Key::parse).collect::<anyhow::Result<Vec<_>>>()?;
         if previous.iter().any(|k| k.id == current.id) {
             bail!("previous_encryption_keys repeats the current key id {:?}", current.id);
         }
@@ -171,10 +167,7 @@ impl Vault {
         }
         let (nonce, sealed) = blob.split_at(NONCE_LEN);
         let aad = Self::aad(place);
-        let plain = key
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
-            .map_err(|_| OpenError::Corrupt(key_id.to_string()))?;
+        let plain = key.cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad }).map_err(|_| OpenError::Corrupt(key_id.to_string()))?;
         String::from_utf8(plain).map_err(|_| OpenError::Corrupt(key_id.to_string()))
     }
 
@@ -231,10 +224,7 @@ pub async fn prepare(db: &Db, vault: &Vault) -> anyhow::Result<()> {
             }
         }
         None => {
-            sqlx::query("INSERT INTO app_meta (key, value) VALUES ('vault_check', $1)")
-                .bind(vault.seal(CHECK_PLACE, CHECK_TEXT))
-                .execute(db.pool())
-                .await?;
+            sqlx::query("INSERT INTO app_meta (key, value) VALUES ('vault_check', $1)").bind(vault.seal(CHECK_PLACE, CHECK_TEXT)).execute(db.pool()).await?;
         }
     }
     let sealed = reseal(db, vault, false).await?;
@@ -251,9 +241,7 @@ pub async fn reseal(db: &Db, vault: &Vault, rotate: bool) -> anyhow::Result<u64>
     let mut written = 0;
     for (table, column, index) in SEALED_COLUMNS {
         let filter = if rotate { String::new() } else { format!(" AND {column} NOT LIKE 'enc:%'") };
-        let rows = sqlx::query(&format!("SELECT id, {column} AS v FROM {table} WHERE {column} IS NOT NULL{filter}"))
-            .fetch_all(db.pool())
-            .await?;
+        let rows = sqlx::query(&format!("SELECT id, {column} AS v FROM {table} WHERE {column} IS NOT NULL{filter}")).fetch_all(db.pool()).await?;
         let mut pending = Vec::new();
         for row in rows {
             let id: String = row.try_get("id")?;
@@ -262,11 +250,8 @@ pub async fn reseal(db: &Db, vault: &Vault, rotate: bool) -> anyhow::Result<u64>
                 continue;
             }
             let place = Place { table, column, id: &id };
-            let plain = if Vault::is_sealed(&stored) {
-                vault.open(place, &stored).map_err(|e| anyhow::anyhow!("{table}.{column} of {id}: {e}"))?
-            } else {
-                stored
-            };
+            let plain =
+                if Vault::is_sealed(&stored) { vault.open(place, &stored).map_err(|e| anyhow::anyhow!("{table}.{column} of {id}: {e}"))? } else { stored };
             let bidx = index.and_then(|_| vault.phone_index(&plain));
             pending.push((vault.seal(place, &plain), bidx, id));
         }
@@ -288,10 +273,7 @@ pub async fn reseal(db: &Db, vault: &Vault, rotate: bool) -> anyhow::Result<u64>
         }
     }
     if rotate {
-        sqlx::query("UPDATE app_meta SET value = $1 WHERE key = 'vault_check'")
-            .bind(vault.seal(CHECK_PLACE, CHECK_TEXT))
-            .execute(db.pool())
-            .await?;
+        sqlx::query("UPDATE app_meta SET value = $1 WHERE key = 'vault_check'").bind(vault.seal(CHECK_PLACE, CHECK_TEXT)).execute(db.pool()).await?;
     }
     Ok(written)
 }
@@ -353,12 +335,7 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused_with_a_reason() {
-        for (spec, expect) in [
-            ("nocolon", "ID:BASE64"),
-            ("k1:!!!", "not base64"),
-            ("k1:AAAA", "needs 32"),
-            ("bad id:AAAA", "must be 1-32"),
-        ] {
+        for (spec, expect) in [("nocolon", "ID:BASE64"), ("k1:!!!", "not base64"), ("k1:AAAA", "needs 32"), ("bad id:AAAA", "must be 1-32")] {
             let err = Vault::new(spec, "").unwrap_err().to_string();
             assert!(err.contains(expect), "{spec}: {err}");
         }

@@ -98,7 +98,14 @@ pub async fn run(db: &Db, by: Option<&str>, month: Option<&str>, today: &str) ->
             .bind(&ids[i])
             .execute(&mut *tx)
             .await?;
-        history.push(vec![uuid::Uuid::new_v4().to_string().into(), ids[i].clone().into(), run_id.clone().into(), before[i].clone().into(), to.code().into(), values[i].into()]);
+        history.push(vec![
+            uuid::Uuid::new_v4().to_string().into(),
+            ids[i].clone().into(),
+            run_id.clone().into(),
+            before[i].clone().into(),
+            to.code().into(),
+            values[i].into(),
+        ]);
         changed.push((kedao_app::domain::entity::Entity::Customer, ids[i].clone()));
         *summary.moved.entry(format!("{}→{}", before[i], to.code())).or_insert(0) += 1;
     }

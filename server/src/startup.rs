@@ -58,10 +58,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         // The peer address feeds sign-in throttling per client.
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP")?;
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
         self.db.close().await;
         Ok(())
     }

@@ -202,7 +202,10 @@ pub struct OptionForm {
 
 impl OptionForm {
     pub fn validate(&self) -> Result<(), FormError> {
-        if check_option_name(&self.name_zh).is_err() || check_option_name(&self.name_en).is_err() || [&self.name_zh, &self.name_en].iter().any(|n| n.chars().any(char::is_control)) {
+        if check_option_name(&self.name_zh).is_err()
+            || check_option_name(&self.name_en).is_err()
+            || [&self.name_zh, &self.name_en].iter().any(|n| n.chars().any(char::is_control))
+        {
             return Err(FormError::InvalidOptionName);
         }
         match &self.code {
@@ -237,15 +240,7 @@ mod tests {
     use super::*;
 
     fn form(role: Role) -> UserForm {
-        UserForm {
-            username: "li.na".into(),
-            display_name: "李娜".into(),
-            role,
-            team_id: None,
-            manager_id: None,
-            region_ids: vec![],
-            active: true,
-        }
+        UserForm { username: "li.na".into(), display_name: "李娜".into(), role, team_id: None, manager_id: None, region_ids: vec![], active: true }
     }
 
     #[test]

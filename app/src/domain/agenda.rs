@@ -98,7 +98,10 @@ pub fn agenda(r: &Replica, today: i32, mine_only: bool, limit: usize) -> Agenda 
             }
         }
         // Most overdue first; longest idle first. Only the ids kept leave the table.
-        (owned(first(follow_ups, limit, |(a, x), (b, y)| a.cmp(b).then_with(|| x.cmp(y)))), owned(first(stalled, limit, |(a, x), (b, y)| b.cmp(a).then_with(|| x.cmp(y)))))
+        (
+            owned(first(follow_ups, limit, |(a, x), (b, y)| a.cmp(b).then_with(|| x.cmp(y)))),
+            owned(first(stalled, limit, |(a, x), (b, y)| b.cmp(a).then_with(|| x.cmp(y)))),
+        )
     });
 
     let mut collections = Vec::new();
@@ -196,10 +199,10 @@ fn first<T>(mut all: Vec<T>, limit: usize, order: impl Fn(&T, &T) -> Ordering) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::customer::CustomerView;
     use crate::domain::funnel::{parse_day, DAY_MS};
     use crate::domain::order::OrderView;
     use crate::domain::replica::{CustomerRecord, Owner};
-    use crate::domain::customer::CustomerView;
     use crate::domain::sync::OpportunityView;
 
     fn customer(id: &str, owner: &str) -> CustomerView {
@@ -225,7 +228,15 @@ mod tests {
     }
 
     fn order(id: &str, customer: &str, total: i64, paid: i64, due: Option<&str>) -> OrderView {
-        OrderView { id: id.into(), customer_id: customer.into(), order_no: format!("SO-{id}"), total_fen: total, paid_fen: paid, next_due: due.and_then(parse_day), ..Default::default() }
+        OrderView {
+            id: id.into(),
+            customer_id: customer.into(),
+            order_no: format!("SO-{id}"),
+            total_fen: total,
+            paid_fen: paid,
+            next_due: due.and_then(parse_day),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -266,7 +277,7 @@ mod tests {
         ];
         let mut r = Replica::load(Owner { id: "rep1".into(), name: "王磊".into() }, records, vec![]);
         r.set_catalog(crate::domain::catalog::Catalog::starter());
-        
+
         let a = agenda(&r, today, true, 10);
         let follow: Vec<_> = a.follow_ups.items.iter().map(|f| (f.deal_id.as_str(), f.late_days, f.next_step.as_deref())).collect();
         assert_eq!(follow, [("d1", 3, Some("送样品")), ("d2", 0, None)]);

@@ -35,7 +35,17 @@ impl DealFilter {
     /// The filter from what was typed into the filter form: amounts in yuan, dates as the date
     /// inputs give them. A bad amount is named (`invalid_amount`, `amount_negative`).
     #[allow(clippy::too_many_arguments)]
-    pub fn from_form(query: &str, owner: &str, source: &str, region: &str, min: &str, max: &str, from: &str, to: &str, stalled_only: bool) -> Result<DealFilter, &'static str> {
+    pub fn from_form(
+        query: &str,
+        owner: &str,
+        source: &str,
+        region: &str,
+        min: &str,
+        max: &str,
+        from: &str,
+        to: &str,
+        stalled_only: bool,
+    ) -> Result<DealFilter, &'static str> {
         let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let amount = |s: &str| -> Result<Option<i64>, &'static str> {
             let s = s.trim();

@@ -154,7 +154,11 @@ pub struct TeamEntry {
 
 impl TeamEntry {
     pub fn name(&self, english: bool) -> &str {
-        if english && !self.name_en.is_empty() { &self.name_en } else { &self.name_zh }
+        if english && !self.name_en.is_empty() {
+            &self.name_en
+        } else {
+            &self.name_zh
+        }
     }
 }
 
@@ -179,10 +183,25 @@ const STARTER: &[(List, &[Starter])] = &[
             ("energy", "能源", "Energy"),
         ],
     ),
-    (List::Size, &[("micro", "微型", "Micro"), ("small", "小型", "Small"), ("medium", "中型", "Medium"), ("large", "大型", "Large"), ("enterprise", "特大型", "Enterprise")]),
+    (
+        List::Size,
+        &[
+            ("micro", "微型", "Micro"),
+            ("small", "小型", "Small"),
+            ("medium", "中型", "Medium"),
+            ("large", "大型", "Large"),
+            ("enterprise", "特大型", "Enterprise"),
+        ],
+    ),
     (
         List::BusinessType,
-        &[("distributor", "经销商", "Distributor"), ("end_user", "终端客户", "End user"), ("oem", "OEM", "OEM"), ("government", "政府", "Government"), ("retailer", "零售商", "Retailer")],
+        &[
+            ("distributor", "经销商", "Distributor"),
+            ("end_user", "终端客户", "End user"),
+            ("oem", "OEM", "OEM"),
+            ("government", "政府", "Government"),
+            ("retailer", "零售商", "Retailer"),
+        ],
     ),
     (
         List::Source,
@@ -214,11 +233,21 @@ impl Catalog {
         let lists = STARTER
             .iter()
             .map(|(list, options)| {
-                let options = options.iter().map(|(code, zh, en)| CatalogOption { code: (*code).into(), name_zh: (*zh).into(), name_en: (*en).into(), active: true }).collect();
+                let options = options
+                    .iter()
+                    .map(|(code, zh, en)| CatalogOption { code: (*code).into(), name_zh: (*zh).into(), name_en: (*en).into(), active: true })
+                    .collect();
                 (*list, options)
             })
             .collect();
-        Catalog { version: 0, lists, pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()], teams: Vec::new(), people: Vec::new(), grading: Some(super::grading::GradingConfig::starter()) }
+        Catalog {
+            version: 0,
+            lists,
+            pipelines: vec![PipelineConfig::starter(), PipelineConfig::starter_product()],
+            teams: Vec::new(),
+            people: Vec::new(),
+            grading: Some(super::grading::GradingConfig::starter()),
+        }
     }
 
     pub fn pipeline(&self, code: &str) -> Option<&PipelineConfig> {
@@ -258,7 +287,10 @@ impl Catalog {
     pub fn find(&self, list: List, text: &str) -> Option<&CatalogOption> {
         let wanted = squash(text);
         let options = self.options(list);
-        options.iter().find(|o| o.code == text).or_else(|| options.iter().find(|o| squash(&o.code) == wanted || squash(&o.name_zh) == wanted || squash(&o.name_en) == wanted))
+        options
+            .iter()
+            .find(|o| o.code == text)
+            .or_else(|| options.iter().find(|o| squash(&o.code) == wanted || squash(&o.name_zh) == wanted || squash(&o.name_en) == wanted))
     }
 }
 

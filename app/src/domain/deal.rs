@@ -132,7 +132,6 @@ impl DealField {
     pub fn list(self) -> Option<List> {
         (self == DealField::Source).then_some(List::Source)
     }
-
 }
 
 impl Field for DealField {

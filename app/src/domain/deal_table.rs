@@ -103,7 +103,11 @@ impl DealTable {
     /// Whether the rows were placed with these pipelines' codes (if not, build anew).
     pub fn fits(&self, pipelines: &[PipelineConfig]) -> bool {
         self.shape.len() == pipelines.len()
-            && self.shape.iter().zip(pipelines).all(|((code, stages), p)| *code == p.code && stages.len() == p.stages.len() && stages.iter().zip(&p.stages).all(|(a, b)| *a == b.code))
+            && self
+                .shape
+                .iter()
+                .zip(pipelines)
+                .all(|((code, stages), p)| *code == p.code && stages.len() == p.stages.len() && stages.iter().zip(&p.stages).all(|(a, b)| *a == b.code))
     }
 
     /// Adds or replaces a deal's row. Call [`settle`](Self::settle) before reading columns.
@@ -251,19 +255,37 @@ impl DealTable {
     }
 
     /// The rows of the pipeline's deals (any place) that pass the filter.
-    pub fn matching<'t, 'c>(&'t self, pipeline: &'t PipelineConfig, customer: impl Fn(&str) -> Option<(&'c str, &'c str)> + 't, filter: &'t DealFilter, today: i32) -> impl Iterator<Item = &'t DealRow> + 't {
+    pub fn matching<'t, 'c>(
+        &'t self,
+        pipeline: &'t PipelineConfig,
+        customer: impl Fn(&str) -> Option<(&'c str, &'c str)> + 't,
+        filter: &'t DealFilter,
+        today: i32,
+    ) -> impl Iterator<Item = &'t DealRow> + 't {
         let test = self.test(filter);
         self.rows_of(&pipeline.code).filter(move |r| test.passes(pipeline, r, &customer, today))
     }
 
     /// The analytics' input: the facts of the pipeline's deals that pass the filter.
-    pub fn facts<'t, 'c>(&'t self, pipeline: &'t PipelineConfig, customer: impl Fn(&str) -> Option<(&'c str, &'c str)> + 't, filter: &'t DealFilter, today: i32) -> Vec<&'t DealFacts> {
+    pub fn facts<'t, 'c>(
+        &'t self,
+        pipeline: &'t PipelineConfig,
+        customer: impl Fn(&str) -> Option<(&'c str, &'c str)> + 't,
+        filter: &'t DealFilter,
+        today: i32,
+    ) -> Vec<&'t DealFacts> {
         self.matching(pipeline, customer, filter, today).map(|r| &r.facts).collect()
     }
 
     /// The board of `pipeline`: one column per open stage, each in its cards' order.
     /// `customer` gives a deal's customer name and region (for the search and the region filter).
-    pub fn columns<'c>(&self, pipeline: &PipelineConfig, customer: impl Fn(&str) -> Option<(&'c str, &'c str)>, filter: &DealFilter, today: i32) -> Vec<Column> {
+    pub fn columns<'c>(
+        &self,
+        pipeline: &PipelineConfig,
+        customer: impl Fn(&str) -> Option<(&'c str, &'c str)>,
+        filter: &DealFilter,
+        today: i32,
+    ) -> Vec<Column> {
         let p = self.pipeline_index(&pipeline.code);
         let order = p.and_then(|p| self.order.get(p));
         let test = self.test(filter);

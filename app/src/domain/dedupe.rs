@@ -16,22 +16,8 @@ pub enum DuplicateReason {
 }
 
 /// Legal-form words that do not tell two companies apart, longest first.
-const LEGAL_FORMS: [&str; 14] = [
-    "股份有限公司",
-    "有限责任公司",
-    "有限公司",
-    "集团公司",
-    "分公司",
-    "集团",
-    "公司",
-    "corporation",
-    "company",
-    "limited",
-    "group",
-    "corp",
-    "ltd",
-    "inc",
-];
+const LEGAL_FORMS: [&str; 14] =
+    ["股份有限公司", "有限责任公司", "有限公司", "集团公司", "分公司", "集团", "公司", "corporation", "company", "limited", "group", "corp", "ltd", "inc"];
 
 /// A company name reduced to what identifies it: lower case, without spaces, punctuation (of
 /// either width) and legal-form words. `杭州网络科技有限公司` and `杭州网络科技（有限公司）`

@@ -382,15 +382,7 @@ mod tests {
     const EXHIBITION: u32 = 3;
 
     fn deal(owner: u32, source: Option<u32>, amount: i64, path: &[(usize, i32)], outcome: Outcome) -> DealFacts {
-        DealFacts {
-            owner,
-            source,
-            amount_fen: amount,
-            created: path.first().map_or(0, |p| p.1),
-            expected_close: 100,
-            path: Path::from_slice(path),
-            outcome,
-        }
+        DealFacts { owner, source, amount_fen: amount, created: path.first().map_or(0, |p| p.1), expected_close: 100, path: Path::from_slice(path), outcome }
     }
 
     /// Six deals worked through by hand:
@@ -520,7 +512,15 @@ mod tests {
                     1 => Outcome::Won(day + next(10) as i32),
                     _ => Outcome::Lost(day + next(10) as i32),
                 };
-                DealFacts { owner: next(4) as u32, source: None, amount_fen: next(1_000_000) as i64, created, expected_close: day + 30, path: path.into(), outcome }
+                DealFacts {
+                    owner: next(4) as u32,
+                    source: None,
+                    amount_fen: next(1_000_000) as i64,
+                    created,
+                    expected_close: day + 30,
+                    path: path.into(),
+                    outcome,
+                }
             })
             .collect()
     }

@@ -210,7 +210,6 @@ impl Dimensions {
     }
 }
 
-
 /// The customers whose grade a regrading changes: (id, from, to), in the order given.
 pub fn changes<'a>(before: &HashMap<&'a str, Grade>, after: &[(&'a str, Grade)]) -> Vec<(&'a str, Grade, Grade)> {
     after.iter().filter_map(|&(id, to)| before.get(id).filter(|from| **from != to).map(|&from| (id, from, to))).collect()

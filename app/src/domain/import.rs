@@ -277,7 +277,12 @@ pub fn read_row(
     if contact_cells.iter().any(|c| cell(*c).is_some()) {
         let mut fields = BTreeMap::new();
         let mut contact_name = None;
-        for (c, f) in [(Column::ContactName, ContactField::Name), (Column::ContactTitle, ContactField::Title), (Column::ContactPhone, ContactField::Phone), (Column::ContactEmail, ContactField::Email)] {
+        for (c, f) in [
+            (Column::ContactName, ContactField::Name),
+            (Column::ContactTitle, ContactField::Title),
+            (Column::ContactPhone, ContactField::Phone),
+            (Column::ContactEmail, ContactField::Email),
+        ] {
             let v = cell(c);
             if v.is_none() && f == ContactField::Name {
                 issue(c, "required", None);
@@ -311,9 +316,7 @@ mod tests {
 
     impl Labels for Codes {
         fn code(&self, section: &str, text: &str) -> Option<&'static str> {
-            let known: &[(&str, &str, &'static str)] = &[
-                ("kind", "企业客户", "company"),
-            ];
+            let known: &[(&str, &str, &'static str)] = &[("kind", "企业客户", "company")];
             known.iter().find(|(s, t, _)| *s == section && *t == text).map(|(_, _, c)| *c)
         }
     }
@@ -352,7 +355,19 @@ mod tests {
         let h = headers();
         let mapping = Mapping(suggest(&h).iter().enumerate().filter_map(|(i, c)| c.map(|c| (c, i))).collect());
         let row = read_row(
-            &cells(&["杭州网络科技有限公司", "杭州", "华东", "电子", "0571-8888 6666", "91350100m000100y43", "50,000", "2024/3/1", "王芳", "WANG@example.cn", "x"]),
+            &cells(&[
+                "杭州网络科技有限公司",
+                "杭州",
+                "华东",
+                "电子",
+                "0571-8888 6666",
+                "91350100m000100y43",
+                "50,000",
+                "2024/3/1",
+                "王芳",
+                "WANG@example.cn",
+                "x",
+            ]),
             &h,
             &mapping,
             &Defaults::default(),

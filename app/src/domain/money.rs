@@ -41,11 +41,7 @@ impl Money {
             Some(rest) => (true, rest),
             None => (false, trimmed),
         };
-        let cleaned: String = unsigned
-            .trim_start_matches(['¥', '￥'])
-            .chars()
-            .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '_'))
-            .collect();
+        let cleaned: String = unsigned.trim_start_matches(['¥', '￥']).chars().filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '_')).collect();
         let digits = cleaned.as_str();
         let (whole, frac) = match digits.split_once('.') {
             Some((w, f)) => (w, f),
@@ -66,10 +62,7 @@ impl Money {
             1 => frac.parse::<i64>().map_err(|_| MoneyError::Invalid)? * 10,
             _ => frac.parse::<i64>().map_err(|_| MoneyError::Invalid)?,
         };
-        let fen = whole
-            .checked_mul(100)
-            .and_then(|f| f.checked_add(frac_fen))
-            .ok_or(MoneyError::Overflow)?;
+        let fen = whole.checked_mul(100).and_then(|f| f.checked_add(frac_fen)).ok_or(MoneyError::Overflow)?;
         Ok(Money(if negative { -fen } else { fen }))
     }
 
@@ -103,7 +96,13 @@ impl Money {
             // English keeps "¥3,500" (K from 10,000 on); Chinese says 万 from 10,000.
             if abs >= size && !(english && size == 1e3 && abs < 1e4) {
                 let v = abs / size;
-                let decimals = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else { 2 };
+                let decimals = if v >= 100.0 {
+                    0
+                } else if v >= 10.0 {
+                    1
+                } else {
+                    2
+                };
                 let text = format!("{v:.decimals$}");
                 let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
                 return format!("{sign}¥{text}{unit}");

@@ -63,7 +63,11 @@ impl OrderView {
     /// Still to be received 未回款: the total less what was paid (never below zero; nothing on a
     /// cancelled order).
     pub fn outstanding_fen(&self) -> i64 {
-        if self.counts() { (self.total_fen - self.paid_fen).max(0) } else { 0 }
+        if self.counts() {
+            (self.total_fen - self.paid_fen).max(0)
+        } else {
+            0
+        }
     }
 
     /// Whether an instalment is past due on `today` and not paid in full 逾期.
@@ -159,7 +163,18 @@ mod tests {
     use super::*;
 
     fn order(date: &str, total: i64, cost: Option<i64>, status: OrderStatus) -> OrderView {
-        OrderView { id: date.into(), customer_id: "c".into(), order_no: "n".into(), day: parse_day(date).unwrap(), total_fen: total, cost_fen: cost, status, products: vec![], campaign_id: None, ..Default::default() }
+        OrderView {
+            id: date.into(),
+            customer_id: "c".into(),
+            order_no: "n".into(),
+            day: parse_day(date).unwrap(),
+            total_fen: total,
+            cost_fen: cost,
+            status,
+            products: vec![],
+            campaign_id: None,
+            ..Default::default()
+        }
     }
 
     #[test]

@@ -16,15 +16,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Admin,
-        Role::Director,
-        Role::Manager,
-        Role::Supervisor,
-        Role::Rep,
-        Role::Finance,
-        Role::Service,
-    ];
+    pub const ALL: [Role; 7] = [Role::Admin, Role::Director, Role::Manager, Role::Supervisor, Role::Rep, Role::Finance, Role::Service];
 
     /// The code stored in the database and sent over the wire.
     pub const fn code(self) -> &'static str {

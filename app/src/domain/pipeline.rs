@@ -69,9 +69,14 @@ pub enum Place {
 pub enum MoveCheck {
     Allowed,
     /// Allowed once the user confirms: these criteria (codes, by stage) are not ticked.
-    Confirm { unmet: Vec<(usize, String)> },
+    Confirm {
+        unmet: Vec<(usize, String)>,
+    },
     /// Not allowed: a code the UI translates, and the unmet criteria if that is why.
-    Refused { reason: &'static str, unmet: Vec<(usize, String)> },
+    Refused {
+        reason: &'static str,
+        unmet: Vec<(usize, String)>,
+    },
 }
 
 pub const MAX_STAGES: usize = 12;
@@ -98,10 +103,34 @@ impl PipelineConfig {
             name_zh: "项目型销售".into(),
             name_en: "Project sales".into(),
             stages: vec![
-                stage("initial_contact", "初步接触", "Initial contact", 1_000, vec![criterion("contact_known", "已确认联系人及其角色", "Contact and their role confirmed")], 14),
-                stage("needs_analysis", "需求分析", "Needs analysis", 2_500, vec![criterion("needs_written", "需求已书面确认", "Needs confirmed in writing"), criterion("budget_known", "预算已了解", "Budget known")], 21),
+                stage(
+                    "initial_contact",
+                    "初步接触",
+                    "Initial contact",
+                    1_000,
+                    vec![criterion("contact_known", "已确认联系人及其角色", "Contact and their role confirmed")],
+                    14,
+                ),
+                stage(
+                    "needs_analysis",
+                    "需求分析",
+                    "Needs analysis",
+                    2_500,
+                    vec![criterion("needs_written", "需求已书面确认", "Needs confirmed in writing"), criterion("budget_known", "预算已了解", "Budget known")],
+                    21,
+                ),
                 stage("proposal", "方案制定", "Proposal", 5_000, vec![criterion("proposal_sent", "方案已提交客户", "Proposal sent to the customer")], 21),
-                stage("negotiation", "商务谈判", "Negotiation", 7_500, vec![criterion("decision_maker_met", "已与决策者会面", "Met the decision maker"), criterion("terms_agreed", "主要条款已谈妥", "Main terms agreed")], 30),
+                stage(
+                    "negotiation",
+                    "商务谈判",
+                    "Negotiation",
+                    7_500,
+                    vec![
+                        criterion("decision_maker_met", "已与决策者会面", "Met the decision maker"),
+                        criterion("terms_agreed", "主要条款已谈妥", "Main terms agreed"),
+                    ],
+                    30,
+                ),
             ],
         }
     }
@@ -118,7 +147,11 @@ impl PipelineConfig {
             name_en: "Quoting".into(),
             probability_bp: 4_000,
             entry_criteria: Vec::new(),
-            exit_criteria: vec![Criterion { code: "quote_accepted".into(), text_zh: "客户已确认报价".into(), text_en: "Quote accepted by the customer".into() }],
+            exit_criteria: vec![Criterion {
+                code: "quote_accepted".into(),
+                text_zh: "客户已确认报价".into(),
+                text_en: "Quote accepted by the customer".into(),
+            }],
             enforce: false,
             stall_days: 14,
         };

@@ -316,7 +316,15 @@ pub struct Draft {
 impl Draft {
     /// The plan the simulation takes.
     pub fn plan(&self) -> Plan {
-        Plan { kind: self.kind, intensity_bp: self.intensity_bp, gift_fen: self.gift_fen, min_quantity: 0, from_day: self.from, to_day: self.to, budget_fen: self.budget_fen }
+        Plan {
+            kind: self.kind,
+            intensity_bp: self.intensity_bp,
+            gift_fen: self.gift_fen,
+            min_quantity: 0,
+            from_day: self.from,
+            to_day: self.to,
+            budget_fen: self.budget_fen,
+        }
     }
 
     /// The checks both sides make before saving (a code the UI translates). A window already
@@ -440,7 +448,12 @@ pub struct Evaluated<'a> {
 /// Evaluates `draft` (saved as `plan_id`) over the customers in view on `today`. `attributed`
 /// says which plan an order is attributed to (the device's pending changes applied). `Err`:
 /// `not_started` before the window opens.
-pub fn evaluate<'a>(draft: &Draft, customers: impl IntoIterator<Item = Evaluated<'a>>, attributed: impl Fn(&super::order::OrderView) -> bool, today: i32) -> Result<Effect, &'static str> {
+pub fn evaluate<'a>(
+    draft: &Draft,
+    customers: impl IntoIterator<Item = Evaluated<'a>>,
+    attributed: impl Fn(&super::order::OrderView) -> bool,
+    today: i32,
+) -> Result<Effect, &'static str> {
     if today < draft.from {
         return Err("not_started");
     }
@@ -601,12 +614,18 @@ pub(crate) mod tests {
             ..OrderView::default()
         };
         use OrderStatus::Confirmed as Ok_;
-        let a = [order("a1", "2025-12-05", 1_000, Some(600), None, Ok_), order("a2", "2026-12-03", 2_000, Some(1_200), Some("p"), Ok_), order("a3", "2026-11-20", 500, Some(300), None, Ok_)];
+        let a = [
+            order("a1", "2025-12-05", 1_000, Some(600), None, Ok_),
+            order("a2", "2026-12-03", 2_000, Some(1_200), Some("p"), Ok_),
+            order("a3", "2026-11-20", 500, Some(300), None, Ok_),
+        ];
         let b = [order("b1", "2025-12-20", 700, Some(400), None, Ok_)];
         let c = [order("c1", "2026-12-08", 900, Some(500), Some("p"), Ok_)];
         let d = [order("d1", "2026-12-02", 5_000, Some(3_000), Some("p"), OrderStatus::Cancelled)];
         let customers = || {
-            [(true, &a[..]), (true, &b[..]), (false, &c[..]), (true, &d[..])].into_iter().map(|(target, list)| Evaluated { target, orders: list.iter().collect() })
+            [(true, &a[..]), (true, &b[..]), (false, &c[..]), (true, &d[..])]
+                .into_iter()
+                .map(|(target, list)| Evaluated { target, orders: list.iter().collect() })
         };
         let attributed = |o: &OrderView| o.campaign_id.as_deref() == Some("p");
         let today = parse_day("2026-12-10").unwrap();
@@ -638,7 +657,16 @@ pub(crate) mod tests {
     #[test]
     fn who_decides_on_a_plan() {
         use super::super::org::Role;
-        let mut p = SavedPlan { id: "p".into(), owner_id: "rep1".into(), owner_name: "王磊".into(), draft: draft(), status: Status::Submitted, decided_by: None, note: None, version: 2 };
+        let mut p = SavedPlan {
+            id: "p".into(),
+            owner_id: "rep1".into(),
+            owner_name: "王磊".into(),
+            draft: draft(),
+            status: Status::Submitted,
+            decided_by: None,
+            note: None,
+            version: 2,
+        };
         assert!(may_decide(Role::Manager, "manager1", &p.owner_id, p.status));
         assert!(may_decide(Role::Director, "director", &p.owner_id, p.status));
         assert!(may_decide(Role::Admin, "admin", &p.owner_id, p.status));

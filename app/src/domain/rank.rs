@@ -90,7 +90,8 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let mut keys = vec![default_key("2026-11-30", "0b6c1f3e-8a3d-4b1e-9a55-3a1f6a2b7c90"), default_key("2026-12-01", "00000000-0000-0000-0000-000000000000")];
+        let mut keys =
+            vec![default_key("2026-11-30", "0b6c1f3e-8a3d-4b1e-9a55-3a1f6a2b7c90"), default_key("2026-12-01", "00000000-0000-0000-0000-000000000000")];
         keys.sort();
         for _ in 0..2000 {
             let i = (next() % (keys.len() as u64 + 1)) as usize;

@@ -21,8 +21,8 @@ use super::dedupe::{DuplicateReason, Probe};
 use super::entity::Entity;
 use super::order::OrderView;
 use super::promotion::{Draft, SavedPlan, Status as PlanStatus};
-use super::segment::SavedSegment;
 use super::search::{pinyin_sort_key, Query, SearchKey};
+use super::segment::SavedSegment;
 use super::sync::{ContactField, CustomerField, Field, FieldEdit, Mutation, Op, OpportunityView, PullPage};
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::Entry;
@@ -502,7 +502,7 @@ impl Replica {
 
     /// Since when a customer works with the company: its record's start date, else its first
     /// (not cancelled) order (see [`super::grading::cooperation_since`]).
-/// Every order in view with the customer it counts for (the one kept, for a customer merged away
+    /// Every order in view with the customer it counts for (the one kept, for a customer merged away
     /// by a pending mutation), in no particular order: one pass over the records, with no lookup
     /// per customer while nothing is pending (a director's collections read 50,000 customers).
     pub fn orders_with_customers(&self) -> impl Iterator<Item = (&CustomerView, &OrderView)> {
@@ -511,17 +511,13 @@ impl Replica {
             .values()
             .filter(|r| !r.orders.is_empty())
             .filter_map(move |r| {
-                let customer = if pending {
-                    self.customer(self.merged_into.get(&r.customer.id).unwrap_or(&r.customer.id))?
-                } else {
-                    &r.customer
-                };
+                let customer = if pending { self.customer(self.merged_into.get(&r.customer.id).unwrap_or(&r.customer.id))? } else { &r.customer };
                 Some(r.orders.iter().map(move |o| (customer, o)))
             })
             .flatten()
     }
 
-        pub fn cooperation_since(&self, c: &CustomerView) -> Option<i32> {
+    pub fn cooperation_since(&self, c: &CustomerView) -> Option<i32> {
         super::grading::cooperation_since(c, self.orders_of(&c.id).filter(|o| o.counts()).map(|o| o.day).min())
     }
 
@@ -850,9 +846,8 @@ impl Replica {
 
     /// The customers whose view the overlay changes (their own fields or their contacts).
     fn overlaid(&self) -> Vec<String> {
-        let contacts = self.over_contacts.iter().filter_map(|(id, over)| {
-            self.contact_home.get(id).cloned().or_else(|| over.as_ref().map(|c| c.customer_id.clone()))
-        });
+        let contacts =
+            self.over_contacts.iter().filter_map(|(id, over)| self.contact_home.get(id).cloned().or_else(|| over.as_ref().map(|c| c.customer_id.clone())));
         let merges = self.merged_into.iter().flat_map(|(a, b)| [a.clone(), b.clone()]);
         self.over_customers.keys().cloned().chain(contacts).chain(merges).collect()
     }
@@ -973,13 +968,8 @@ impl Replica {
                     if self.contact_home.contains_key(&c.id) || self.customer(&c.customer_id).is_none() {
                         continue;
                     }
-                    let mut view = ContactView {
-                        id: c.id.clone(),
-                        customer_id: c.customer_id.clone(),
-                        name: c.name.trim().to_string(),
-                        version: 0,
-                        ..Default::default()
-                    };
+                    let mut view =
+                        ContactView { id: c.id.clone(), customer_id: c.customer_id.clone(), name: c.name.trim().to_string(), version: 0, ..Default::default() };
                     for (field, value) in &c.details {
                         set_contact_field(&mut view, *field, Some(value.clone()));
                     }
@@ -1255,7 +1245,10 @@ mod tests {
     #[test]
     fn a_page_fills_the_base_and_says_what_to_store() {
         let mut r = Replica::new(owner());
-        let t = r.apply_page(&PullPage { reset: true, ..page(vec![customer(1, "甲"), customer(2, "乙")], vec![deal(10, 1, "proposal"), deal(11, 2, "negotiation")], vec![]) });
+        let t = r.apply_page(&PullPage {
+            reset: true,
+            ..page(vec![customer(1, "甲"), customer(2, "乙")], vec![deal(10, 1, "proposal"), deal(11, 2, "negotiation")], vec![])
+        });
         assert_eq!(t.upserted, [id(1), id(2)].into_iter().collect());
         assert!(t.reset);
         assert_eq!((r.customer_count(), r.opportunity_count()), (2, 2));
@@ -1280,7 +1273,11 @@ mod tests {
 
     #[test]
     fn pending_mutations_show_at_once_and_stay_on_top_of_newer_server_state() {
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![], orders: vec![] }], vec![]);
+        let mut r = Replica::load(
+            owner(),
+            [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![], orders: vec![] }],
+            vec![],
+        );
         let created = NewCustomer {
             id: id(5),
             name: " 新客户 ".into(),
@@ -1295,7 +1292,10 @@ mod tests {
         };
         r.push_pending(mutation(1, Op::CreateCustomer(created)));
         r.push_pending(mutation(2, rename(1, "甲", "甲方")));
-        r.push_pending(mutation(3, Op::MoveOpportunity { id: id(10), from: "proposal".into(), to: "negotiation".into(), rank: None, lost_reason: None, lost_to: None }));
+        r.push_pending(mutation(
+            3,
+            Op::MoveOpportunity { id: id(10), from: "proposal".into(), to: "negotiation".into(), rank: None, lost_reason: None, lost_to: None },
+        ));
         assert_eq!(r.customer(&id(5)).map(|c| (c.name.as_str(), c.owner_name.as_str())), Some(("新客户", "王芳")));
         assert_eq!(r.customer(&id(1)).unwrap().name, "甲方");
         assert_eq!(r.opportunity(&id(10)).unwrap().stage, "negotiation");
@@ -1326,7 +1326,11 @@ mod tests {
     #[test]
     fn a_deal_created_offline_is_on_the_board_at_once_and_edits_stack_on_it() {
         use crate::domain::deal::{DealField, NewOpportunity};
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![], orders: vec![] }], vec![]);
+        let mut r = Replica::load(
+            owner(),
+            [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![deal(10, 1, "proposal")], contacts: vec![], orders: vec![] }],
+            vec![],
+        );
         r.set_catalog(Catalog { pipelines: vec![crate::domain::pipeline::PipelineConfig::starter()], ..Default::default() });
         let new = NewOpportunity {
             id: id(11),
@@ -1345,7 +1349,13 @@ mod tests {
         let d = r.opportunity(&id(11)).unwrap();
         assert_eq!((d.stage.as_str(), d.owner_id.as_str()), ("initial_contact", owner().id.as_str()));
         let edit = r.deal_edit(&id(11), &[(DealField::Title, "新项目".into()), (DealField::Competitors, "乙， 丙".into())]).unwrap();
-        assert_eq!(edit, Op::UpdateOpportunity { id: id(11), edits: vec![crate::domain::sync::FieldEdit { field: DealField::Competitors, original: None, value: Some("乙,丙".into()) }] });
+        assert_eq!(
+            edit,
+            Op::UpdateOpportunity {
+                id: id(11),
+                edits: vec![crate::domain::sync::FieldEdit { field: DealField::Competitors, original: None, value: Some("乙,丙".into()) }]
+            }
+        );
         r.push_pending(mutation(2, edit));
         assert_eq!(r.opportunity(&id(11)).unwrap().competitors, "乙,丙");
         // A create for a pipeline the device does not know shows nothing rather than guessing.
@@ -1379,7 +1389,11 @@ mod tests {
 
     #[test]
     fn edits_to_a_record_that_left_the_view_show_nothing() {
-        let mut r = Replica::load(owner(), [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![], contacts: vec![], orders: vec![] }], vec![mutation(1, rename(1, "甲", "甲方"))]);
+        let mut r = Replica::load(
+            owner(),
+            [CustomerRecord { customer: customer(1, "甲"), opportunities: vec![], contacts: vec![], orders: vec![] }],
+            vec![mutation(1, rename(1, "甲", "甲方"))],
+        );
         assert_eq!(r.customer(&id(1)).unwrap().name, "甲方");
         r.apply_page(&page(vec![], vec![], vec![("customer", id(1))]));
         assert!(r.customer(&id(1)).is_none());
@@ -1393,7 +1407,14 @@ mod tests {
     }
 
     fn order(n: u8, customer: u8, date: &str) -> OrderView {
-        OrderView { id: id(n), customer_id: id(customer), order_no: format!("SO{n}"), day: crate::domain::funnel::parse_day(date).unwrap(), total_fen: 100, ..Default::default() }
+        OrderView {
+            id: id(n),
+            customer_id: id(customer),
+            order_no: format!("SO{n}"),
+            day: crate::domain::funnel::parse_day(date).unwrap(),
+            total_fen: 100,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -1433,7 +1454,16 @@ mod tests {
         // Submitted, it cannot be decided on by its owner's device in a way that sticks: the
         // overlay only moves a submitted plan, and the server refuses the owner (see the API test).
         // The server applied both: the pull brings it submitted, the queue empties.
-        let stored = SavedPlan { id: id(50), owner_id: owner().id, owner_name: owner().name, draft: plan.clone(), status: Status::Submitted, decided_by: None, note: None, version: 2 };
+        let stored = SavedPlan {
+            id: id(50),
+            owner_id: owner().id,
+            owner_name: owner().name,
+            draft: plan.clone(),
+            status: Status::Submitted,
+            decided_by: None,
+            note: None,
+            version: 2,
+        };
         let mut p = page(vec![], vec![], vec![]);
         p.promotions = vec![stored.clone()];
         assert!(r.apply_page(&p).promotions);
@@ -1444,7 +1474,8 @@ mod tests {
         let boss = Owner { id: "manager1".into(), name: "李经理".into() };
         let mut m = Replica::new(boss);
         let mut p = page(vec![], vec![], vec![]);
-        p.promotions = vec![stored.clone(), SavedPlan { id: id(51), draft: Draft { name: "春季".into(), from: plan.from + 90, ..plan.clone() }, ..stored.clone() }];
+        p.promotions =
+            vec![stored.clone(), SavedPlan { id: id(51), draft: Draft { name: "春季".into(), from: plan.from + 90, ..plan.clone() }, ..stored.clone() }];
         m.apply_page(&p);
         assert_eq!(m.promotions().iter().map(|p| p.draft.name.as_str()).collect::<Vec<_>>(), ["春季", "年终回馈"], "latest window first");
         m.push_pending(mutation(1, Op::DecidePromotion { id: id(50), approve: false, note: " 预算过高 ".into() }));
@@ -1455,7 +1486,8 @@ mod tests {
         assert_eq!(m.promotion(&id(50)).unwrap().status, Status::Rejected);
 
         // Back on the owner's device: rejected, changed (a draft again), submitted again.
-        let rejected = SavedPlan { status: Status::Rejected, decided_by: Some("李经理".into()), note: Some("预算过高".into()), version: 3, ..stored.clone() };
+        let rejected =
+            SavedPlan { status: Status::Rejected, decided_by: Some("李经理".into()), note: Some("预算过高".into()), version: 3, ..stored.clone() };
         let mut p = page(vec![], vec![], vec![]);
         p.promotions = vec![rejected];
         r.apply_page(&p);
@@ -1486,7 +1518,16 @@ mod tests {
         assert_eq!(shown.len(), 1);
         assert_eq!((shown[0].name.as_str(), shown[0].owner_id.as_str(), shown[0].version), ("华东沉睡客户", owner().id.as_str(), 0));
         // The server applied it: the pull brings it, the queue empties.
-        let stored = SavedSegment { id: id(40), owner_id: owner().id, owner_name: owner().name, name: "华东沉睡客户".into(), rule: rule.clone(), period_days: 365, shared: true, version: 1 };
+        let stored = SavedSegment {
+            id: id(40),
+            owner_id: owner().id,
+            owner_name: owner().name,
+            name: "华东沉睡客户".into(),
+            rule: rule.clone(),
+            period_days: 365,
+            shared: true,
+            version: 1,
+        };
         let mut p = page(vec![], vec![], vec![]);
         p.segments = vec![stored.clone(), SavedSegment { id: id(41), name: "A 类".into(), owner_id: "someone".into(), ..stored.clone() }];
         let t = r.apply_page(&p);
@@ -1517,10 +1558,21 @@ mod tests {
         let t = r.apply_page(&first);
         assert_eq!(t.upserted, [id(1)].into_iter().collect());
         assert_eq!(r.contacts_of(&id(1)).iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["李雷", "王芳"]);
-        r.push_pending(mutation(1, Op::CreateContact(NewContact { id: id(22), customer_id: id(1), name: "赵敏".into(), details: [(ContactField::Role, "decision_maker".into())].into_iter().collect() })));
+        r.push_pending(mutation(
+            1,
+            Op::CreateContact(NewContact {
+                id: id(22),
+                customer_id: id(1),
+                name: "赵敏".into(),
+                details: [(ContactField::Role, "decision_maker".into())].into_iter().collect(),
+            }),
+        ));
         r.push_pending(mutation(2, Op::DeleteContact { id: id(21) }));
         let edit = r.contact_edit(&id(20), &[(ContactField::Title, " 采购经理 ".into()), (ContactField::Name, "王芳".into())]).unwrap();
-        assert_eq!(edit, Op::UpdateContact { id: id(20), edits: vec![FieldEdit { field: ContactField::Title, original: None, value: Some("采购经理".into()) }] });
+        assert_eq!(
+            edit,
+            Op::UpdateContact { id: id(20), edits: vec![FieldEdit { field: ContactField::Title, original: None, value: Some("采购经理".into()) }] }
+        );
         r.push_pending(mutation(3, edit));
         let shown: Vec<(&str, Option<&str>)> = r.contacts_of(&id(1)).iter().map(|c| (c.name.as_str(), c.title.as_deref().or(c.role.as_deref()))).collect();
         assert_eq!(shown, [("王芳", Some("采购经理")), ("赵敏", Some("decision_maker"))]);
@@ -1578,7 +1630,8 @@ mod tests {
     #[test]
     fn a_merge_shows_at_once_with_everything_under_the_kept_customer() {
         let mut r = Replica::new(owner());
-        let mut first = page(vec![customer(1, "杭州网络科技有限公司"), customer(2, "杭州网络科技")], vec![deal(10, 1, "proposal"), deal(11, 2, "negotiation")], vec![]);
+        let mut first =
+            page(vec![customer(1, "杭州网络科技有限公司"), customer(2, "杭州网络科技")], vec![deal(10, 1, "proposal"), deal(11, 2, "negotiation")], vec![]);
         first.contacts = vec![contact(20, 1, "王芳", "13900001111"), contact(21, 2, "李雷", "13900002222")];
         let order = |n: u8, customer: u8| OrderView { id: id(n), customer_id: id(customer), order_no: format!("SO{n}"), ..Default::default() };
         first.orders = vec![order(30, 1), order(31, 2)];

@@ -149,7 +149,10 @@ mod tests {
     #[test]
     fn the_grid_names_every_pair_as_documented() {
         let at = |r, f| Segment::of(Rfm { r, f, m: 3 });
-        assert_eq!([at(5, 1), at(5, 2), at(5, 3), at(5, 4), at(5, 5)], [Segment::New, Segment::Promising, Segment::Loyal, Segment::Champions, Segment::Champions]);
+        assert_eq!(
+            [at(5, 1), at(5, 2), at(5, 3), at(5, 4), at(5, 5)],
+            [Segment::New, Segment::Promising, Segment::Loyal, Segment::Champions, Segment::Champions]
+        );
         assert_eq!([at(3, 1), at(3, 2), at(3, 3), at(3, 5)], [Segment::Promising, Segment::Promising, Segment::Loyal, Segment::Loyal]);
         assert_eq!([at(2, 1), at(2, 2), at(2, 3), at(1, 5)], [Segment::Hibernating, Segment::Hibernating, Segment::AtRisk, Segment::AtRisk]);
         assert_eq!([at(1, 1), at(1, 2)], [Segment::Lost, Segment::Lost]);

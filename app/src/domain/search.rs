@@ -59,11 +59,7 @@ impl SearchKey {
     /// `names`: the customer's name, short name and contact names (found by text and pinyin);
     /// `words`: found by text only (tags: their pinyin would find 长期合作 for any `hz`);
     /// `phones`: its phones and its contacts' phones, as the viewer sees them.
-    pub fn new<'a>(
-        names: impl IntoIterator<Item = &'a str>,
-        words: impl IntoIterator<Item = &'a str>,
-        phones: impl IntoIterator<Item = &'a str>,
-    ) -> SearchKey {
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>, words: impl IntoIterator<Item = &'a str>, phones: impl IntoIterator<Item = &'a str>) -> SearchKey {
         let mut key = SearchKey::default();
         for word in words {
             key.text.extend(word.trim().chars().flat_map(char::to_lowercase));
@@ -125,12 +121,7 @@ impl Query {
             .all(|c| c.is_ascii_lowercase() || c == ' ' || c == '\'')
             .then(|| text.bytes().filter(u8::is_ascii_lowercase).take(MAX_LETTERS).collect::<Vec<u8>>())
             .filter(|l| !l.is_empty());
-        let digits = text
-            .chars()
-            .all(|c| c.is_ascii_digit() || " -+()".contains(c))
-            .then(|| normalize_phone(&text))
-            .flatten()
-            .filter(|d| d.len() >= 3);
+        let digits = text.chars().all(|c| c.is_ascii_digit() || " -+()".contains(c)).then(|| normalize_phone(&text)).flatten().filter(|d| d.len() >= 3);
         let finder = memchr::memmem::Finder::new(text.as_bytes()).into_owned();
         Some(Query { text, finder, letters, digits })
     }

@@ -10,9 +10,9 @@
 
 use super::cluster::standardise;
 use super::customer::CustomerView;
-use super::order::{OrderView, Summary};
 #[cfg(test)]
 use super::order::OrderStatus;
+use super::order::{OrderView, Summary};
 use super::rfm::{self, Rfm};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -373,7 +373,15 @@ mod tests {
     use crate::domain::funnel::parse_day;
 
     fn customer(n: u32, industry: &str, region: &str, grade: &str) -> CustomerView {
-        CustomerView { id: n.to_string(), name: format!("客户{n}"), industry: industry.into(), region: region.into(), grade: grade.into(), size: "small".into(), ..Default::default() }
+        CustomerView {
+            id: n.to_string(),
+            name: format!("客户{n}"),
+            industry: industry.into(),
+            region: region.into(),
+            grade: grade.into(),
+            size: "small".into(),
+            ..Default::default()
+        }
     }
 
     fn order(customer: u32, date: &str, total: i64, skus: &[&str]) -> OrderView {
@@ -393,7 +401,12 @@ mod tests {
 
     /// Four customers: 1 buys often and lately, 2 once lately, 3 once two years ago, 4 never.
     fn sample() -> (Vec<CustomerView>, Vec<Vec<OrderView>>, Profile) {
-        let customers = vec![customer(1, "electronics", "east", "A"), customer(2, "machinery", "east", "B"), customer(3, "electronics", "south", "C"), customer(4, "food", "north", "D")];
+        let customers = vec![
+            customer(1, "electronics", "east", "A"),
+            customer(2, "machinery", "east", "B"),
+            customer(3, "electronics", "south", "C"),
+            customer(4, "food", "north", "D"),
+        ];
         let orders = vec![
             vec![order(1, "2026-11-01", 50_000, &["SKU-1"]), order(1, "2026-10-01", 30_000, &["SKU-2"]), order(1, "2026-03-01", 20_000, &["SKU-1"])],
             vec![order(2, "2026-11-20", 10_000, &["SKU-2"])],

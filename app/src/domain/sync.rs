@@ -432,8 +432,14 @@ fn phone(v: &str) -> Result<(), Rejection> {
 fn email(v: &str) -> Result<(), Rejection> {
     let ok = v.len() <= 100
         && !v.chars().any(|c| c.is_whitespace() || c.is_control())
-        && v.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'));
-    if ok { Ok(()) } else { invalid("invalid_email") }
+        && v.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+        });
+    if ok {
+        Ok(())
+    } else {
+        invalid("invalid_email")
+    }
 }
 
 pub(crate) fn date(v: &str) -> Result<(), Rejection> {
@@ -665,18 +671,14 @@ impl Op {
                 check(List::BusinessType, &c.business_type)?;
                 c.details.iter().filter_map(|(f, v)| f.list().map(|l| (l, v))).try_for_each(|(l, v)| check(l, v))
             }
-            Op::UpdateCustomer { edits, .. } => {
-                edits.iter().filter_map(|e| Some((e.field.list()?, e.value.as_deref()?))).try_for_each(|(l, v)| check(l, v))
-            }
+            Op::UpdateCustomer { edits, .. } => edits.iter().filter_map(|e| Some((e.field.list()?, e.value.as_deref()?))).try_for_each(|(l, v)| check(l, v)),
             Op::CreateOpportunity(o) => {
                 if catalog.pipeline(&o.pipeline).is_none() {
                     return invalid("unknown_pipeline");
                 }
                 check(List::Source, &o.source)
             }
-            Op::UpdateOpportunity { edits, .. } => {
-                edits.iter().filter_map(|e| Some((e.field.list()?, e.value.as_deref()?))).try_for_each(|(l, v)| check(l, v))
-            }
+            Op::UpdateOpportunity { edits, .. } => edits.iter().filter_map(|e| Some((e.field.list()?, e.value.as_deref()?))).try_for_each(|(l, v)| check(l, v)),
             // Only a salesperson the catalogue lists can take something over (the server also
             // checks the actor answers for them).
             Op::ReassignCustomer { to, .. } | Op::ReassignOpportunity { to, .. } => {
@@ -735,7 +737,9 @@ pub enum Rejection {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     /// Applied; the record now has this version.
-    Applied { version: i64 },
+    Applied {
+        version: i64,
+    },
     Rejected(Rejection),
 }
 
@@ -973,16 +977,39 @@ mod tests {
             code(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::City, Some("上海")), edit(CustomerField::City, Some("北京"))] }),
             "duplicate_field"
         );
-        assert_eq!(Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Phone, None), edit(CustomerField::Size, Some("large"))] }.validate(), Ok(()));
+        assert_eq!(
+            Op::UpdateCustomer { id: ID.into(), edits: vec![edit(CustomerField::Phone, None), edit(CustomerField::Size, Some("large"))] }.validate(),
+            Ok(())
+        );
         assert_eq!(code(mv("proposal", "proposal")), "same_stage");
-        assert_eq!(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "proposal".into(), rank: Some("i".into()), lost_reason: None, lost_to: None }.validate(), Ok(()));
-        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "a".into(), to: "b".into(), rank: Some("I0".into()), lost_reason: None, lost_to: None }), "invalid_rank");
+        assert_eq!(
+            Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "proposal".into(), rank: Some("i".into()), lost_reason: None, lost_to: None }
+                .validate(),
+            Ok(())
+        );
+        assert_eq!(
+            code(Op::MoveOpportunity { id: ID.into(), from: "a".into(), to: "b".into(), rank: Some("I0".into()), lost_reason: None, lost_to: None }),
+            "invalid_rank"
+        );
         assert_eq!(code(mv("proposal", "lost")), "lost_reason_required");
-        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "won".into(), rank: None, lost_reason: Some("x".into()), lost_to: None }), "not_lost");
+        assert_eq!(
+            code(Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: "won".into(), rank: None, lost_reason: Some("x".into()), lost_to: None }),
+            "not_lost"
+        );
         assert_eq!(code(mv("Proposal!", "lost")), "unknown_code");
-        let lost_to = |to: &str| Op::MoveOpportunity { id: ID.into(), from: "proposal".into(), to: to.into(), rank: None, lost_reason: Some("价格".into()), lost_to: Some("华为".into()) };
+        let lost_to = |to: &str| Op::MoveOpportunity {
+            id: ID.into(),
+            from: "proposal".into(),
+            to: to.into(),
+            rank: None,
+            lost_reason: Some("价格".into()),
+            lost_to: Some("华为".into()),
+        };
         assert_eq!(lost_to("lost").validate(), Ok(()));
-        assert_eq!(code(Op::MoveOpportunity { id: ID.into(), from: "a".into(), to: "b".into(), rank: None, lost_reason: None, lost_to: Some("华为".into()) }), "not_lost");
+        assert_eq!(
+            code(Op::MoveOpportunity { id: ID.into(), from: "a".into(), to: "b".into(), rank: None, lost_reason: None, lost_to: Some("华为".into()) }),
+            "not_lost"
+        );
         assert_eq!(code(Op::MergeCustomers { keep: ID.into(), merged: ID.into() }), "same_customer");
     }
 

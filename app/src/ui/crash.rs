@@ -61,14 +61,8 @@ mod browser {
             _ => Locale::zh_CN,
         };
         let (title, detail) = match crash {
-            Crash::ScreenNotDownloaded => (
-                td_string!(locale, crash.not_downloaded_title),
-                td_string!(locale, crash.not_downloaded_detail),
-            ),
-            Crash::Bug => (
-                td_string!(locale, crash.bug_title),
-                td_string!(locale, crash.bug_detail),
-            ),
+            Crash::ScreenNotDownloaded => (td_string!(locale, crash.not_downloaded_title), td_string!(locale, crash.not_downloaded_detail)),
+            Crash::Bug => (td_string!(locale, crash.bug_title), td_string!(locale, crash.bug_detail)),
         };
         let build = || -> Option<()> {
             let notice = document.create_element("div").ok()?;
@@ -76,9 +70,7 @@ mod browser {
             notice.set_class_name("crash");
             notice.set_attribute("role", "alertdialog").ok()?;
             notice.set_attribute("data-testid", "crash").ok()?;
-            notice
-                .set_attribute("data-crash", if crash == Crash::ScreenNotDownloaded { "not-downloaded" } else { "bug" })
-                .ok()?;
+            notice.set_attribute("data-crash", if crash == Crash::ScreenNotDownloaded { "not-downloaded" } else { "bug" }).ok()?;
             let card = document.create_element("div").ok()?;
             card.set_class_name("crash-card");
             let h = document.create_element("h2").ok()?;

@@ -19,14 +19,7 @@ pub enum Section {
 
 impl Section {
     /// In navigation order; the phone's bottom bar shows all but Settings (it sits in the top bar).
-    pub const ALL: [Section; 6] = [
-        Section::Workbench,
-        Section::Customers,
-        Section::Funnel,
-        Section::Segments,
-        Section::Promotions,
-        Section::Settings,
-    ];
+    pub const ALL: [Section; 6] = [Section::Workbench, Section::Customers, Section::Funnel, Section::Segments, Section::Promotions, Section::Settings];
 
     pub const fn href(self) -> &'static str {
         match self {

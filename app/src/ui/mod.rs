@@ -2,23 +2,23 @@
 //! tablets, bottom navigation on phones) and one module per screen.
 
 mod admin;
+pub mod api;
 mod clock;
 pub mod crash;
 mod customers;
 mod funnel;
-pub mod api;
 mod icons;
 pub mod labels;
 mod layout;
 mod more;
 mod pages;
 mod promotions;
-mod segments;
-mod workbench;
 pub mod pwa;
+mod segments;
 pub mod session;
 pub mod signin;
 pub mod sync;
+mod workbench;
 
 use crate::i18n::I18nContextProvider;
 use leptos::prelude::*;
@@ -88,9 +88,7 @@ pub fn App() -> impl IntoView {
     pwa::register(sync);
     // Remember the language for a year on this device (the cookie is also what lets the server
     // render the right language before the wasm loads).
-    let cookie_options = leptos_i18n::context::CookieOptions::default()
-        .max_age(365_i64 * 24 * 60 * 60 * 1000)
-        .path("/");
+    let cookie_options = leptos_i18n::context::CookieOptions::default().max_age(365_i64 * 24 * 60 * 60 * 1000).path("/");
     view! {
         <I18nContextProvider cookie_options>
             <Stylesheet id="leptos" href="/pkg/kedao.css" />

@@ -22,7 +22,13 @@ pub fn MoreOnScroll(#[prop(into)] more: Signal<bool>, #[prop(into)] drawn: Signa
         use wasm_bindgen::{closure::Closure, JsCast};
         type Held = (web_sys::IntersectionObserver, Closure<dyn FnMut(js_sys::Array)>);
         let held = StoredValue::new_local(None::<Held>);
-        let stop = move || held.update_value(|h| if let Some((o, _)) = h.take() { o.disconnect() });
+        let stop = move || {
+            held.update_value(|h| {
+                if let Some((o, _)) = h.take() {
+                    o.disconnect()
+                }
+            })
+        };
         Effect::new(move |_| {
             // Observed afresh after every step: a new observer reports the current state at once.
             let _ = drawn.get();

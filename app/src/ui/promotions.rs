@@ -4,16 +4,18 @@
 //! summed once when the segment or the window changes; a slider move only re-runs the model on
 //! four sums. Margin and ROI need costs, which only managers and above receive.
 
+use super::clock::{perf_ms, today};
 use super::labels::error_text;
+use super::labels::rejection_text;
 use super::segments::members;
 use super::sync::use_sync;
 use crate::domain::catalog::Grade;
-use super::clock::{perf_ms, today};
 use crate::domain::funnel::{format_day, parse_day};
-use crate::domain::promotion::{evaluate, may_decide, simulate, Basis, Channel, Customer, Draft, Effect, Evaluated, Expected, Forecast, Kind, Model, Plan, SavedPlan, Status};
-use crate::domain::sync::Op;
-use super::labels::rejection_text;
+use crate::domain::promotion::{
+    evaluate, may_decide, simulate, Basis, Channel, Customer, Draft, Effect, Evaluated, Expected, Forecast, Kind, Model, Plan, SavedPlan, Status,
+};
 use crate::domain::segment::Rule;
+use crate::domain::sync::Op;
 use crate::domain::Money;
 use crate::i18n::{t, t_string, use_i18n, Locale};
 use leptos::prelude::*;
@@ -119,7 +121,11 @@ impl Form {
         for (g, s) in self.uptake.iter().enumerate() {
             base[g] = s.with(|v| percent_bp(v, 10_000))?;
         }
-        Ok(Model { base_uptake_bp: base, uptake_per_point_bp: self.per_point.with(|v| percent_bp(v, 10_000))?, lift_bp: self.lift.with(|v| percent_bp(v, 100_000))? })
+        Ok(Model {
+            base_uptake_bp: base,
+            uptake_per_point_bp: self.per_point.with(|v| percent_bp(v, 10_000))?,
+            lift_bp: self.lift.with(|v| percent_bp(v, 100_000))?,
+        })
     }
 
     /// The plan to save, with what the forecast on screen expects.
@@ -283,16 +289,14 @@ fn Plans(form: Form, forecast: Memo<Result<(Forecast, bool, f64), String>>) -> i
             Err(r) => notice.set(Some(Notice::Error(rejection_text(i18n, &r)))),
         }
     };
-    let delete = move |id: String| {
-        match sync.mutate(Op::DeletePromotion { id: id.clone() }) {
-            Ok(()) => {
-                if form.plan_id.get_untracked().as_deref() == Some(id.as_str()) {
-                    form.plan_id.set(None);
-                }
-                notice.set(None);
+    let delete = move |id: String| match sync.mutate(Op::DeletePromotion { id: id.clone() }) {
+        Ok(()) => {
+            if form.plan_id.get_untracked().as_deref() == Some(id.as_str()) {
+                form.plan_id.set(None);
             }
-            Err(r) => notice.set(Some(Notice::Error(rejection_text(i18n, &r)))),
+            notice.set(None);
         }
+        Err(r) => notice.set(Some(Notice::Error(rejection_text(i18n, &r)))),
     };
     let segment_name = move |id: &Option<String>| match id {
         None => t_string!(i18n, promotions.all_customers).to_string(),
@@ -468,12 +472,22 @@ pub fn Promotions() -> impl IntoView {
         let started = perf_ms();
         let (f, t) = window().map_err(|c| error_text(i18n, c))?;
         let money = |s: RwSignal<String>| s.with(|v| Money::parse(v.trim()).map(|m| m.fen())).map_err(|_| error_text(i18n, "invalid_amount"));
-        let plan = Plan { kind: kind.get(), intensity_bp: intensity_bp.get(), gift_fen: money(gift)?, min_quantity: 0, from_day: f, to_day: t, budget_fen: money(budget)? };
+        let plan = Plan {
+            kind: kind.get(),
+            intensity_bp: intensity_bp.get(),
+            gift_fen: money(gift)?,
+            min_quantity: 0,
+            from_day: f,
+            to_day: t,
+            budget_fen: money(budget)?,
+        };
         let m = model().map_err(|c| error_text(i18n, c))?;
         let out = simulate(&plan, &m, &b.basis, today).map_err(|c| error_text(i18n, c))?;
         Ok((out, b.costs_known, perf_ms() - started))
     });
-    let segments = move || sync.replica.with(|r| r.as_ref().map(|r| r.segments().into_iter().map(|s| (s.id.clone(), s.name.clone())).collect::<Vec<_>>()).unwrap_or_default());
+    let segments = move || {
+        sync.replica.with(|r| r.as_ref().map(|r| r.segments().into_iter().map(|s| (s.id.clone(), s.name.clone())).collect::<Vec<_>>()).unwrap_or_default())
+    };
     let money = move |fen: i64| Money::from_fen(fen).format_compact(english());
     let text_field = move |value: RwSignal<String>, name: &'static str, mode: &'static str, label: Signal<String>| {
         view! {

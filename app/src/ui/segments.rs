@@ -3,11 +3,11 @@
 //! the members; beside them the list, the RFM groups, k-means clusters with an elbow hint, and
 //! what the customers of won deals have in common.
 
+use super::clock::{perf_ms, today};
 use super::labels::{error_text, option_label, rejection_text};
 use super::sync::{use_catalog, use_sync};
 use crate::domain::catalog::List;
 use crate::domain::cluster::{elbow, kmeans};
-use super::clock::{perf_ms, today};
 use crate::domain::funnel::format_day;
 use crate::domain::pipeline::WON;
 use crate::domain::rfm::Segment as RfmGroup;
@@ -174,7 +174,8 @@ fn MultiPick(name: &'static str, list: List, values: RwSignal<Vec<String>>, labe
     // The options not chosen yet (retired ones too: an old rule may name them).
     let offered = move || {
         let chosen = values.get();
-        catalog.with(|c| c.options(list).iter().filter(|o| !chosen.contains(&o.code)).map(|o| (o.code.clone(), o.name(english()).to_string())).collect::<Vec<_>>())
+        catalog
+            .with(|c| c.options(list).iter().filter(|o| !chosen.contains(&o.code)).map(|o| (o.code.clone(), o.name(english()).to_string())).collect::<Vec<_>>())
     };
     view! {
         <div class="field multi-pick" data-pick=name>
@@ -368,14 +369,17 @@ fn SavedSegments() -> impl IntoView {
     let list = move || {
         sync.replica.with(|r| {
             r.as_ref()
-                .map(|r| r.segments().into_iter().map(|s| (s.id.clone(), s.name.clone(), s.owner_id.clone(), s.owner_name.clone(), s.shared)).collect::<Vec<_>>())
+                .map(|r| {
+                    r.segments().into_iter().map(|s| (s.id.clone(), s.name.clone(), s.owner_id.clone(), s.owner_name.clone(), s.shared)).collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
     };
     // The chosen one, if it is still there and the user's own.
     let own_chosen = move || {
         let id = chosen.get();
-        sync.replica.with(|r| r.as_ref().and_then(|r| r.segment(&id)).is_some_and(|s| s.owner_id == r.as_ref().map(|r| r.owner().id.clone()).unwrap_or_default()))
+        sync.replica
+            .with(|r| r.as_ref().and_then(|r| r.segment(&id)).is_some_and(|s| s.owner_id == r.as_ref().map(|r| r.owner().id.clone()).unwrap_or_default()))
     };
     let choose = move |id: String| {
         chosen.set(id.clone());
@@ -703,7 +707,8 @@ fn Clusters() -> impl IntoView {
         }
         Err(code) => result.set(Some(Err(code))),
     };
-    let error_of = move |code: &'static str| if code == "choose_feature" { t_string!(i18n, segments.choose_feature).to_string() } else { error_text(i18n, code) };
+    let error_of =
+        move |code: &'static str| if code == "choose_feature" { t_string!(i18n, segments.choose_feature).to_string() } else { error_text(i18n, code) };
     view! {
         <section class="card segment-clusters" data-testid="clusters">
             <fieldset class="grade-toggles">
@@ -805,7 +810,8 @@ fn Traits() -> impl IntoView {
             let r = r.as_ref()?;
             let won: HashSet<&str> = r.opportunities().filter(|o| o.stage == WON).map(|o| o.customer_id.as_str()).collect();
             let p = &m.0.prepared.0;
-            let list: Vec<(&crate::domain::customer::CustomerView, bool)> = m.0.rows.iter().filter_map(|&i| r.customer(&p.ids[i])).map(|c| (c, won.contains(c.id.as_str()))).collect();
+            let list: Vec<(&crate::domain::customer::CustomerView, bool)> =
+                m.0.rows.iter().filter_map(|&i| r.customer(&p.ids[i])).map(|c| (c, won.contains(c.id.as_str()))).collect();
             let n_won = list.iter().filter(|x| x.1).count();
             let mut traits = won_traits(list.iter().map(|(c, w)| (*c, *w)), 2);
             traits.truncate(12);

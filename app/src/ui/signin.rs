@@ -199,12 +199,7 @@ async fn post_json<B: Serialize, R: serde::de::DeserializeOwned>(url: &str, body
     struct ErrorBody {
         error: SignInError,
     }
-    let response = gloo_net::http::Request::post(url)
-        .json(body)
-        .map_err(|_| SignInError::Network)?
-        .send()
-        .await
-        .map_err(|_| SignInError::Network)?;
+    let response = gloo_net::http::Request::post(url).json(body).map_err(|_| SignInError::Network)?.send().await.map_err(|_| SignInError::Network)?;
     if response.ok() {
         let text = response.text().await.map_err(|_| SignInError::Network)?;
         let text = if text.is_empty() { "null" } else { text.as_str() };

@@ -94,7 +94,11 @@ fn AgendaSections() -> impl IntoView {
     let this_year = crate::domain::funnel::month_of(today).0;
     let day = move |d: i32| {
         let text = format_day(d);
-        if crate::domain::funnel::month_of(d).0 == this_year { text[5..].to_string() } else { text }
+        if crate::domain::funnel::month_of(d).0 == this_year {
+            text[5..].to_string()
+        } else {
+            text
+        }
     };
     let deal_href = |pipeline: &str, id: &str| format!("/funnel?pipeline={pipeline}&deal={id}");
     // How many lines a section shows: the first few, or all it has on a tap.

@@ -18,7 +18,9 @@ pub async fn on_customer(tx: &mut Transaction<'_, Any>, fx: &mut Effects<'_>, ev
             move_rows(tx, "opportunities", "customer_id", keep, merged).await?;
         }
         CustomerEvent::Reassigned { id, from, to } => {
-            let open = ids(tx, "SELECT id FROM opportunities WHERE customer_id = $1 AND owner_id = $2 AND stage NOT IN ($3, $4) ORDER BY id", &[id, from, WON, LOST]).await?;
+            let open =
+                ids(tx, "SELECT id FROM opportunities WHERE customer_id = $1 AND owner_id = $2 AND stage NOT IN ($3, $4) ORDER BY id", &[id, from, WON, LOST])
+                    .await?;
             let now = now_ms();
             for deal in &open {
                 hand_over(tx, fx, deal, from, to, now).await?;
@@ -30,7 +32,12 @@ pub async fn on_customer(tx: &mut Transaction<'_, Any>, fx: &mut Effects<'_>, ev
 
 /// Gives a deal a new owner: written, audited, in the change feed.
 pub async fn hand_over(tx: &mut Transaction<'_, Any>, fx: &mut Effects<'_>, deal: &str, from: &str, to: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE opportunities SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3").bind(to).bind(now).bind(deal).execute(&mut **tx).await?;
+    sqlx::query("UPDATE opportunities SET owner_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(to)
+        .bind(now)
+        .bind(deal)
+        .execute(&mut **tx)
+        .await?;
     fx.audit(Change { entity: "opportunity", entity_id: deal, field: "owner_id", old: Some(from), new: Some(to) });
     fx.changed(Entity::Opportunity, deal);
     Ok(())

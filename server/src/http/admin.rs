@@ -13,9 +13,7 @@ use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use kedao_app::domain::admin::{
-    creates_cycle, CreatedUser, FormError, OrgSnapshot, RegionView, TeamView, UnitForm, UserAdminView, UserForm,
-};
+use kedao_app::domain::admin::{creates_cycle, CreatedUser, FormError, OrgSnapshot, RegionView, TeamView, UnitForm, UserAdminView, UserForm};
 use kedao_app::domain::catalog::List;
 use kedao_app::domain::org::Role;
 use serde_json::{json, Value};
@@ -81,9 +79,7 @@ async fn snapshot(state: &AppState) -> Result<OrgSnapshot, AppError> {
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok(TeamView { id: r.try_get("id")?, region_id: r.try_get("region_id")?, name_zh: r.try_get("name_zh")?, name_en: r.try_get("name_en")? })
-        })
+        .map(|r| Ok(TeamView { id: r.try_get("id")?, region_id: r.try_get("region_id")?, name_zh: r.try_get("name_zh")?, name_en: r.try_get("name_en")? }))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let mut regions_of: HashMap<String, Vec<String>> = HashMap::new();
     for r in sqlx::query("SELECT user_id, region_id FROM user_regions ORDER BY region_id").fetch_all(pool).await? {
@@ -236,17 +232,15 @@ async fn update_user(
 
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
-    sqlx::query(
-        "UPDATE users SET display_name = $1, role = $2, team_id = $3, manager_id = $4, active = $5 WHERE id = $6",
-    )
-    .bind(&form.display_name)
-    .bind(form.role.code())
-    .bind(&form.team_id)
-    .bind(&form.manager_id)
-    .bind(form.active)
-    .bind(&before.id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE users SET display_name = $1, role = $2, team_id = $3, manager_id = $4, active = $5 WHERE id = $6")
+        .bind(&form.display_name)
+        .bind(form.role.code())
+        .bind(&form.team_id)
+        .bind(&form.manager_id)
+        .bind(form.active)
+        .bind(&before.id)
+        .execute(&mut *tx)
+        .await?;
     write_regions(&mut tx, &before.id, &form.region_ids).await?;
     let bool_text = |b: bool| if b { "true" } else { "false" };
     let fields: [(&str, Option<String>, Option<String>); 6] = [
@@ -294,11 +288,7 @@ async fn deactivate_user(State(state): State<AppState>, admin: Admin, Path(usern
 
 /// `DELETE /api/admin/users/{username}/sessions`: sign a user out on every device (a lost phone).
 async fn sign_out_everywhere(State(state): State<AppState>, admin: Admin, Path(username): Path<String>) -> Result<Json<Value>, AppError> {
-    let row = sqlx::query("SELECT id FROM users WHERE username = $1")
-        .bind(&username)
-        .fetch_optional(state.db.pool())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = sqlx::query("SELECT id FROM users WHERE username = $1").bind(&username).fetch_optional(state.db.pool()).await?.ok_or(AppError::NotFound)?;
     let user_id: String = row.try_get("id")?;
     let ended = delete_user_sessions(&state.db, &admin.actor(), &user_id).await?;
     tracing::info!(admin = %admin.viewer.user.username, user = %username, ended, "signed out everywhere");
@@ -327,7 +317,14 @@ async fn reset_password(State(state): State<AppState>, admin: Admin, Path(userna
 // ---------------------------------------------------------------------------------------------
 // Regions and teams
 
-async fn record_unit(tx: &mut Transaction<'static, Any>, admin: &Admin, entity: &str, id: &str, before: Option<(&str, &str)>, form: &UnitForm) -> Result<(), AppError> {
+async fn record_unit(
+    tx: &mut Transaction<'static, Any>,
+    admin: &Admin,
+    entity: &str,
+    id: &str,
+    before: Option<(&str, &str)>,
+    form: &UnitForm,
+) -> Result<(), AppError> {
     let actor = admin.actor();
     let (old_zh, old_en) = before.map_or((None, None), |(zh, en)| (Some(zh), Some(en)));
     for (field, old, new) in [("name_zh", old_zh, form.name_zh.as_str()), ("name_en", old_en, form.name_en.as_str())] {
@@ -363,13 +360,23 @@ async fn create_region(State(state): State<AppState>, admin: Admin, AppJson(form
 }
 
 /// `PUT /api/admin/regions/{id}` `{name_zh, name_en}`: renames (codes are stable).
-async fn update_region(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, AppJson(form): AppJson<UnitForm>) -> Result<Json<RegionView>, AppError> {
+async fn update_region(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    AppJson(form): AppJson<UnitForm>,
+) -> Result<Json<RegionView>, AppError> {
     form.validate()?;
     let org = snapshot(&state).await?;
     let before = org.regions.iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
-    sqlx::query("UPDATE regions SET name_zh = $1, name_en = $2 WHERE id = $3").bind(form.name_zh.trim()).bind(form.name_en.trim()).bind(&id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE regions SET name_zh = $1, name_en = $2 WHERE id = $3")
+        .bind(form.name_zh.trim())
+        .bind(form.name_en.trim())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
     record_unit(&mut tx, &admin, "region", &id, Some((&before.name_zh, &before.name_en)), &form).await?;
     crate::catalog::changed(&mut tx, List::Region).await?;
     tx.commit().await?;
@@ -424,13 +431,23 @@ async fn create_team(State(state): State<AppState>, admin: Admin, AppJson(form):
 
 /// `PUT /api/admin/teams/{id}` `{name_zh, name_en}`: renames. (Moving a team to another region
 /// would move its customers' visibility; that is a re-organisation for a later issue.)
-async fn update_team(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, AppJson(form): AppJson<UnitForm>) -> Result<Json<TeamView>, AppError> {
+async fn update_team(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    AppJson(form): AppJson<UnitForm>,
+) -> Result<Json<TeamView>, AppError> {
     form.validate()?;
     let org = snapshot(&state).await?;
     let before = org.teams.iter().find(|t| t.id == id).ok_or(AppError::NotFound)?;
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
-    sqlx::query("UPDATE teams SET name_zh = $1, name_en = $2 WHERE id = $3").bind(form.name_zh.trim()).bind(form.name_en.trim()).bind(&id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE teams SET name_zh = $1, name_en = $2 WHERE id = $3")
+        .bind(form.name_zh.trim())
+        .bind(form.name_en.trim())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
     record_unit(&mut tx, &admin, "team", &id, Some((&before.name_zh, &before.name_en)), &form).await?;
     crate::catalog::teams_changed(&mut tx).await?;
     tx.commit().await?;

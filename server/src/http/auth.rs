@@ -2,8 +2,8 @@
 //! user get the same answer in the same time; repeated failures are throttled per account and
 //! per client address.
 
-use super::{AppError, AppJson, AppState};
 use super::session::{session_token, ClientAddr, PendingViewer};
+use super::{AppError, AppJson, AppState};
 use crate::auth::{self, check_credentials, create_session, delete_session, SESSION_COOKIE};
 use axum::extract::State;
 use axum::http::header::{SET_COOKIE, USER_AGENT};
@@ -89,14 +89,9 @@ async fn me(viewer: PendingViewer) -> Json<Me> {
     })
 }
 
-
 /// `POST /api/auth/password`: also the forced change after the first sign-in. Ends the user's
 /// other sessions.
-async fn change_password(
-    State(state): State<AppState>,
-    viewer: PendingViewer,
-    AppJson(req): AppJson<PasswordChangeRequest>,
-) -> Result<StatusCode, AppError> {
+async fn change_password(State(state): State<AppState>, viewer: PendingViewer, AppJson(req): AppJson<PasswordChangeRequest>) -> Result<StatusCode, AppError> {
     if req.new_password.chars().count() > MAX_PASSWORD || req.current_password.chars().count() > MAX_PASSWORD {
         return Err(AppError::BadRequest { code: "too_long", message: "password too long".into() });
     }

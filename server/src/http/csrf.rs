@@ -6,8 +6,8 @@
 //! other origin accepted.
 
 use super::{AppError, AppState};
-use axum::extract::State;
 use axum::extract::Request;
+use axum::extract::State;
 use axum::http::header::{HOST, ORIGIN, REFERER};
 use axum::http::Method;
 use axum::middleware::Next;

@@ -7,16 +7,16 @@
 use super::session::Viewer;
 use super::{AppError, AppJson, AppState};
 use crate::access::CustomerScope;
+use crate::audit::{self, Actor, Change};
+use crate::crypto::{Place, Vault};
+use crate::db::now_ms;
 use axum::extract::{Path, Query, State};
 use axum::http::header::USER_AGENT;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use crate::audit::{self, Actor, Change};
-use crate::db::now_ms;
 use kedao_app::domain::customer::{ContactView, CustomerDetail, CustomerPage, CustomerView, HistoryEntry, ProductView, Reassign};
 use kedao_app::domain::privacy::{mask_bank_account, mask_id_number, mask_phone, sees_costs};
-use crate::crypto::{Place, Vault};
 use serde::Deserialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -36,8 +36,7 @@ pub(super) const COLUMNS: &str = "c.id, c.name, c.name_en, c.kind, r.code AS reg
     c.business_type, c.grade, c.owner_id, u.display_name AS owner_name, c.phone, c.id_number, c.bank_account, c.version, \
     c.short_name, c.source, c.address, c.tags, c.cooperation_since, c.credit_limit_fen, c.satisfaction, c.credit_code, c.hot_reason";
 /// A contact's columns (`k` is `contacts`), for [`contact_view`].
-pub(super) const CONTACT_COLUMNS: &str =
-    "k.id, k.customer_id, k.name, k.title, k.role, k.phone, k.email, k.wechat, k.birthday, k.notes, k.version";
+pub(super) const CONTACT_COLUMNS: &str = "k.id, k.customer_id, k.name, k.title, k.role, k.phone, k.email, k.wechat, k.birthday, k.notes, k.version";
 pub(super) const FROM: &str = "FROM customers c JOIN users u ON u.id = c.owner_id JOIN regions r ON r.id = c.region_id";
 
 #[derive(Debug, Deserialize)]
@@ -85,9 +84,31 @@ pub(super) struct StoredCustomer {
 
 /// The names of [`COLUMNS`] (and of [`StoredCustomer`]'s fields), for aggregating rows to JSON.
 pub(super) const COLUMN_NAMES: [&str; 25] = [
-    "id", "name", "name_en", "kind", "region", "city", "industry", "size", "business_type", "grade", "owner_id", "owner_name", "phone",
-    "id_number", "bank_account", "version", "short_name", "source", "address", "tags", "cooperation_since", "credit_limit_fen",
-    "satisfaction", "credit_code", "hot_reason",
+    "id",
+    "name",
+    "name_en",
+    "kind",
+    "region",
+    "city",
+    "industry",
+    "size",
+    "business_type",
+    "grade",
+    "owner_id",
+    "owner_name",
+    "phone",
+    "id_number",
+    "bank_account",
+    "version",
+    "short_name",
+    "source",
+    "address",
+    "tags",
+    "cooperation_since",
+    "credit_limit_fen",
+    "satisfaction",
+    "credit_code",
+    "hot_reason",
 ];
 
 impl StoredCustomer {
@@ -267,10 +288,8 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
 
 async fn products(State(state): State<AppState>, viewer: Viewer) -> Result<Json<Vec<ProductView>>, AppError> {
     let costs = sees_costs(viewer.user.role);
-    let rows = sqlx::query("SELECT id, sku, name_zh, name_en, unit, unit_price_fen, unit_cost_fen FROM products ORDER BY sku")
-        .fetch_all(state.db.pool())
-        .await
-        ?;
+    let rows =
+        sqlx::query("SELECT id, sku, name_zh, name_en, unit, unit_price_fen, unit_cost_fen FROM products ORDER BY sku").fetch_all(state.db.pool()).await?;
     let products = rows
         .iter()
         .map(|r| {
@@ -284,8 +303,7 @@ async fn products(State(state): State<AppState>, viewer: Viewer) -> Result<Json<
                 unit_cost_fen: if costs { Some(r.try_get("unit_cost_fen")?) } else { None },
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        ?;
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(products))
 }
 
@@ -351,11 +369,7 @@ async fn reassign(
         fx.flush(&mut tx, state.db.backend()).await?;
         tx.commit().await?;
     }
-    let row = sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE c.id = $1"))
-        .bind(&id)
-        .fetch_one(state.db.pool())
-        .await
-        ?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE c.id = $1")).bind(&id).fetch_one(state.db.pool()).await?;
     Ok(Json(customer_view(&row, &viewer, &state.vault)?))
 }
 
@@ -373,8 +387,7 @@ async fn history(State(state): State<AppState>, viewer: Viewer, Path(id): Path<S
     )
     .bind(&id)
     .fetch_all(state.db.pool())
-    .await
-    ?;
+    .await?;
     // Fields that hold a user id are shown with the user's name.
     let names: std::collections::HashMap<String, String> = sqlx::query("SELECT id, display_name FROM users")
         .fetch_all(state.db.pool())
@@ -468,19 +481,11 @@ async fn unshare(
     }
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
-    let target: Option<String> = sqlx::query("SELECT id FROM users WHERE username = $1")
-        .bind(&username)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.try_get("id"))
-        .transpose()?;
+    let target: Option<String> =
+        sqlx::query("SELECT id FROM users WHERE username = $1").bind(&username).fetch_optional(&mut *tx).await?.map(|r| r.try_get("id")).transpose()?;
     let target = target.ok_or(AppError::NotFound)?;
-    let removed = sqlx::query("DELETE FROM customer_shares WHERE customer_id = $1 AND user_id = $2")
-        .bind(&id)
-        .bind(&target)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let removed =
+        sqlx::query("DELETE FROM customer_shares WHERE customer_id = $1 AND user_id = $2").bind(&id).bind(&target).execute(&mut *tx).await?.rows_affected();
     if removed == 0 {
         return Err(AppError::NotFound);
     }

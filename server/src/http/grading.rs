@@ -21,10 +21,7 @@ use serde_json::{json, Value};
 use sqlx::Row;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/admin/grading", get(read).put(save))
-        .route("/api/admin/grading/run", post(run))
-        .route("/api/customers/{id}/grades", get(history))
+    Router::new().route("/api/admin/grading", get(read).put(save)).route("/api/admin/grading/run", post(run)).route("/api/customers/{id}/grades", get(history))
 }
 
 /// Who may change the rules and regrade: admins and the director.
@@ -38,9 +35,11 @@ async fn read(State(state): State<AppState>, viewer: Viewer) -> Result<Json<Valu
     }
     let mut conn = state.db.pool().acquire().await?;
     let config = crate::grading::config(&mut conn).await?;
-    let last = sqlx::query("SELECT r.run_at, r.customers, r.changed, u.display_name FROM grading_runs r LEFT JOIN users u ON u.id = r.run_by ORDER BY r.run_at DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let last = sqlx::query(
+        "SELECT r.run_at, r.customers, r.changed, u.display_name FROM grading_runs r LEFT JOIN users u ON u.id = r.run_by ORDER BY r.run_at DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     let last = match last {
         Some(r) => json!({
             "run_at": r.try_get::<i64, _>("run_at")?,
@@ -62,10 +61,7 @@ async fn save(State(state): State<AppState>, viewer: Viewer, AppJson(config): Ap
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool().begin().await?;
     let old = serde_json::to_string(&crate::grading::config(&mut tx).await?).map_err(anyhow::Error::from)?;
-    sqlx::query("INSERT INTO app_meta (key, value) VALUES ('grading', $1) ON CONFLICT (key) DO UPDATE SET value = $1")
-        .bind(&text)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("INSERT INTO app_meta (key, value) VALUES ('grading', $1) ON CONFLICT (key) DO UPDATE SET value = $1").bind(&text).execute(&mut *tx).await?;
     let actor = Actor { user_id: &viewer.user.user_id, device: None };
     audit::record(&mut tx, &actor, Change { entity: "grading", entity_id: "rules", field: "config", old: Some(&old), new: Some(&text) }).await?;
     crate::catalog::grading_changed(&mut tx).await?;

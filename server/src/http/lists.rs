@@ -53,7 +53,12 @@ fn entity_id(list: List, code: &str) -> String {
     format!("{}/{code}", list.code())
 }
 
-async fn create(State(state): State<AppState>, admin: Admin, Path(list): Path<String>, AppJson(form): AppJson<OptionForm>) -> Result<Json<CatalogOption>, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(list): Path<String>,
+    AppJson(form): AppJson<OptionForm>,
+) -> Result<Json<CatalogOption>, AppError> {
     let list = editable(&list)?;
     form.validate()?;
     let current = crate::catalog::load(&mut *state.db.pool().acquire().await?).await?;
@@ -90,12 +95,22 @@ async fn create(State(state): State<AppState>, admin: Admin, Path(list): Path<St
     Ok(Json(CatalogOption { code, name_zh: zh, name_en: en, active: true }))
 }
 
-async fn update(State(state): State<AppState>, admin: Admin, Path((list, code)): Path<(String, String)>, AppJson(form): AppJson<OptionForm>) -> Result<Json<CatalogOption>, AppError> {
+async fn update(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((list, code)): Path<(String, String)>,
+    AppJson(form): AppJson<OptionForm>,
+) -> Result<Json<CatalogOption>, AppError> {
     let list = editable(&list)?;
     form.validate()?;
     let current = crate::catalog::load(&mut *state.db.pool().acquire().await?).await?;
     let before = current.option(list, &code).ok_or(AppError::NotFound)?;
-    let after = CatalogOption { code: code.clone(), name_zh: form.name_zh.trim().into(), name_en: form.name_en.trim().into(), active: form.active.unwrap_or(before.active) };
+    let after = CatalogOption {
+        code: code.clone(),
+        name_zh: form.name_zh.trim().into(),
+        name_en: form.name_en.trim().into(),
+        active: form.active.unwrap_or(before.active),
+    };
     if &after == before {
         return Ok(Json(after));
     }
@@ -147,8 +162,12 @@ async fn reorder(State(state): State<AppState>, admin: Admin, Path(list): Path<S
         query.execute(&mut *tx).await?;
     }
     let old: Vec<&str> = current.options(list).iter().map(|o| o.code.as_str()).collect();
-    audit::record(&mut tx, &admin.actor(), Change { entity: "list", entity_id: list.code(), field: "order", old: Some(&old.join(",")), new: Some(&form.codes.join(",")) })
-        .await?;
+    audit::record(
+        &mut tx,
+        &admin.actor(),
+        Change { entity: "list", entity_id: list.code(), field: "order", old: Some(&old.join(",")), new: Some(&form.codes.join(",")) },
+    )
+    .await?;
     crate::catalog::changed(&mut tx, list).await?;
     let catalog = crate::catalog::load(&mut tx).await?;
     tx.commit().await?;

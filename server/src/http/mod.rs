@@ -13,10 +13,10 @@ mod auth;
 mod csrf;
 mod customers;
 mod error;
+mod grading;
 mod health;
 mod lists;
 mod pipelines;
-mod grading;
 pub mod pwa;
 pub mod session;
 mod sync;
@@ -74,12 +74,7 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 pub fn leptos_options(config: &Config) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("kedao")
-        .site_root(config.site_root.as_str())
-        .site_pkg_dir("pkg")
-        .site_addr(config.listen)
-        .build()
+    LeptosOptions::builder().output_name("kedao").site_root(config.site_root.as_str()).site_pkg_dir("pkg").site_addr(config.listen).build()
 }
 
 /// The whole application as an axum router.
@@ -106,10 +101,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::same_origin_only))
         .layer(axum::middleware::from_fn_with_state(state.clone(), pwa::mark_build))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(state.config.request_timeout_secs),
-        ))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(state.config.request_timeout_secs)))
         // Static files are precompressed at build time; what is compressed here is dynamic (pages,
         // JSON), where brotli's default level costs more server time than it saves on the wire.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))

@@ -25,7 +25,12 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/admin/pipelines", put(reorder)).route("/api/admin/pipelines/{code}", put(save).delete(remove))
 }
 
-async fn save(State(state): State<AppState>, admin: Admin, Path(code): Path<String>, AppJson(config): AppJson<PipelineConfig>) -> Result<Json<PipelineConfig>, AppError> {
+async fn save(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(code): Path<String>,
+    AppJson(config): AppJson<PipelineConfig>,
+) -> Result<Json<PipelineConfig>, AppError> {
     if config.code != code {
         return Err(AppError::BadRequest { code: "code_mismatch", message: "a pipeline's code cannot be changed".into() });
     }
@@ -96,7 +101,12 @@ async fn reorder(State(state): State<AppState>, admin: Admin, AppJson(form): App
     for (position, code) in form.codes.iter().enumerate() {
         sqlx::query("UPDATE pipelines SET position = $1 WHERE code = $2").bind(position as i64).bind(code).execute(&mut *tx).await?;
     }
-    audit::record(&mut tx, &admin.actor(), Change { entity: "pipeline", entity_id: "*", field: "order", old: Some(&old.join(",")), new: Some(&form.codes.join(",")) }).await?;
+    audit::record(
+        &mut tx,
+        &admin.actor(),
+        Change { entity: "pipeline", entity_id: "*", field: "order", old: Some(&old.join(",")), new: Some(&form.codes.join(",")) },
+    )
+    .await?;
     crate::catalog::pipelines_changed(&mut tx, "*").await?;
     let catalog = crate::catalog::load(&mut tx).await?;
     tx.commit().await?;

@@ -275,11 +275,8 @@ async fn import(
                 return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Json(report)).into_response());
             }
             let duplicate_rows: Vec<u32> = report.duplicates.iter().map(|d| d.row).collect();
-            let rows: Vec<ImportRow> = accepted
-                .into_iter()
-                .filter(|(row, _)| !(params.skip_duplicates && duplicate_rows.contains(row)))
-                .map(|(_, r)| r)
-                .collect();
+            let rows: Vec<ImportRow> =
+                accepted.into_iter().filter(|(row, _)| !(params.skip_duplicates && duplicate_rows.contains(row))).map(|(_, r)| r).collect();
             let device = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
             report.committed = Some(commit(&state, &viewer, device.as_deref(), rows).await?);
             Ok(Json(report).into_response())
@@ -295,7 +292,12 @@ async fn importer_regions(state: &AppState, viewer: &Viewer, scope: &CustomerSco
         CustomerScope::Regions(ids) => {
             let mut codes = Vec::new();
             for id in ids {
-                let code: Option<String> = sqlx::query("SELECT code FROM regions WHERE id = $1").bind(id).fetch_optional(state.db.pool()).await?.map(|r| r.try_get("code")).transpose()?;
+                let code: Option<String> = sqlx::query("SELECT code FROM regions WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(state.db.pool())
+                    .await?
+                    .map(|r| r.try_get("code"))
+                    .transpose()?;
                 codes.extend(code);
             }
             let only = (codes.len() == 1).then(|| codes[0].clone());
@@ -450,8 +452,29 @@ async fn commit(state: &AppState, viewer: &Viewer, device: Option<&str>, rows: V
     let mut customers = Batch::new(
         "customers",
         &[
-            "id", "name", "kind", "region_id", "city", "industry", "size", "business_type", "grade", "owner_id", "phone", "phone_bidx", "created_at",
-            "updated_at", "version", "short_name", "source", "address", "tags", "cooperation_since", "credit_limit_fen", "satisfaction", "credit_code",
+            "id",
+            "name",
+            "kind",
+            "region_id",
+            "city",
+            "industry",
+            "size",
+            "business_type",
+            "grade",
+            "owner_id",
+            "phone",
+            "phone_bidx",
+            "created_at",
+            "updated_at",
+            "version",
+            "short_name",
+            "source",
+            "address",
+            "tags",
+            "cooperation_since",
+            "credit_limit_fen",
+            "satisfaction",
+            "credit_code",
         ],
     );
     let mut contacts = Batch::new(
@@ -558,8 +581,7 @@ async fn export(
     let english = super::pwa::prefers_english(&headers);
     // Those of the ids the viewer may see, as the viewer sees them, in the order given.
     let scope = CustomerScope::of(&state.db, &viewer).await?;
-    let found: HashMap<String, CustomerView> =
-        customers_in_scope(&state, &viewer, &scope, &req.ids).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let found: HashMap<String, CustomerView> = customers_in_scope(&state, &viewer, &scope, &req.ids).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
     let catalog = crate::catalog::load(&mut *state.db.pool().acquire().await?).await?;
     let rows: Vec<Vec<String>> = req.ids.iter().filter_map(|id| found.get(id)).map(|c| export_row(c, &catalog, english)).collect();
     let header = export_header(english);

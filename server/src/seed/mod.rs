@@ -5,23 +5,21 @@
 //!
 //! Everything is written in one transaction: a failed seed leaves the database as it was.
 
-
 mod names;
 mod vocab;
 
 use crate::auth::hash_password;
 use crate::crypto::{Place, Vault};
 use crate::db::{now_ms, Backend, Db};
-use anyhow::{bail, Context};
 use crate::insert::Batch;
+use anyhow::{bail, Context};
 use kedao_app::domain::catalog::{ContactRole, Grade, Stage};
 use kedao_app::domain::deal::format_contacts;
 use kedao_app::domain::funnel::day_of_ms;
-use kedao_app::domain::pipeline::extend_path;
 use kedao_app::domain::org::Role;
+use kedao_app::domain::pipeline::extend_path;
 use kedao_app::domain::Money;
 use names::*;
-use vocab::{BusinessType, CompanySize, Industry, Region};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -29,6 +27,7 @@ use sqlx::Row;
 use std::collections::HashSet;
 use std::fmt;
 use time::{Date, Duration};
+use vocab::{BusinessType, CompanySize, Industry, Region};
 
 pub const DEFAULT_SEED: u64 = 20_261_122;
 pub const DEMO_PASSWORD: &str = "kedao-demo";
@@ -62,8 +61,16 @@ impl fmt::Display for SeedCounts {
         write!(
             f,
             "{} users, {} products, {} customers, {} contacts, {} opportunities, {} stage changes, {} activities, {} orders, {} order lines, {} payments",
-            self.users, self.products, self.customers, self.contacts, self.opportunities, self.stage_changes,
-            self.activities, self.orders, self.order_lines, self.payments
+            self.users,
+            self.products,
+            self.customers,
+            self.contacts,
+            self.opportunities,
+            self.stage_changes,
+            self.activities,
+            self.orders,
+            self.order_lines,
+            self.payments
         )
     }
 }
@@ -121,8 +128,7 @@ pub fn random_password() -> String {
 
 /// Loads the demo dataset into a database without customers.
 pub async fn seed(db: &Db, vault: &Vault, opts: SeedOptions) -> anyhow::Result<SeedCounts> {
-    let existing: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM customers").fetch_one(db.pool()).await?.try_get("n")?;
+    let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM customers").fetch_one(db.pool()).await?.try_get("n")?;
     if existing > 0 {
         bail!("the database already holds {existing} customers; seed-demo loads into an empty database");
     }
@@ -205,23 +211,80 @@ impl<'v> Generator<'v> {
             customers: Batch::new(
                 "customers",
                 &[
-                    "id", "name", "name_en", "kind", "region_id", "city", "industry", "size", "business_type", "grade", "owner_id", "phone", "phone_bidx",
-                    "id_number", "bank_account", "created_at", "updated_at", "version", "short_name", "source", "address", "tags", "cooperation_since",
-                    "credit_limit_fen", "satisfaction", "credit_code", "hot_reason",
+                    "id",
+                    "name",
+                    "name_en",
+                    "kind",
+                    "region_id",
+                    "city",
+                    "industry",
+                    "size",
+                    "business_type",
+                    "grade",
+                    "owner_id",
+                    "phone",
+                    "phone_bidx",
+                    "id_number",
+                    "bank_account",
+                    "created_at",
+                    "updated_at",
+                    "version",
+                    "short_name",
+                    "source",
+                    "address",
+                    "tags",
+                    "cooperation_since",
+                    "credit_limit_fen",
+                    "satisfaction",
+                    "credit_code",
+                    "hot_reason",
                 ],
             ),
             contacts: Batch::new(
                 "contacts",
                 &[
-                    "id", "customer_id", "name", "title", "phone", "phone_bidx", "email", "is_decision_maker", "created_at", "updated_at", "version", "role",
-                    "wechat", "birthday",
+                    "id",
+                    "customer_id",
+                    "name",
+                    "title",
+                    "phone",
+                    "phone_bidx",
+                    "email",
+                    "is_decision_maker",
+                    "created_at",
+                    "updated_at",
+                    "version",
+                    "role",
+                    "wechat",
+                    "birthday",
                 ],
             ),
             opportunities: Batch::new(
                 "opportunities",
                 &[
-                    "id", "customer_id", "owner_id", "title", "stage", "amount_fen", "source", "expected_close", "closed_on", "stage_entered_at", "created_at", "updated_at", "version",
-                    "touched_at", "path", "competitors", "lost_to", "intent", "budget", "competition", "deal_contacts", "next_step", "next_step_date",
+                    "id",
+                    "customer_id",
+                    "owner_id",
+                    "title",
+                    "stage",
+                    "amount_fen",
+                    "source",
+                    "expected_close",
+                    "closed_on",
+                    "stage_entered_at",
+                    "created_at",
+                    "updated_at",
+                    "version",
+                    "touched_at",
+                    "path",
+                    "competitors",
+                    "lost_to",
+                    "intent",
+                    "budget",
+                    "competition",
+                    "deal_contacts",
+                    "next_step",
+                    "next_step_date",
                     "cadence_days",
                 ],
             ),
@@ -383,8 +446,30 @@ impl<'v> Generator<'v> {
             (Region::CentralChina, "武汉组", "Wuhan Team", "吴敏"),
         ];
         let rep_names = [
-            "王磊", "林芳", "何杰", "郭娜", "马超", "罗丽", "高勇", "朱艳", "胡军", "孙娟", "徐明", "吴霞",
-            "周平", "赵刚", "黄秀英", "陈建华", "杨志强", "刘晓东", "张海燕", "李文博", "王雨婷", "林子涵", "何俊杰", "郭伟",
+            "王磊",
+            "林芳",
+            "何杰",
+            "郭娜",
+            "马超",
+            "罗丽",
+            "高勇",
+            "朱艳",
+            "胡军",
+            "孙娟",
+            "徐明",
+            "吴霞",
+            "周平",
+            "赵刚",
+            "黄秀英",
+            "陈建华",
+            "杨志强",
+            "刘晓东",
+            "张海燕",
+            "李文博",
+            "王雨婷",
+            "林子涵",
+            "何俊杰",
+            "郭伟",
         ];
         let mut rep_no = 0;
         for (i, (region, zh, en, lead)) in teams.into_iter().enumerate() {
@@ -407,15 +492,7 @@ impl<'v> Generator<'v> {
             let id = self.id();
             let price = Money::from_yuan(price);
             let cost = price.scale_bp(cost_pct * 100);
-            self.products.push(vec![
-                id.clone().into(),
-                sku.into(),
-                zh.into(),
-                en.into(),
-                unit.into(),
-                price.fen().into(),
-                cost.fen().into(),
-            ]);
+            self.products.push(vec![id.clone().into(), sku.into(), zh.into(), en.into(), unit.into(), price.fen().into(), cost.fen().into()]);
             self.product_ids.push(id);
         }
     }
@@ -495,7 +572,10 @@ impl<'v> Generator<'v> {
             let phone = self.vault.seal(Place { table: "contacts", column: "phone", id: &id }, &phone);
             let role = if decides && !individual { "decision_maker" } else { *pick(&mut self.extra, &["influencer", "user", "gatekeeper"]) };
             let wechat = self.extra.gen_bool(0.6).then(|| format!("wxid_{:08x}", self.extra.gen::<u32>()));
-            let birthday = self.extra.gen_bool(0.5).then(|| format!("{}-{:02}-{:02}", self.extra.gen_range(1965..2000), self.extra.gen_range(1..=12), self.extra.gen_range(1..=28)));
+            let birthday = self
+                .extra
+                .gen_bool(0.5)
+                .then(|| format!("{}-{:02}-{:02}", self.extra.gen_range(1965..2000), self.extra.gen_range(1..=12), self.extra.gen_range(1..=28)));
             self.contacts.push(vec![
                 id.into(),
                 customer_id.clone().into(),
@@ -550,11 +630,8 @@ impl<'v> Generator<'v> {
         let id_number = individual.then(|| self.id_number());
         let bank_account = (!individual).then(|| self.bank_account());
         let phone_bidx = phone.as_deref().and_then(|p| self.vault.phone_index(p));
-        let seal = |column, value: Option<String>| {
-            self.vault.seal_opt(Place { table: "customers", column, id: &customer_id }, value.as_deref())
-        };
-        let (phone, id_number, bank_account) =
-            (seal("phone", phone), seal("id_number", id_number), seal("bank_account", bank_account));
+        let seal = |column, value: Option<String>| self.vault.seal_opt(Place { table: "customers", column, id: &customer_id }, value.as_deref());
+        let (phone, id_number, bank_account) = (seal("phone", phone), seal("id_number", id_number), seal("bank_account", bank_account));
         let profile = self.profile(&name, city, individual, size, created_day);
         let mut row: Vec<crate::insert::Val> = vec![
             customer_id.into(),
@@ -585,10 +662,8 @@ impl<'v> Generator<'v> {
     /// reason for about one in fifty.
     fn profile(&mut self, name: &str, city: &str, individual: bool, size: CompanySize, since: Date) -> Vec<crate::insert::Val> {
         let r = &mut self.extra;
-        let short_name = (!individual)
-            .then(|| name.strip_prefix(city).map(|rest| rest.chars().take(4).collect::<String>()))
-            .flatten()
-            .filter(|s| s.chars().count() == 4);
+        let short_name =
+            (!individual).then(|| name.strip_prefix(city).map(|rest| rest.chars().take(4).collect::<String>())).flatten().filter(|s| s.chars().count() == 4);
         let source = SOURCES[WeightedIndex::new(SOURCES.iter().map(|s| s.1)).expect("w").sample(r)].0;
         let address = format!("{city}{}{}号", pick(r, ROADS), r.gen_range(1..=999));
         let n_tags = *pick(r, &[0, 0, 1, 1, 2]);
@@ -638,7 +713,15 @@ impl<'v> Generator<'v> {
 
     /// One deal walked through the funnel from its creation; it either closes (won or lost) or is
     /// still open at `today`. Returns the value of the order it produced and its last change.
-    fn opportunity(&mut self, customer_id: &str, owner: &str, customer_created: i64, size_factor: u32, contacts: &[String], roles: &[(String, &str)]) -> (Money, i64) {
+    fn opportunity(
+        &mut self,
+        customer_id: &str,
+        owner: &str,
+        customer_created: i64,
+        size_factor: u32,
+        contacts: &[String],
+        roles: &[(String, &str)],
+    ) -> (Money, i64) {
         const CONVERSION: [f64; 4] = [0.65, 0.60, 0.70, 0.60];
         let id = self.id();
         let created = self.rng.gen_range(customer_created..self.today_ms - DAY_MS);
@@ -667,11 +750,7 @@ impl<'v> Generator<'v> {
                 self.activity(customer_id, Some(&id), owner, at, contacts);
             }
             let idx = Stage::OPEN.iter().position(|s| *s == stage).expect("open stage");
-            let next = if self.rng.gen_bool(CONVERSION[idx]) {
-                Stage::OPEN.get(idx + 1).copied().unwrap_or(Stage::ContractSigned)
-            } else {
-                Stage::Lost
-            };
+            let next = if self.rng.gen_bool(CONVERSION[idx]) { Stage::OPEN.get(idx + 1).copied().unwrap_or(Stage::ContractSigned) } else { Stage::Lost };
             self.stage_change(&id, Some(stage), next, owner, next_at);
             self.activity(customer_id, Some(&id), owner, next_at, contacts);
             path = extend_path(&path, next.code(), day_of_ms(next_at));
@@ -687,11 +766,7 @@ impl<'v> Generator<'v> {
             Some(at) => at,
             None => entered.max(self.today_ms) + self.rng.gen_range(10..90) * DAY_MS,
         };
-        let won = if stage == Stage::ContractSigned {
-            self.order(customer_id, Some(&id), owner, entered, amount)
-        } else {
-            Money::ZERO
-        };
+        let won = if stage == Stage::ContractSigned { self.order(customer_id, Some(&id), owner, entered, amount) } else { Money::ZERO };
         let details = self.deal_details(stage, touched, roles);
         self.opportunities.push(vec![
             id.into(),
@@ -752,14 +827,7 @@ impl<'v> Generator<'v> {
 
     fn stage_change(&mut self, opp: &str, from: Option<Stage>, to: Stage, by: &str, at: i64) {
         let id = self.id();
-        self.history.push(vec![
-            id.into(),
-            opp.into(),
-            from.map(|s| s.code().to_string()).into(),
-            to.code().into(),
-            by.into(),
-            at.into(),
-        ]);
+        self.history.push(vec![id.into(), opp.into(), from.map(|s| s.code().to_string()).into(), to.code().into(), by.into(), at.into()]);
     }
 
     fn activity(&mut self, customer_id: &str, opp: Option<&str>, user: &str, at: i64, contacts: &[String]) {
@@ -771,15 +839,7 @@ impl<'v> Generator<'v> {
             _ => ("note", format!("记录：{contact}反馈预算需内部审批")),
         };
         let id = self.id();
-        self.activities.push(vec![
-            id.into(),
-            customer_id.into(),
-            opp.map(str::to_string).into(),
-            user.into(),
-            kind.into(),
-            subject.into(),
-            at.into(),
-        ]);
+        self.activities.push(vec![id.into(), customer_id.into(), opp.map(str::to_string).into(), user.into(), kind.into(), subject.into(), at.into()]);
     }
 
     /// An order worth about `target`, made of catalogue lines, with its payment plan.
@@ -799,13 +859,7 @@ impl<'v> Generator<'v> {
             total += price * qty;
             cost += price.scale_bp(cost_pct * 100) * qty;
             let line_id = self.id();
-            self.order_lines.push(vec![
-                line_id.into(),
-                id.clone().into(),
-                self.product_ids[p].clone().into(),
-                qty.into(),
-                price.fen().into(),
-            ]);
+            self.order_lines.push(vec![line_id.into(), id.clone().into(), self.product_ids[p].clone().into(), qty.into(), price.fen().into()]);
         }
         // Payment plan: deposit, then one or two instalments 30 days apart.
         let plan: &[i64] = match self.rng.gen_range(0..3) {

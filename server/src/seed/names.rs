@@ -41,17 +41,59 @@ pub const CITIES: &[(Region, &str, &str, u32)] = &[
 ];
 
 pub const CORE_FIRST: &[(&str, &str)] = &[
-    ("华", "Hua"), ("鑫", "Xin"), ("恒", "Heng"), ("宏", "Hong"), ("金", "Jin"), ("天", "Tian"), ("瑞", "Rui"),
-    ("永", "Yong"), ("新", "Xin"), ("博", "Bo"), ("嘉", "Jia"), ("中", "Zhong"), ("海", "Hai"), ("万", "Wan"),
-    ("立", "Li"), ("佳", "Jia"), ("盛", "Sheng"), ("德", "De"), ("康", "Kang"), ("明", "Ming"), ("安", "An"),
-    ("福", "Fu"), ("联", "Lian"), ("众", "Zhong"), ("正", "Zheng"), ("顺", "Shun"), ("美", "Mei"), ("东", "Dong"),
-    ("泰", "Tai"), ("光", "Guang"),
+    ("华", "Hua"),
+    ("鑫", "Xin"),
+    ("恒", "Heng"),
+    ("宏", "Hong"),
+    ("金", "Jin"),
+    ("天", "Tian"),
+    ("瑞", "Rui"),
+    ("永", "Yong"),
+    ("新", "Xin"),
+    ("博", "Bo"),
+    ("嘉", "Jia"),
+    ("中", "Zhong"),
+    ("海", "Hai"),
+    ("万", "Wan"),
+    ("立", "Li"),
+    ("佳", "Jia"),
+    ("盛", "Sheng"),
+    ("德", "De"),
+    ("康", "Kang"),
+    ("明", "Ming"),
+    ("安", "An"),
+    ("福", "Fu"),
+    ("联", "Lian"),
+    ("众", "Zhong"),
+    ("正", "Zheng"),
+    ("顺", "Shun"),
+    ("美", "Mei"),
+    ("东", "Dong"),
+    ("泰", "Tai"),
+    ("光", "Guang"),
 ];
 
 pub const CORE_SECOND: &[(&str, &str)] = &[
-    ("创", "chuang"), ("达", "da"), ("通", "tong"), ("远", "yuan"), ("成", "cheng"), ("丰", "feng"), ("宇", "yu"),
-    ("禾", "he"), ("邦", "bang"), ("信", "xin"), ("源", "yuan"), ("科", "ke"), ("和", "he"), ("泰", "tai"),
-    ("盛", "sheng"), ("辉", "hui"), ("星", "xing"), ("威", "wei"), ("隆", "long"), ("华", "hua"),
+    ("创", "chuang"),
+    ("达", "da"),
+    ("通", "tong"),
+    ("远", "yuan"),
+    ("成", "cheng"),
+    ("丰", "feng"),
+    ("宇", "yu"),
+    ("禾", "he"),
+    ("邦", "bang"),
+    ("信", "xin"),
+    ("源", "yuan"),
+    ("科", "ke"),
+    ("和", "he"),
+    ("泰", "tai"),
+    ("盛", "sheng"),
+    ("辉", "hui"),
+    ("星", "xing"),
+    ("威", "wei"),
+    ("隆", "long"),
+    ("华", "hua"),
 ];
 
 /// The trade word in a company's name, by industry: (Chinese, English).
@@ -72,32 +114,82 @@ pub fn industry_words(industry: Industry) -> (&'static str, &'static str) {
 
 /// Foreign-invested customers carry English names.
 pub const EN_COMPANY_FIRST: &[&str] = &[
-    "Pacific", "Summit", "Northstar", "Bluewater", "Evergreen", "Silverline", "Harbor", "Keystone", "Crestview",
-    "Golden Gate", "Ironwood", "Lakeside", "Meridian", "Oakridge", "Redwood", "Sterling",
+    "Pacific",
+    "Summit",
+    "Northstar",
+    "Bluewater",
+    "Evergreen",
+    "Silverline",
+    "Harbor",
+    "Keystone",
+    "Crestview",
+    "Golden Gate",
+    "Ironwood",
+    "Lakeside",
+    "Meridian",
+    "Oakridge",
+    "Redwood",
+    "Sterling",
 ];
-pub const EN_COMPANY_SECOND: &[&str] = &[
-    "Precision", "Industrial", "Components", "Systems", "Foods", "Logistics", "Medical", "Energy", "Trading",
-    "Automation", "Materials", "Packaging",
-];
+pub const EN_COMPANY_SECOND: &[&str] =
+    &["Precision", "Industrial", "Components", "Systems", "Foods", "Logistics", "Medical", "Energy", "Trading", "Automation", "Materials", "Packaging"];
 
 pub const SURNAMES: &[(&str, &str)] = &[
-    ("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang"), ("赵", "Zhao"),
-    ("黄", "Huang"), ("周", "Zhou"), ("吴", "Wu"), ("徐", "Xu"), ("孙", "Sun"), ("胡", "Hu"), ("朱", "Zhu"),
-    ("高", "Gao"), ("林", "Lin"), ("何", "He"), ("郭", "Guo"), ("马", "Ma"), ("罗", "Luo"),
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("赵", "Zhao"),
+    ("黄", "Huang"),
+    ("周", "Zhou"),
+    ("吴", "Wu"),
+    ("徐", "Xu"),
+    ("孙", "Sun"),
+    ("胡", "Hu"),
+    ("朱", "Zhu"),
+    ("高", "Gao"),
+    ("林", "Lin"),
+    ("何", "He"),
+    ("郭", "Guo"),
+    ("马", "Ma"),
+    ("罗", "Luo"),
 ];
 pub const GIVEN_NAMES: &[(&str, &str)] = &[
-    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"), ("强", "qiang"),
-    ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"), ("杰", "jie"), ("娟", "juan"),
-    ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀英", "xiuying"), ("霞", "xia"), ("平", "ping"),
-    ("刚", "gang"), ("桂英", "guiying"), ("建华", "jianhua"), ("志强", "zhiqiang"), ("晓东", "xiaodong"),
-    ("海燕", "haiyan"), ("文博", "wenbo"), ("雨婷", "yuting"), ("子涵", "zihan"), ("俊杰", "junjie"),
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("娟", "juan"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀英", "xiuying"),
+    ("霞", "xia"),
+    ("平", "ping"),
+    ("刚", "gang"),
+    ("桂英", "guiying"),
+    ("建华", "jianhua"),
+    ("志强", "zhiqiang"),
+    ("晓东", "xiaodong"),
+    ("海燕", "haiyan"),
+    ("文博", "wenbo"),
+    ("雨婷", "yuting"),
+    ("子涵", "zihan"),
+    ("俊杰", "junjie"),
 ];
-pub const EN_FIRST: &[&str] = &[
-    "David", "Sarah", "Michael", "Emma", "James", "Olivia", "Daniel", "Sophie", "Thomas", "Laura", "Peter", "Anna",
-];
-pub const EN_LAST: &[&str] = &[
-    "Miller", "Schmidt", "Johnson", "Brown", "Weber", "Taylor", "Anderson", "Martin", "Clarke", "Fischer",
-];
+pub const EN_FIRST: &[&str] = &["David", "Sarah", "Michael", "Emma", "James", "Olivia", "Daniel", "Sophie", "Thomas", "Laura", "Peter", "Anna"];
+pub const EN_LAST: &[&str] = &["Miller", "Schmidt", "Johnson", "Brown", "Weber", "Taylor", "Anderson", "Martin", "Clarke", "Fischer"];
 
 /// (Chinese title, English title, usually decides on purchases).
 pub const TITLES: &[(&str, &str, bool)] = &[
@@ -141,14 +233,7 @@ pub const PRODUCTS: &[(&str, &str, &str, &str, i64, i64)] = &[
     ("KD-K020", "控制柜", "Control cabinet", "台", 15_600, 64),
 ];
 
-pub const SOURCES: &[(&str, u32)] = &[
-    ("referral", 20),
-    ("exhibition", 18),
-    ("website", 15),
-    ("cold_call", 12),
-    ("partner", 15),
-    ("existing_customer", 20),
-];
+pub const SOURCES: &[(&str, u32)] = &[("referral", 20), ("exhibition", 18), ("website", 15), ("cold_call", 12), ("partner", 15), ("existing_customer", 20)];
 
 /// Streets for demo addresses.
 pub const ROADS: &[&str] = &["人民路", "解放路", "中山路", "建设路", "科技路", "长江路", "新华路", "工业大道", "创业路", "文化路"];

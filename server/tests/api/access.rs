@@ -89,7 +89,12 @@ async fn a_rep_gets_own_phones_in_full_and_others_masked_and_cannot_open_others_
 
     // Own customer: the real phone, also for its contacts.
     let own: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 AND phone IS NOT NULL ORDER BY id LIMIT 1")
-        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+        .bind(&rep1)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
     let detail = app.get(&format!("/api/customers/{own}"), &[("cookie", &cookie)]).await.json();
     let sealed: String = sqlx::query("SELECT phone FROM customers WHERE id = $1").bind(&own).fetch_one(app.db.pool()).await.unwrap().try_get("phone").unwrap();
     assert!(sealed.starts_with("enc:v1:test:"), "stored encrypted: {sealed}");
@@ -100,7 +105,11 @@ async fn a_rep_gets_own_phones_in_full_and_others_masked_and_cannot_open_others_
 
     // A colleague's customer: not found, and nothing of it in the answer.
     let theirs: (String, String) = sqlx::query("SELECT id, name FROM customers WHERE owner_id = $1 AND phone IS NOT NULL ORDER BY id LIMIT 1")
-        .bind(&rep2).fetch_one(app.db.pool()).await.map(|r| (r.try_get("id").unwrap(), r.try_get("name").unwrap())).unwrap();
+        .bind(&rep2)
+        .fetch_one(app.db.pool())
+        .await
+        .map(|r| (r.try_get("id").unwrap(), r.try_get("name").unwrap()))
+        .unwrap();
     let denied = app.get(&format!("/api/customers/{}", theirs.0), &[("cookie", &cookie)]).await;
     assert_eq!(denied.status, 404);
     assert_eq!(denied.json(), json!({"error": "not_found"}));
@@ -108,7 +117,12 @@ async fn a_rep_gets_own_phones_in_full_and_others_masked_and_cannot_open_others_
 
     // Shared with rep1: visible, with masked phones everywhere in the body.
     sqlx::query("INSERT INTO customer_shares (customer_id, user_id, shared_by, shared_at) VALUES ($1, $2, $3, 0)")
-        .bind(&theirs.0).bind(&rep1).bind(&rep2).execute(app.db.pool()).await.unwrap();
+        .bind(&theirs.0)
+        .bind(&rep1)
+        .bind(&rep2)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
     let shared = app.get(&format!("/api/customers/{}", theirs.0), &[("cookie", &cookie)]).await;
     assert_eq!(shared.status, 200);
     let body = shared.json();
@@ -146,7 +160,12 @@ async fn reassigning_a_customer_moves_its_visibility() {
     let rep2 = user_id(&app, "rep2").await;
     let (c1, c2) = (cookie_for(&app, "rep1").await, cookie_for(&app, "rep2").await);
     let moved: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 ORDER BY id LIMIT 1")
-        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+        .bind(&rep1)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
     assert_eq!(app.get(&format!("/api/customers/{moved}"), &[("cookie", &c2)]).await.status, 404);
 
     sqlx::query("UPDATE customers SET owner_id = $1 WHERE id = $2").bind(&rep2).bind(&moved).execute(app.db.pool()).await.unwrap();
@@ -185,7 +204,12 @@ async fn customer_reads_refuse_the_unsigned_and_bad_queries() {
 
 async fn reassign(app: &TestApp, cookie: &str, customer: &str, owner: &str, version: i64) -> crate::helpers::Reply {
     let body = json!({"owner": owner, "version": version}).to_string();
-    app.post(&format!("/api/customers/{customer}/owner"), &[("cookie", cookie), ("content-type", "application/json"), ("user-agent", "KedaoTest/1 (tablet)")], body).await
+    app.post(
+        &format!("/api/customers/{customer}/owner"),
+        &[("cookie", cookie), ("content-type", "application/json"), ("user-agent", "KedaoTest/1 (tablet)")],
+        body,
+    )
+    .await
 }
 
 async fn owner_and_version(app: &TestApp, customer: &str) -> (String, i64) {
@@ -199,7 +223,12 @@ async fn a_manager_reassigns_within_the_region_and_the_history_records_it() {
     let (rep1, rep2) = (user_id(&app, "rep1").await, user_id(&app, "rep2").await);
     let manager = cookie_for(&app, "manager1").await;
     let customer: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 ORDER BY id LIMIT 1")
-        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+        .bind(&rep1)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
 
     let res = reassign(&app, &manager, &customer, "rep2", 1).await;
 
@@ -231,7 +260,12 @@ async fn reassignments_outside_ones_authority_are_refused_and_change_nothing() {
     let app = demo_app().await;
     let rep1 = user_id(&app, "rep1").await;
     let customer: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 ORDER BY id LIMIT 1")
-        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+        .bind(&rep1)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
     let before = owner_and_version(&app, &customer).await;
 
     // A rep cannot hand customers around, not even their own.
@@ -277,16 +311,31 @@ async fn sensitive_fields_are_encrypted_at_rest_and_masked_for_non_owners() {
     // …while the owner gets them whole, with a valid check character.
     let rep1 = user_id(&app, "rep1").await;
     let own: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 AND id_number IS NOT NULL ORDER BY id LIMIT 1")
-        .bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+        .bind(&rep1)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
     let detail = app.get(&format!("/api/customers/{own}"), &[("cookie", &cookie_for(&app, "rep1").await)]).await.json();
     let id_number = detail["customer"]["id_number"].as_str().unwrap();
     assert_eq!(id_number.len(), 18);
     assert!(!id_number.contains('*'));
     // A value sealed for one row does not open in another: moving ciphertexts is caught.
     let other: String = sqlx::query("SELECT id FROM customers WHERE id <> $1 AND owner_id = $2 ORDER BY id LIMIT 1")
-        .bind(&own).bind(&rep1).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+        .bind(&own)
+        .bind(&rep1)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
     sqlx::query("UPDATE customers SET id_number = (SELECT id_number FROM customers WHERE id = $1) WHERE id = $2")
-        .bind(&own).bind(&other).execute(app.db.pool()).await.unwrap();
+        .bind(&own)
+        .bind(&other)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
     let moved = app.get(&format!("/api/customers/{other}"), &[("cookie", &cookie_for(&app, "rep1").await)]).await;
     assert_eq!(moved.status, 500);
     assert!(!moved.text().contains(id_number));

@@ -54,7 +54,12 @@ async fn an_admin_creates_a_user_who_must_choose_a_password_and_reports_to_a_sup
     assert_eq!((again.status.as_u16(), again.json()["error"].clone()), (409, json!("taken")));
     // The creation is in the audit log.
     let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'user' AND field = 'created' AND entity_id = $1")
-        .bind(created["user"]["id"].as_str().unwrap()).fetch_one(app.db.pool()).await.unwrap().try_get("n").unwrap();
+        .bind(created["user"]["id"].as_str().unwrap())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
     assert_eq!(n, 1);
 }
 
@@ -99,7 +104,9 @@ async fn reporting_lines_cannot_loop_and_an_admin_cannot_lock_themselves_out() {
     assert_eq!(app.call("PUT", "/api/admin/users/admin", &cookie, Some(&demote)).await.json()["error"], "own_account");
     assert_eq!(app.call("DELETE", "/api/admin/users/admin", &cookie, None).await.json()["error"], "own_account");
     // A username in the path and another in the body: refused.
-    let res = app.call("PUT", "/api/admin/users/rep2", &cookie, Some(&json!({"username": "rep3", "display_name": "x", "role": "rep", "team_id": rep1["team_id"]}))).await;
+    let res = app
+        .call("PUT", "/api/admin/users/rep2", &cookie, Some(&json!({"username": "rep3", "display_name": "x", "role": "rep", "team_id": rep1["team_id"]})))
+        .await;
     assert_eq!(res.json()["error"], "username_mismatch");
     assert_eq!(app.call("PUT", "/api/admin/users/nobody", &cookie, Some(&demote)).await.status, 404);
 }
@@ -124,7 +131,13 @@ async fn changing_a_users_place_is_audited_field_by_field_and_deactivation_ends_
     assert_eq!(updated["team_id"], Value::Null);
     assert_eq!(updated["region_ids"].as_array().unwrap().len(), 2);
     let fields: Vec<String> = sqlx::query("SELECT field FROM audit_log WHERE entity = 'user' AND entity_id = $1 ORDER BY field")
-        .bind(rep5["id"].as_str().unwrap()).fetch_all(app.db.pool()).await.unwrap().iter().map(|r| r.try_get("field").unwrap()).collect();
+        .bind(rep5["id"].as_str().unwrap())
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("field").unwrap())
+        .collect();
     assert_eq!(fields, ["region_ids", "role", "team_id"], "only what changed");
     // The new manager now sees those regions' customers.
     assert_eq!(app.call("GET", "/api/customers?limit=1", &rep_cookie, None).await.status, 200);
@@ -184,8 +197,8 @@ async fn regions_and_teams_are_created_renamed_and_removed_only_when_empty() {
     let org = app.call("GET", "/api/admin/org", &cookie, None).await.json();
     let used = find(&org, "rep1")["team_id"].as_str().unwrap().to_string();
     assert_eq!(app.call("DELETE", &format!("/api/admin/teams/{used}"), &cookie, None).await.json()["error"], "in_use");
-    let entries: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE entity IN ('region', 'team')")
-        .fetch_one(app.db.pool()).await.unwrap().try_get("n").unwrap();
+    let entries: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE entity IN ('region', 'team')").fetch_one(app.db.pool()).await.unwrap().try_get("n").unwrap();
     assert!(entries >= 7, "creations, renames and removals are audited: {entries}");
 }
 
@@ -196,7 +209,12 @@ async fn customers_are_shared_by_their_owner_and_the_share_is_audited() {
     let rep1 = login(&app, "rep1", DEMO_PASSWORD).await;
     let rep2_id: String = sqlx::query("SELECT id FROM users WHERE username = 'rep2'").fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
     let theirs: String = sqlx::query("SELECT id FROM customers WHERE owner_id = $1 ORDER BY id LIMIT 1")
-        .bind(&rep2_id).fetch_one(app.db.pool()).await.unwrap().try_get("id").unwrap();
+        .bind(&rep2_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
     assert_eq!(app.call("GET", &format!("/api/customers/{theirs}"), &rep1, None).await.status, 404);
     let res = app.call("POST", &format!("/api/customers/{theirs}/shares"), &rep2, Some(&json!({"username": "rep1"}))).await;
     assert_eq!(res.status, 200, "{}", res.text());
@@ -210,6 +228,11 @@ async fn customers_are_shared_by_their_owner_and_the_share_is_audited() {
     assert_eq!(app.call("GET", &format!("/api/customers/{theirs}"), &rep1, None).await.status, 404);
     assert_eq!(app.call("DELETE", &format!("/api/customers/{theirs}/shares/rep1"), &rep2, None).await.status, 404);
     let fields: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE entity_id = $1 AND field = 'shared_with'")
-        .bind(&theirs).fetch_one(app.db.pool()).await.unwrap().try_get("n").unwrap();
+        .bind(&theirs)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
     assert_eq!(fields, 2);
 }

@@ -164,10 +164,13 @@ async fn a_mutation_that_fails_on_the_server_leaves_nothing_and_is_set_aside_aft
     assert_eq!(push_raw(&app, &rep1, rest.clone()).await.status, 503);
     let res = push_raw(&app, &rep1, rest).await;
     assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json()["results"], json!([
-        {"seq": 3, "outcome": rejected},
-        {"seq": 4, "outcome": {"status": "applied", "version": 3}},
-    ]));
+    assert_eq!(
+        res.json()["results"],
+        json!([
+            {"seq": 3, "outcome": rejected},
+            {"seq": 4, "outcome": {"status": "applied", "version": 3}},
+        ])
+    );
     assert_eq!(text(&app, "SELECT city FROM customers WHERE id = $1", a).await, "温州");
     assert_ne!(text(&app, "SELECT city FROM customers WHERE id = $1", b).await, "故障城");
     // Kept with its cause for whoever looks into it.
@@ -191,11 +194,14 @@ async fn a_seq_sent_twice_in_one_batch_is_applied_once_and_answered_twice() {
     let res = push_raw(&app, &manager, json!([city(1, &id, "宁波"), city(1, &id, "温州"), city(2, &id, "台州")])).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let applied = |v: i64| json!({"status": "applied", "version": v});
-    assert_eq!(res.json()["results"], json!([
-        {"seq": 1, "outcome": applied(version + 1)},
-        {"seq": 1, "outcome": applied(version + 1)},
-        {"seq": 2, "outcome": applied(version + 2)},
-    ]));
+    assert_eq!(
+        res.json()["results"],
+        json!([
+            {"seq": 1, "outcome": applied(version + 1)},
+            {"seq": 1, "outcome": applied(version + 1)},
+            {"seq": 2, "outcome": applied(version + 2)},
+        ])
+    );
     assert_eq!(text(&app, "SELECT city FROM customers WHERE id = $1", &id).await, "台州");
     assert_eq!(app.count("audit_log").await, audit_before + 2);
     // Older seqs, out of order, after the device's latest: each is answered as it was.
@@ -224,7 +230,10 @@ async fn the_rest_owner_change_hands_over_the_open_deals_like_the_mutation() {
     assert_eq!(res.status, 200, "{}", res.text());
     assert!(open_of_rep1 > 0);
     assert_eq!(scalar(&app, open_sql, &id).await, open_of_rep1, "the open deals went to the new owner");
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM opportunities o WHERE o.customer_id = $1 AND o.stage IN ('contract_signed', 'lost')", &id).await, closed_before);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM opportunities o WHERE o.customer_id = $1 AND o.stage IN ('contract_signed', 'lost')", &id).await,
+        closed_before
+    );
     let handed = "SELECT COUNT(*) FROM audit_log WHERE entity = 'opportunity' AND field = 'owner_id' \
                   AND new_value = (SELECT id FROM users WHERE username = 'rep2') AND entity_id IN (SELECT id FROM opportunities WHERE customer_id = $1)";
     assert_eq!(scalar(&app, handed, &id).await, open_of_rep1, "each hand-over audited");

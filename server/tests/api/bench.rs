@@ -83,7 +83,8 @@ async fn bench_import_10000_rows() {
             assert_eq!(res.status, 200, "{}", res.text());
         }
         times.push(started.elapsed().as_secs_f64() * 1000.0);
-        let imported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE city = '武汉' AND name LIKE '武汉测试%'").fetch_one(app.db.pool()).await.unwrap();
+        let imported: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE city = '武汉' AND name LIKE '武汉测试%'").fetch_one(app.db.pool()).await.unwrap();
         assert_eq!(imported, 10_000);
     }
     times.sort_by(f64::total_cmp);

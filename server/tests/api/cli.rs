@@ -115,10 +115,7 @@ fn migrate_then_create_user_then_backup_work_from_the_command_line() {
     let (code, out, err) = kedao(&["migrate"], &[("DATABASE_URL", &db)]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("migrations applied"));
-    let (code, out, err) = kedao(
-        &["create-user", "--username", "zhao", "--display-name", "赵总", "--role", "director"],
-        &[("DATABASE_URL", &db)],
-    );
+    let (code, out, err) = kedao(&["create-user", "--username", "zhao", "--display-name", "赵总", "--role", "director"], &[("DATABASE_URL", &db)]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("one-time password"), "{out}");
     let (code, _, err) = kedao(&["create-user", "--username", "zhao", "--display-name", "x", "--role", "director"], &[("DATABASE_URL", &db)]);

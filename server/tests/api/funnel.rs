@@ -113,35 +113,56 @@ async fn moves_are_checked_against_the_pipeline_and_the_deal_as_stored() {
     project["stages"][2]["enforce"] = json!(true);
     assert_eq!(app.call("PUT", "/api/admin/pipelines/project", &admin, Some(&project)).await.status, 200);
 
-    let res = push(&app, &rep, DEVICE, json!([
-        {"seq": 1, "at_ms": 0, "op": mv(&deal, "proposal", "negotiation")},
-        {"seq": 2, "at_ms": 0, "op": mv(&deal, "proposal", "quoting")},
-        {"seq": 3, "at_ms": 0, "op": {"type": "tick_criterion", "id": deal, "stage": "proposal", "code": "no_such_item", "ticked": true}},
-        {"seq": 4, "at_ms": 0, "op": {"type": "move_opportunity", "id": deal, "from": "proposal", "to": "lost"}},
-    ])).await;
-    assert_eq!(outcomes(&res), vec![
-        json!({"status": "rejected", "reason": "invalid", "code": "criteria_unmet"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "unknown_stage"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "unknown_criterion"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "lost_reason_required"}),
-    ]);
+    let res = push(
+        &app,
+        &rep,
+        DEVICE,
+        json!([
+            {"seq": 1, "at_ms": 0, "op": mv(&deal, "proposal", "negotiation")},
+            {"seq": 2, "at_ms": 0, "op": mv(&deal, "proposal", "quoting")},
+            {"seq": 3, "at_ms": 0, "op": {"type": "tick_criterion", "id": deal, "stage": "proposal", "code": "no_such_item", "ticked": true}},
+            {"seq": 4, "at_ms": 0, "op": {"type": "move_opportunity", "id": deal, "from": "proposal", "to": "lost"}},
+        ]),
+    )
+    .await;
+    assert_eq!(
+        outcomes(&res),
+        vec![
+            json!({"status": "rejected", "reason": "invalid", "code": "criteria_unmet"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "unknown_stage"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "unknown_criterion"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "lost_reason_required"}),
+        ]
+    );
     assert_eq!(deal_row(&app, &deal).await.4, version, "nothing applied");
 
     // Ticked, the move goes through; the path and the last touch follow.
-    let res = push(&app, &rep, DEVICE, json!([
-        {"seq": 5, "at_ms": 0, "op": {"type": "tick_criterion", "id": deal, "stage": "proposal", "code": "proposal_sent", "ticked": true}},
-        {"seq": 6, "at_ms": 0, "op": mv(&deal, "proposal", "negotiation")},
-    ])).await;
+    let res = push(
+        &app,
+        &rep,
+        DEVICE,
+        json!([
+            {"seq": 5, "at_ms": 0, "op": {"type": "tick_criterion", "id": deal, "stage": "proposal", "code": "proposal_sent", "ticked": true}},
+            {"seq": 6, "at_ms": 0, "op": mv(&deal, "proposal", "negotiation")},
+        ]),
+    )
+    .await;
     assert_eq!(outcomes(&res), vec![json!({"status": "applied", "version": version + 1}), json!({"status": "applied", "version": version + 2})]);
     let (stage, path, criteria, _, _) = deal_row(&app, &deal).await;
     assert_eq!((stage.as_str(), criteria.as_str()), ("negotiation", "proposal.proposal_sent"));
     assert!(path.starts_with(&path_before) && path.contains(";negotiation@"), "{path}");
 
     // Moving back needs nothing; won is final; reordering within the column keeps the stage.
-    let res = push(&app, &rep, DEVICE, json!([
-        {"seq": 7, "at_ms": 0, "op": mv(&deal, "negotiation", "needs_analysis")},
-        {"seq": 8, "at_ms": 0, "op": {"type": "move_opportunity", "id": deal, "from": "needs_analysis", "to": "needs_analysis", "rank": "h5"}},
-    ])).await;
+    let res = push(
+        &app,
+        &rep,
+        DEVICE,
+        json!([
+            {"seq": 7, "at_ms": 0, "op": mv(&deal, "negotiation", "needs_analysis")},
+            {"seq": 8, "at_ms": 0, "op": {"type": "move_opportunity", "id": deal, "from": "needs_analysis", "to": "needs_analysis", "rank": "h5"}},
+        ]),
+    )
+    .await;
     assert!(outcomes(&res).iter().all(|o| o["status"] == "applied"), "{res}");
     let (stage, _, _, rank, _) = deal_row(&app, &deal).await;
     assert_eq!((stage.as_str(), rank.as_deref()), ("needs_analysis", Some("h5")));
@@ -151,7 +172,13 @@ async fn moves_are_checked_against_the_pipeline_and_the_deal_as_stored() {
 
     // Lost with a reason; the pull carries it, with the path, the ticks and the rank.
     let cursor = pull_all(&app, &rep, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
-    let res = push(&app, &rep, DEVICE, json!([{"seq": 10, "at_ms": 0, "op": {"type": "move_opportunity", "id": deal, "from": "needs_analysis", "to": "lost", "lost_reason": "选了竞品"}}])).await;
+    let res = push(
+        &app,
+        &rep,
+        DEVICE,
+        json!([{"seq": 10, "at_ms": 0, "op": {"type": "move_opportunity", "id": deal, "from": "needs_analysis", "to": "lost", "lost_reason": "选了竞品"}}]),
+    )
+    .await;
     assert_eq!(outcomes(&res)[0]["status"], "applied");
     let pulled: Vec<Value> = pull_all(&app, &rep, Some(&cursor)).await.iter().flat_map(|p| p["opportunities"].as_array().unwrap().clone()).collect();
     let d = pulled.iter().find(|d| d["id"] == deal.as_str()).expect("the moved deal comes with the next pull");
@@ -160,7 +187,13 @@ async fn moves_are_checked_against_the_pipeline_and_the_deal_as_stored() {
     assert!(d["path"].as_str().unwrap().ends_with(&format!("lost@{}", kedao_app::domain::funnel::day_of_ms(kedao::db::now_ms()))));
     // Another rep's deal stays out of reach.
     let theirs = deal_in(&app, "rep9", "proposal").await;
-    let res = push(&app, &rep, DEVICE, json!([{"seq": 11, "at_ms": 0, "op": {"type": "tick_criterion", "id": theirs, "stage": "proposal", "code": "proposal_sent", "ticked": true}}])).await;
+    let res = push(
+        &app,
+        &rep,
+        DEVICE,
+        json!([{"seq": 11, "at_ms": 0, "op": {"type": "tick_criterion", "id": theirs, "stage": "proposal", "code": "proposal_sent", "ticked": true}}]),
+    )
+    .await;
     assert_eq!(outcomes(&res), vec![json!({"status": "rejected", "reason": "not_found"})]);
 }
 
@@ -174,7 +207,13 @@ async fn customer_with_contacts(app: &TestApp, rep: &str) -> (String, String, St
     .await
     .unwrap();
     let (customer, contact): (String, String) = (row.try_get(0).unwrap(), row.try_get(1).unwrap());
-    let other: String = sqlx::query("SELECT id FROM contacts WHERE customer_id <> $1 ORDER BY id LIMIT 1").bind(&customer).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let other: String = sqlx::query("SELECT id FROM contacts WHERE customer_id <> $1 ORDER BY id LIMIT 1")
+        .bind(&customer)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     (customer, contact, other)
 }
 
@@ -200,13 +239,17 @@ async fn deals_are_created_and_edited_with_their_assessment_contacts_and_follow_
         {"seq": 3, "at_ms": 0, "op": {"type": "create_opportunity", "id": id, "customer_id": customer, "pipeline": "product", "title": "x", "amount_fen": -1, "expected_close": "2026-12-20", "source": "exhibition"}},
         {"seq": 4, "at_ms": 0, "op": new(json!({"cadence": "0"}))},
     ])).await;
-    assert_eq!(outcomes(&res), vec![
-        json!({"status": "rejected", "reason": "invalid", "code": "not_customer_contact"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "unknown_pipeline"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "invalid_amount"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "invalid_cadence"}),
-    ]);
-    let none: Option<String> = sqlx::query("SELECT id FROM opportunities WHERE id = $1").bind(id).fetch_optional(app.db.pool()).await.unwrap().map(|r| r.try_get(0).unwrap());
+    assert_eq!(
+        outcomes(&res),
+        vec![
+            json!({"status": "rejected", "reason": "invalid", "code": "not_customer_contact"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "unknown_pipeline"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "invalid_amount"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "invalid_cadence"}),
+        ]
+    );
+    let none: Option<String> =
+        sqlx::query("SELECT id FROM opportunities WHERE id = $1").bind(id).fetch_optional(app.db.pool()).await.unwrap().map(|r| r.try_get(0).unwrap());
     assert_eq!(none, None);
 
     let details = json!({
@@ -225,25 +268,46 @@ async fn deals_are_created_and_edited_with_their_assessment_contacts_and_follow_
     // An edit: each field with what the user saw; a value changed meanwhile is filed as a conflict
     // for whoever set it.
     let manager = login(&app, "director").await;
-    let res = push(&app, &manager, "3b8d0f2e-5c4e-4f60-9b7c-2d3e4f5a6b7c", json!([{"seq": 1, "at_ms": 0, "op": {
-        "type": "update_opportunity", "id": id, "edits": [{"field": "next_step", "original": "提交正式报价", "value": "安排技术交流会"}]
-    }}])).await;
+    let res = push(
+        &app,
+        &manager,
+        "3b8d0f2e-5c4e-4f60-9b7c-2d3e4f5a6b7c",
+        json!([{"seq": 1, "at_ms": 0, "op": {
+            "type": "update_opportunity", "id": id, "edits": [{"field": "next_step", "original": "提交正式报价", "value": "安排技术交流会"}]
+        }}]),
+    )
+    .await;
     assert_eq!(outcomes(&res)[0]["status"], "applied", "{res}");
-    let res = push(&app, &rep, DEVICE, json!([{"seq": 7, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [
-        {"field": "next_step", "original": "提交正式报价", "value": "约采购经理面谈"},
-        {"field": "amount", "original": "12000000", "value": "15000000"},
-        {"field": "cadence", "original": "7", "value": null},
-        {"field": "contacts", "original": format!("{contact}:decision_maker"), "value": format!("{foreign}:user")},
-    ]}}])).await;
+    let res = push(
+        &app,
+        &rep,
+        DEVICE,
+        json!([{"seq": 7, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [
+            {"field": "next_step", "original": "提交正式报价", "value": "约采购经理面谈"},
+            {"field": "amount", "original": "12000000", "value": "15000000"},
+            {"field": "cadence", "original": "7", "value": null},
+            {"field": "contacts", "original": format!("{contact}:decision_maker"), "value": format!("{foreign}:user")},
+        ]}}]),
+    )
+    .await;
     assert_eq!(outcomes(&res), vec![json!({"status": "rejected", "reason": "invalid", "code": "not_customer_contact"})]);
-    let res = push(&app, &rep, DEVICE, json!([{"seq": 8, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [
-        {"field": "next_step", "original": "提交正式报价", "value": "约采购经理面谈"},
-        {"field": "amount", "original": "12000000", "value": "15000000"},
-        {"field": "cadence", "original": "7", "value": null},
-    ]}}])).await;
+    let res = push(
+        &app,
+        &rep,
+        DEVICE,
+        json!([{"seq": 8, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [
+            {"field": "next_step", "original": "提交正式报价", "value": "约采购经理面谈"},
+            {"field": "amount", "original": "12000000", "value": "15000000"},
+            {"field": "cadence", "original": "7", "value": null},
+        ]}}]),
+    )
+    .await;
     assert_eq!(outcomes(&res), vec![json!({"status": "applied", "version": 3})]);
     let r = sqlx::query("SELECT amount_fen, next_step, cadence_days FROM opportunities WHERE id = $1").bind(id).fetch_one(app.db.pool()).await.unwrap();
-    assert_eq!((r.try_get::<i64, _>(0).unwrap(), r.try_get::<String, _>(1).unwrap(), r.try_get::<Option<i64>, _>(2).unwrap()), (15_000_000, "约采购经理面谈".to_string(), None));
+    assert_eq!(
+        (r.try_get::<i64, _>(0).unwrap(), r.try_get::<String, _>(1).unwrap(), r.try_get::<Option<i64>, _>(2).unwrap()),
+        (15_000_000, "约采购经理面谈".to_string(), None)
+    );
     let conflicts = app.call("GET", "/api/sync/conflicts", &manager, None).await.json();
     let c = conflicts.as_array().unwrap().iter().find(|c| c["entity_id"] == id).expect("the manager's overwritten next step");
     assert_eq!((c["entity"].as_str(), c["field"].as_str(), c["their_value"].as_str()), (Some("opportunity"), Some("next_step"), Some("安排技术交流会")));
@@ -251,7 +315,8 @@ async fn deals_are_created_and_edited_with_their_assessment_contacts_and_follow_
     // Lost to a competitor; another rep cannot edit the deal.
     let res = push(&app, &rep, DEVICE, json!([{"seq": 9, "at_ms": 0, "op": {"type": "move_opportunity", "id": id, "from": "initial_contact", "to": "lost", "lost_reason": "价格", "lost_to": "远航科技"}}])).await;
     assert_eq!(outcomes(&res)[0]["status"], "applied");
-    let lost_to: Option<String> = sqlx::query("SELECT lost_to FROM opportunities WHERE id = $1").bind(id).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let lost_to: Option<String> =
+        sqlx::query("SELECT lost_to FROM opportunities WHERE id = $1").bind(id).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
     assert_eq!(lost_to.as_deref(), Some("远航科技"));
     let other = login(&app, "rep9").await;
     let res = push(&app, &other, "4c9e1a3f-6d5f-4071-8c8d-3e4f5a6b7c8d", json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_opportunity", "id": id, "edits": [{"field": "title", "original": "数控机床改造", "value": "mine"}]}}])).await;
@@ -305,16 +370,25 @@ async fn a_manager_hands_customers_and_deals_over_by_mutation_and_the_old_owner_
     // A rep cannot hand over, not even their own; a manager only to people in their regions.
     let res = push(&app, &rep1_cookie, DEVICE, json!([{"seq": 1, "at_ms": 0, "op": hand(&rep5)}])).await;
     assert_eq!(outcomes(&res), vec![json!({"status": "rejected", "reason": "forbidden"})]);
-    let res = push(&app, &manager, DEVICE, json!([
-        {"seq": 1, "at_ms": 0, "op": hand(&id_of(&app, "rep9").await)},
-        {"seq": 2, "at_ms": 0, "op": hand("00000000-0000-4000-8000-000000000000")},
-        {"seq": 3, "at_ms": 0, "op": hand("rep5")},
-    ])).await;
-    assert_eq!(outcomes(&res), vec![
-        json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
-    ]);
+    let res = push(
+        &app,
+        &manager,
+        DEVICE,
+        json!([
+            {"seq": 1, "at_ms": 0, "op": hand(&id_of(&app, "rep9").await)},
+            {"seq": 2, "at_ms": 0, "op": hand("00000000-0000-4000-8000-000000000000")},
+            {"seq": 3, "at_ms": 0, "op": hand("rep5")},
+        ]),
+    )
+    .await;
+    assert_eq!(
+        outcomes(&res),
+        vec![
+            json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "invalid_owner"}),
+        ]
+    );
     assert_eq!(owner_of(&app, "customers", &customer).await, rep1);
 
     let res = push(&app, &manager, DEVICE, json!([{"seq": 4, "at_ms": 0, "op": hand(&rep5)}])).await;
@@ -341,14 +415,26 @@ async fn a_manager_hands_customers_and_deals_over_by_mutation_and_the_old_owner_
     let deal = open[0];
     let director = login(&app, "director").await;
     let to = |who: &str| json!({"type": "reassign_opportunity", "id": deal, "to": who});
-    let res = push(&app, &director, DEVICE, json!([
-        {"seq": 1, "at_ms": 0, "op": to(&id_of(&app, "rep6").await)},
-        {"seq": 2, "at_ms": 0, "op": to(&supervisor2)},
-    ])).await;
+    let res = push(
+        &app,
+        &director,
+        DEVICE,
+        json!([
+            {"seq": 1, "at_ms": 0, "op": to(&id_of(&app, "rep6").await)},
+            {"seq": 2, "at_ms": 0, "op": to(&supervisor2)},
+        ]),
+    )
+    .await;
     assert_eq!(outcomes(&res)[0], json!({"status": "rejected", "reason": "invalid", "code": "owner_cannot_see_customer"}));
     assert_eq!(outcomes(&res)[1]["status"], "applied", "{res}");
     assert_eq!(owner_of(&app, "opportunities", deal).await, supervisor2);
     // The history says who did it.
-    let audited: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE entity_id = $1 AND field = 'owner_id'").bind(deal).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let audited: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE entity_id = $1 AND field = 'owner_id'")
+        .bind(deal)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     assert_eq!(audited, 2, "handed with the customer, then on its own");
 }

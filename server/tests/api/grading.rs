@@ -15,14 +15,18 @@ const TODAY: &str = "2026-11-22";
 #[tokio::test]
 async fn a_regrading_follows_the_rules_records_history_and_reaches_devices() {
     let app = demo().await;
-    let (admin, director, manager, rep1) = (login(&app, "admin").await, login(&app, "director").await, login(&app, "manager1").await, login(&app, "rep1").await);
+    let (admin, director, manager, rep1) =
+        (login(&app, "admin").await, login(&app, "director").await, login(&app, "manager1").await, login(&app, "rep1").await);
 
     // Who may do what.
     assert_eq!(app.call("GET", "/api/admin/grading", &rep1, None).await.status, 403);
     let read = app.call("GET", "/api/admin/grading", &manager, None).await;
     assert_eq!(read.status, 200);
     let read = read.json();
-    assert_eq!((read["may_change"].clone(), read["config"]["thresholds"]["kind"].clone(), read["last_run"].clone()), (json!(false), json!("shares"), Value::Null));
+    assert_eq!(
+        (read["may_change"].clone(), read["config"]["thresholds"]["kind"].clone(), read["last_run"].clone()),
+        (json!(false), json!("shares"), Value::Null)
+    );
     assert_eq!(app.call("POST", "/api/admin/grading/run", &manager, None).await.status, 403);
     assert_eq!(app.call("PUT", "/api/admin/grading", &manager, Some(&read["config"])).await.status, 403);
 
@@ -49,7 +53,13 @@ async fn a_regrading_follows_the_rules_records_history_and_reaches_devices() {
     assert_eq!(page["catalog"]["grading"]["strategies"][0]["visit_days"], 5);
 
     // Regrade as of the demo's day: top 10 % A, next 20 % B, next 30 % C by last year's revenue.
-    let before: HashMap<String, String> = sqlx::query("SELECT id, grade FROM customers").fetch_all(app.db.pool()).await.unwrap().iter().map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap())).collect();
+    let before: HashMap<String, String> = sqlx::query("SELECT id, grade FROM customers")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+        .collect();
     let summary = kedao::grading::run(&app.db, None, None, TODAY).await.unwrap().unwrap();
     assert_eq!(summary.customers as usize, before.len());
     assert_eq!(summary.grades.iter().sum::<u64>(), summary.customers);
@@ -73,19 +83,39 @@ async fn a_regrading_follows_the_rules_records_history_and_reaches_devices() {
     assert!(a.0 >= b.1 && b.0 >= c.1 && c.0 >= d.1, "{a:?} {b:?} {c:?} {d:?}");
     assert!((summary.grades[0] as f64 - summary.customers as f64 * 0.1).abs() <= 3.0, "about 10 % are A: {:?}", summary.grades);
     // Each change has a history row; the counts by move add up.
-    let history: i64 = sqlx::query("SELECT COUNT(*) FROM customer_grade_history WHERE run_id = $1").bind(&summary.run_id).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let history: i64 = sqlx::query("SELECT COUNT(*) FROM customer_grade_history WHERE run_id = $1")
+        .bind(&summary.run_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     assert_eq!(history as u64, summary.changed);
     assert_eq!(summary.moved.values().sum::<u64>(), summary.changed);
 
     // Devices pull the new grades; a customer's history says what happened.
-    let row = sqlx::query("SELECT customer_id, from_grade FROM customer_grade_history WHERE run_id = $1 ORDER BY customer_id LIMIT 1").bind(&summary.run_id).fetch_one(app.db.pool()).await.unwrap();
+    let row = sqlx::query("SELECT customer_id, from_grade FROM customer_grade_history WHERE run_id = $1 ORDER BY customer_id LIMIT 1")
+        .bind(&summary.run_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     let (moved, from): (String, String) = (row.try_get(0).unwrap(), row.try_get(1).unwrap());
     assert_eq!(before[&moved], from);
     let later = pull_all(&app, &director, Some(&cursor)).await;
-    let pulled = later.iter().flat_map(|p| p["customers"].as_array().unwrap()).find(|c| c["id"] == moved.as_str()).expect("the regraded customer comes with the next pull");
+    let pulled = later
+        .iter()
+        .flat_map(|p| p["customers"].as_array().unwrap())
+        .find(|c| c["id"] == moved.as_str())
+        .expect("the regraded customer comes with the next pull");
     let to = pulled["grade"].as_str().unwrap().to_string();
     assert_ne!(to, from);
-    let owner: String = sqlx::query("SELECT u.username FROM customers c JOIN users u ON u.id = c.owner_id WHERE c.id = $1").bind(&moved).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let owner: String = sqlx::query("SELECT u.username FROM customers c JOIN users u ON u.id = c.owner_id WHERE c.id = $1")
+        .bind(&moved)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     let owner = login(&app, &owner).await;
     let grades = app.call("GET", &format!("/api/customers/{moved}/grades"), &owner, None).await.json();
     assert_eq!((grades[0]["from"].as_str(), grades[0]["to"].as_str()), (Some(from.as_str()), Some(to.as_str())));
@@ -105,6 +135,12 @@ async fn a_regrading_follows_the_rules_records_history_and_reaches_devices() {
 }
 
 async fn owner_is(app: &crate::helpers::TestApp, customer: &str, username: &str) -> bool {
-    let owner: String = sqlx::query("SELECT u.username FROM customers c JOIN users u ON u.id = c.owner_id WHERE c.id = $1").bind(customer).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    let owner: String = sqlx::query("SELECT u.username FROM customers c JOIN users u ON u.id = c.owner_id WHERE c.id = $1")
+        .bind(customer)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     owner == username
 }

@@ -104,12 +104,7 @@ pub fn test_vault() -> Vault {
 }
 
 pub fn test_config(database_url: &str) -> Config {
-    Config {
-        database_url: database_url.to_string(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        encryption_key: Secret(TEST_KEY.into()),
-        ..Config::default()
-    }
+    Config { database_url: database_url.to_string(), listen: "127.0.0.1:0".parse().unwrap(), encryption_key: Secret(TEST_KEY.into()), ..Config::default() }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -176,20 +171,19 @@ impl TestApp {
 
 pub async fn count(db: &Db, table: &str) -> i64 {
     use sqlx::Row;
-    sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
-        .fetch_one(db.pool())
-        .await
-        .expect("count")
-        .try_get::<i64, _>("n")
-        .expect("count column")
+    sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}")).fetch_one(db.pool()).await.expect("count").try_get::<i64, _>("n").expect("count column")
 }
 
 /// A fresh app with the demo data (scale 1, the day the tests are written for).
 pub async fn demo() -> TestApp {
     let app = spawn_app().await;
-    kedao::seed::seed(&app.db, &test_vault(), kedao::seed::SeedOptions { scale: 1, seed: kedao::seed::DEFAULT_SEED, today: time::macros::date!(2026 - 11 - 22) })
-        .await
-        .unwrap();
+    kedao::seed::seed(
+        &app.db,
+        &test_vault(),
+        kedao::seed::SeedOptions { scale: 1, seed: kedao::seed::DEFAULT_SEED, today: time::macros::date!(2026 - 11 - 22) },
+    )
+    .await
+    .unwrap();
     app
 }
 

@@ -45,7 +45,10 @@ async fn an_admin_edits_a_list_and_every_device_follows_it() {
     assert_eq!(app.call("POST", "/api/admin/lists/industry", &rep, Some(&mining)).await.status, 403);
     let nameless = app.call("POST", "/api/admin/lists/industry", &admin, Some(&json!({"name_zh": "采矿", "name_en": " "}))).await;
     assert_eq!((nameless.status.as_u16(), nameless.json()["error"].as_str()), (400, Some("invalid_option_name")));
-    assert_eq!(app.call("POST", "/api/admin/lists/industry", &admin, Some(&json!({"code": "Mining!", "name_zh": "采矿", "name_en": "Mining"}))).await.json()["error"], "invalid_code");
+    assert_eq!(
+        app.call("POST", "/api/admin/lists/industry", &admin, Some(&json!({"code": "Mining!", "name_zh": "采矿", "name_en": "Mining"}))).await.json()["error"],
+        "invalid_code"
+    );
     assert_eq!(app.call("POST", "/api/admin/lists/planet", &admin, Some(&mining)).await.status, 404);
 
     // Added: the code is made from the English name; the device's next pull brings it.
@@ -101,14 +104,16 @@ async fn imports_and_exports_read_and_write_the_admins_names() {
     let app = demo().await;
     let admin = login(&app, "admin").await;
     let rep = login(&app, "rep21").await;
-    let added = app.call("POST", "/api/admin/lists/source", &admin, Some(&json!({"code": "wechat_group", "name_zh": "微信群", "name_en": "WeChat group"}))).await;
+    let added =
+        app.call("POST", "/api/admin/lists/source", &admin, Some(&json!({"code": "wechat_group", "name_zh": "微信群", "name_en": "WeChat group"}))).await;
     assert_eq!(added.status, 200, "{}", added.text());
     let csv = "客户名称,城市,区域,来源\n武汉微信群客户有限公司,武汉,华中,微信群\n武汉旧渠道有限公司,武汉,华中,展会\n";
     let upload = |query: String| {
         let app = &app;
         let rep = rep.clone();
         async move {
-            app.post(&format!("/api/import/customers?{query}"), &[("cookie", &rep), ("content-type", "application/octet-stream")], csv.as_bytes().to_vec()).await
+            app.post(&format!("/api/import/customers?{query}"), &[("cookie", &rep), ("content-type", "application/octet-stream")], csv.as_bytes().to_vec())
+                .await
         }
     };
     // Retire the trade show: the second row is refused for it, in words.
@@ -122,7 +127,8 @@ async fn imports_and_exports_read_and_write_the_admins_names() {
         sqlx::query_as("SELECT id, source FROM customers WHERE name = '武汉微信群客户有限公司'").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(source, "wechat_group");
     // The export writes the admin's name in the viewer's language.
-    let export = app.post("/api/export/customers?format=csv", &[("cookie", &rep), ("content-type", "application/json")], json!({"ids": [id]}).to_string()).await;
+    let export =
+        app.post("/api/export/customers?format=csv", &[("cookie", &rep), ("content-type", "application/json")], json!({"ids": [id]}).to_string()).await;
     assert_eq!(export.status, 200);
     assert!(export.text().contains("微信群"), "{}", export.text());
 }

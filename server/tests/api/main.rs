@@ -3,18 +3,18 @@
 //! starts one). One test binary; helpers in `helpers.rs`.
 
 mod access;
-mod areas;
 mod admin;
-mod matrix;
+mod areas;
 mod backup;
 mod bench;
 mod cli;
-mod health_and_pages;
 mod funnel;
 mod grading;
-mod lists;
+mod health_and_pages;
 mod helpers;
+mod lists;
 mod login;
+mod matrix;
 mod seed;
 mod session;
 mod sync;

@@ -255,7 +255,12 @@ async fn every_role_gets_exactly_what_the_matrix_allows() {
             };
             let who = USERS[role];
             if got != expect {
-                failures.push(format!("{entity} / {op} / {who}: expected {}, got {} {}", if expect { "allowed" } else { "refused" }, reply.status, reply.text()));
+                failures.push(format!(
+                    "{entity} / {op} / {who}: expected {}, got {} {}",
+                    if expect { "allowed" } else { "refused" },
+                    reply.status,
+                    reply.text()
+                ));
                 continue;
             }
             if !expect && !matches!(op, "unmasked phone east" | "cost field") {

@@ -57,11 +57,9 @@ async fn the_demo_dataset_has_the_promised_shape() {
     assert!(count(&db, "payments WHERE paid_date IS NULL AND due_date < '2026-11-01'").await > 10);
     assert!(count(&db, "payments WHERE paid_date IS NULL AND due_date > '2026-11-22'").await > 10);
     // Money adds up: every order equals the sum of its lines.
-    let mismatched = count(
-        &db,
-        "orders o WHERE o.total_fen <> (SELECT CAST(SUM(l.quantity * l.unit_price_fen) AS BIGINT) FROM order_lines l WHERE l.order_id = o.id)",
-    )
-    .await;
+    let mismatched =
+        count(&db, "orders o WHERE o.total_fen <> (SELECT CAST(SUM(l.quantity * l.unit_price_fen) AS BIGINT) FROM order_lines l WHERE l.order_id = o.id)")
+            .await;
     assert_eq!(mismatched, 0);
     // Company names in Chinese with English counterparts, and a few foreign-invested customers.
     assert!(count(&db, "customers WHERE name LIKE '深圳%电子科技%'").await > 0, "a 深圳…电子 company to find with szdz");

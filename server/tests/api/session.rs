@@ -10,11 +10,7 @@ const LOGIN: &str = "/api/auth/login";
 /// Creates a user who has already chosen their password.
 async fn user(app: &TestApp, username: &str, role: Role, password: &str) {
     create_user(&app.db, username, username, role, password).await.unwrap();
-    sqlx::query("UPDATE users SET must_change_password = FALSE WHERE username = $1")
-        .bind(username)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    sqlx::query("UPDATE users SET must_change_password = FALSE WHERE username = $1").bind(username).execute(app.db.pool()).await.unwrap();
 }
 
 /// Signs in and returns the `Cookie` header value.
@@ -53,7 +49,8 @@ async fn a_created_user_must_change_the_password_first() {
     let other_device = sign_in(&app, "newbie", "one-time-pass").await;
     assert_eq!(app.get("/api/me", &[("cookie", &cookie)]).await.json()["must_change_password"], true);
     // Nothing else works until the password is changed.
-    let blocked = app.send(axum::http::Request::delete("/api/admin/users/newbie/sessions").header("cookie", &cookie).body(axum::body::Body::empty()).unwrap()).await;
+    let blocked =
+        app.send(axum::http::Request::delete("/api/admin/users/newbie/sessions").header("cookie", &cookie).body(axum::body::Body::empty()).unwrap()).await;
     assert_eq!(blocked.status, 403);
     assert_eq!(blocked.json()["error"], "password_change_required");
 
@@ -178,10 +175,7 @@ async fn an_admin_signs_a_user_out_on_every_device_and_nobody_else_can() {
     let laptop = sign_in(&app, "rep9", "correct horse").await;
     let admin = sign_in(&app, "admin", "admin password").await;
     let revoke = |who: &str, cookie: &str| {
-        axum::http::Request::delete(format!("/api/admin/users/{who}/sessions"))
-            .header("cookie", cookie)
-            .body(axum::body::Body::empty())
-            .unwrap()
+        axum::http::Request::delete(format!("/api/admin/users/{who}/sessions")).header("cookie", cookie).body(axum::body::Body::empty()).unwrap()
     };
 
     let by_rep = app.send(revoke("admin", &phone)).await;

@@ -70,8 +70,14 @@ async fn the_first_pull_is_everything_the_user_may_see_and_later_pulls_only_the_
     assert_eq!((nothing.len(), nothing[0]["customers"].as_array().unwrap().len(), nothing[0]["reset"].clone()), (1, 0, json!(false)));
     let manager = login(&app, "manager1").await;
     let id = &customers[0];
-    let res = push(&app, &manager, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_customer", "id": id,
-        "edits": [{"field": "city", "original": null, "value": "宁波"}]}}])).await;
+    let res = push(
+        &app,
+        &manager,
+        DEVICE_B,
+        json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_customer", "id": id,
+        "edits": [{"field": "city", "original": null, "value": "宁波"}]}}]),
+    )
+    .await;
     assert_eq!(res["results"][0]["outcome"]["status"], "applied", "{res}");
     let later = pull_all(&app, &rep1, Some(&cursor)).await;
     let changed = &later[0]["customers"][0];
@@ -133,35 +139,64 @@ async fn bad_mutations_are_rejected_with_a_reason_and_change_nothing() {
     let app = demo().await;
     let rep1 = login(&app, "rep1").await;
     let rep9_customer: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep9' ORDER BY c.id LIMIT 1")
-        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     let rep9_deal: String = sqlx::query("SELECT id FROM opportunities WHERE customer_id = $1 LIMIT 1")
-        .bind(&rep9_customer).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+        .bind(&rep9_customer)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     let before = (app.count("audit_log").await, app.count("change_log").await, app.count("customers").await);
-    let res = push(&app, &rep1, DEVICE_A, json!([
-        {"seq": 1, "at_ms": 0, "op": {"type": "split_customer", "ids": ["a", "b"]}},
-        {"seq": 2, "at_ms": 0, "op": {"type": "update_customer", "id": rep9_customer, "edits": [{"field": "name", "original": null, "value": "抢来的"}]}},
-        {"seq": 3, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "negotiation"}},
-        {"seq": 4, "at_ms": 0, "op": new_customer("7d2f9a1e-1111-4a2b-8c3d-000000000002", " ")},
-        {"seq": 5, "at_ms": 0, "op": {"type": "update_customer", "id": 42}},
-        {"seq": 6, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "已赢单"}},
-    ])).await;
+    let res = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([
+            {"seq": 1, "at_ms": 0, "op": {"type": "split_customer", "ids": ["a", "b"]}},
+            {"seq": 2, "at_ms": 0, "op": {"type": "update_customer", "id": rep9_customer, "edits": [{"field": "name", "original": null, "value": "抢来的"}]}},
+            {"seq": 3, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "negotiation"}},
+            {"seq": 4, "at_ms": 0, "op": new_customer("7d2f9a1e-1111-4a2b-8c3d-000000000002", " ")},
+            {"seq": 5, "at_ms": 0, "op": {"type": "update_customer", "id": 42}},
+            {"seq": 6, "at_ms": 0, "op": {"type": "move_opportunity", "id": rep9_deal, "from": "proposal", "to": "已赢单"}},
+        ]),
+    )
+    .await;
     let reasons: Vec<Value> = res["results"].as_array().unwrap().iter().map(|r| r["outcome"].clone()).collect();
-    assert_eq!(reasons, vec![
-        json!({"status": "rejected", "reason": "client_must_update"}),
-        json!({"status": "rejected", "reason": "not_found"}),
-        json!({"status": "rejected", "reason": "not_found"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "required"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "malformed"}),
-        json!({"status": "rejected", "reason": "invalid", "code": "unknown_code"}),
-    ]);
+    assert_eq!(
+        reasons,
+        vec![
+            json!({"status": "rejected", "reason": "client_must_update"}),
+            json!({"status": "rejected", "reason": "not_found"}),
+            json!({"status": "rejected", "reason": "not_found"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "required"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "malformed"}),
+            json!({"status": "rejected", "reason": "invalid", "code": "unknown_code"}),
+        ]
+    );
     assert_eq!((app.count("audit_log").await, app.count("change_log").await, app.count("customers").await), before);
     // A shared customer is read-only for the rep it is shared with.
     let rep9_id: String = sqlx::query("SELECT id FROM users WHERE username = 'rep9'").fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
     let rep1_id: String = sqlx::query("SELECT id FROM users WHERE username = 'rep1'").fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
     sqlx::query("INSERT INTO customer_shares (customer_id, user_id, shared_by, shared_at) VALUES ($1, $2, $3, 0)")
-        .bind(&rep9_customer).bind(&rep1_id).bind(&rep9_id).execute(app.db.pool()).await.unwrap();
-    let res = push(&app, &rep1, DEVICE_A, json!([{"seq": 7, "at_ms": 0, "op": {"type": "update_customer", "id": rep9_customer,
-        "edits": [{"field": "name", "original": null, "value": "抢来的"}]}}])).await;
+        .bind(&rep9_customer)
+        .bind(&rep1_id)
+        .bind(&rep9_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let res = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([{"seq": 7, "at_ms": 0, "op": {"type": "update_customer", "id": rep9_customer,
+        "edits": [{"field": "name", "original": null, "value": "抢来的"}]}}]),
+    )
+    .await;
     assert_eq!(res["results"][0]["outcome"], json!({"status": "rejected", "reason": "forbidden"}));
 
     // Whole-request problems: 4xx, nothing applied.
@@ -208,7 +243,10 @@ async fn orders_travel_with_their_customers_and_costs_only_to_those_who_may_see_
             let paid = scalar(&app, "SELECT CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) FROM payments WHERE order_id = $1", id).await;
             assert_eq!(o["paid_fen"].as_i64().unwrap_or(0), paid, "{user}: received on {id}");
             let next_due: Option<String> = sqlx::query_scalar("SELECT MIN(due_date) FROM payments WHERE order_id = $1 AND paid_fen < amount_fen")
-                .bind(id).fetch_one(app.db.pool()).await.unwrap();
+                .bind(id)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
             assert_eq!(o["next_due"].as_str(), next_due.as_deref(), "{user}: next due on {id}");
         }
         // The demo has both: orders partly or wholly paid, and orders with an instalment owed.
@@ -231,8 +269,17 @@ async fn a_customer_reassigned_away_leaves_the_replica_with_its_deals() {
     let res = app.call("POST", &format!("/api/customers/{moved}/owner"), &manager, Some(&json!({"owner": "rep2", "version": version}))).await;
     assert_eq!(res.status, 200);
     let later = pull_all(&app, &rep1, Some(&cursor)).await;
-    let removed: Vec<(String, String)> = later.iter().flat_map(|p| p["removed"].as_array().unwrap().iter()
-        .map(|r| (r["entity"].as_str().unwrap().to_string(), r["id"].as_str().unwrap().to_string())).collect::<Vec<_>>()).collect();
+    let removed: Vec<(String, String)> = later
+        .iter()
+        .flat_map(|p| {
+            p["removed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["entity"].as_str().unwrap().to_string(), r["id"].as_str().unwrap().to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     assert!(removed.contains(&("customer".into(), moved.clone())));
     assert_eq!(removed.iter().filter(|(e, _)| e == "opportunity").count() as i64, deals);
     assert!(ids(&later, "customers").is_empty());
@@ -261,7 +308,8 @@ async fn garbage_or_future_cursors_and_org_changes_start_a_fresh_snapshot() {
     let org = app.call("GET", "/api/admin/org", &admin, None).await.json();
     let rep1_user = org["users"].as_array().unwrap().iter().find(|u| u["username"] == "rep1").unwrap().clone();
     let other = org["teams"].as_array().unwrap().iter().find(|t| t["id"] != rep1_user["team_id"]).unwrap()["id"].clone();
-    let body = json!({"username": "rep1", "display_name": rep1_user["display_name"], "role": "supervisor", "team_id": other, "manager_id": rep1_user["manager_id"]});
+    let body =
+        json!({"username": "rep1", "display_name": rep1_user["display_name"], "role": "supervisor", "team_id": other, "manager_id": rep1_user["manager_id"]});
     assert_eq!(app.call("PUT", "/api/admin/users/rep1", &admin, Some(&body)).await.status, 200);
     let page = app.call("GET", &format!("/api/sync/pull?cursor={cursor}"), &rep1, None).await.json();
     assert_eq!(page["reset"], true);
@@ -273,26 +321,52 @@ async fn concurrent_edits_keep_both_fields_and_file_a_conflict_for_the_overwritt
     let rep1 = login(&app, "rep1").await;
     let supervisor = login(&app, "supervisor1").await;
     let id: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep1' ORDER BY c.id LIMIT 1")
-        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
-    let (city, size): (String, String) = sqlx::query("SELECT city, size FROM customers WHERE id = $1").bind(&id).fetch_one(app.db.pool()).await
-        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap())).unwrap();
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let (city, size): (String, String) = sqlx::query("SELECT city, size FROM customers WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+        .unwrap();
     let edit = |field: &str, original: &str, value: &str| json!({"type": "update_customer", "id": id, "edits": [{"field": field, "original": original, "value": value}]});
     // Both edited offline from the same state: rep1 the city and the size, the supervisor the city.
-    push(&app, &rep1, DEVICE_A, json!([{"seq": 1, "at_ms": 0, "op": edit("city", &city, "苏州")}, {"seq": 2, "at_ms": 0, "op": edit("size", &size, "enterprise")}])).await;
+    push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([{"seq": 1, "at_ms": 0, "op": edit("city", &city, "苏州")}, {"seq": 2, "at_ms": 0, "op": edit("size", &size, "enterprise")}]),
+    )
+    .await;
     let res = push(&app, &supervisor, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": edit("city", &city, "无锡")}])).await;
     assert_eq!(res["results"][0]["outcome"]["status"], "applied");
     let row = sqlx::query("SELECT city, size FROM customers WHERE id = $1").bind(&id).fetch_one(app.db.pool()).await.unwrap();
-    assert_eq!((row.try_get::<String, _>(0).unwrap(), row.try_get::<String, _>(1).unwrap()), ("无锡".into(), "enterprise".into()), "the later push wins the city; the size survives");
+    assert_eq!(
+        (row.try_get::<String, _>(0).unwrap(), row.try_get::<String, _>(1).unwrap()),
+        ("无锡".into(), "enterprise".into()),
+        "the later push wins the city; the size survives"
+    );
     // rep1 finds their city in the conflicts list: theirs, the current value, the original.
     let conflicts = app.call("GET", "/api/sync/conflicts", &rep1, None).await.json();
     assert_eq!(conflicts.as_array().unwrap().len(), 1);
     let c = &conflicts[0];
-    assert_eq!((c["field"].as_str(), c["their_value"].as_str(), c["current_value"].as_str(), c["original_value"].as_str()),
-        (Some("city"), Some("苏州"), Some("无锡"), Some(city.as_str())));
+    assert_eq!(
+        (c["field"].as_str(), c["their_value"].as_str(), c["current_value"].as_str(), c["original_value"].as_str()),
+        (Some("city"), Some("苏州"), Some("无锡"), Some(city.as_str()))
+    );
     assert_eq!(app.call("GET", "/api/sync/conflicts", &supervisor, None).await.json(), json!([]));
     // Both values are in the record's history.
     let mut history: Vec<String> = sqlx::query("SELECT new_value FROM audit_log WHERE entity_id = $1 AND field = 'city'")
-        .bind(&id).fetch_all(app.db.pool()).await.unwrap().iter().map(|r| r.try_get(0).unwrap()).collect();
+        .bind(&id)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get(0).unwrap())
+        .collect();
     history.sort();
     assert_eq!(history, ["无锡", "苏州"]);
     // One tap re-applies theirs (a new mutation), then the entry is dismissed.
@@ -311,7 +385,11 @@ async fn an_opportunity_moved_on_two_devices_ends_in_the_later_move_with_both_in
     let deal: String = sqlx::query(
         "SELECT o.id FROM opportunities o JOIN users u ON u.id = o.owner_id WHERE u.username = 'rep1' AND o.stage = 'proposal' ORDER BY o.id LIMIT 1",
     )
-    .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
     let t0 = kedao::db::now_ms();
     let cursor = pull_all(&app, &rep1, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
     let mv = |to: &str| match to {
@@ -324,9 +402,16 @@ async fn an_opportunity_moved_on_two_devices_ends_in_the_later_move_with_both_in
     assert_eq!(b["results"][0]["outcome"]["status"], "applied");
     let stage: String = sqlx::query("SELECT stage FROM opportunities WHERE id = $1").bind(&deal).fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
     assert_eq!(stage, "lost");
-    let mut moves: Vec<(String, String)> = sqlx::query("SELECT from_stage, to_stage FROM opportunity_stage_history WHERE opportunity_id = $1 AND changed_at >= $2")
-        .bind(&deal).bind(t0).fetch_all(app.db.pool()).await.unwrap().iter()
-        .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap())).collect();
+    let mut moves: Vec<(String, String)> =
+        sqlx::query("SELECT from_stage, to_stage FROM opportunity_stage_history WHERE opportunity_id = $1 AND changed_at >= $2")
+            .bind(&deal)
+            .bind(t0)
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+            .collect();
     moves.sort();
     // Each move records the stage it really left: the second left "negotiation", not "proposal".
     assert_eq!(moves, vec![("negotiation".into(), "lost".into()), ("proposal".into(), "negotiation".into())]);
@@ -354,9 +439,19 @@ async fn a_change_on_one_device_is_announced_to_the_others_within_two_seconds() 
     let started = std::time::Instant::now();
     // Another device of rep1's changes a customer…
     let id: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep1' ORDER BY c.id LIMIT 1")
-        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
-    push(&app, &rep1, DEVICE_B, json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_customer", "id": id,
-        "edits": [{"field": "city", "original": null, "value": "绍兴"}]}}])).await;
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    push(
+        &app,
+        &rep1,
+        DEVICE_B,
+        json!([{"seq": 1, "at_ms": 0, "op": {"type": "update_customer", "id": id,
+        "edits": [{"field": "city", "original": null, "value": "绍兴"}]}}]),
+    )
+    .await;
     // …and the event stream says so.
     let frame = tokio::time::timeout(std::time::Duration::from_secs(2), async {
         loop {
@@ -447,11 +542,17 @@ async fn a_merge_moves_every_record_of_the_duplicate_and_is_audited() {
     let app = demo().await;
     let rep1 = login(&app, "rep1").await;
     let (keep, merged) = ("7d2f9a1e-3333-4a2b-8c3d-000000000001", "7d2f9a1e-3333-4a2b-8c3d-000000000002");
-    let res = push(&app, &rep1, DEVICE_A, json!([
-        {"seq": 1, "at_ms": 1, "op": new_customer(keep, "宁波海天精工有限公司")},
-        {"seq": 2, "at_ms": 2, "op": new_customer(merged, "宁波海天精工")},
-        {"seq": 3, "at_ms": 3, "op": {"type": "create_contact", "id": "7d2f9a1e-3333-4a2b-8c3d-000000000011", "customer_id": merged, "name": "王芳"}},
-    ])).await;
+    let res = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([
+            {"seq": 1, "at_ms": 1, "op": new_customer(keep, "宁波海天精工有限公司")},
+            {"seq": 2, "at_ms": 2, "op": new_customer(merged, "宁波海天精工")},
+            {"seq": 3, "at_ms": 3, "op": {"type": "create_contact", "id": "7d2f9a1e-3333-4a2b-8c3d-000000000011", "customer_id": merged, "name": "王芳"}},
+        ]),
+    )
+    .await;
     assert!(res["results"].as_array().unwrap().iter().all(|r| r["outcome"]["status"] == "applied"), "{res}");
     // Deals, orders and activities of the duplicate (demo rows moved onto it for the test).
     let donor: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep1' AND EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) LIMIT 1")
@@ -476,11 +577,21 @@ async fn a_merge_moves_every_record_of_the_duplicate_and_is_audited() {
 
     // Someone else's customer cannot be merged in; a customer into itself is invalid.
     let other: String = sqlx::query("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep9' LIMIT 1")
-        .fetch_one(app.db.pool()).await.unwrap().try_get(0).unwrap();
-    let refused = push(&app, &rep1, DEVICE_A, json!([
-        {"seq": 4, "at_ms": 4, "op": {"type": "merge_customers", "keep": keep, "merged": other}},
-        {"seq": 5, "at_ms": 5, "op": {"type": "merge_customers", "keep": keep, "merged": keep}},
-    ])).await;
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let refused = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([
+            {"seq": 4, "at_ms": 4, "op": {"type": "merge_customers", "keep": keep, "merged": other}},
+            {"seq": 5, "at_ms": 5, "op": {"type": "merge_customers", "keep": keep, "merged": keep}},
+        ]),
+    )
+    .await;
     assert_eq!(refused["results"][0]["outcome"], json!({"status": "rejected", "reason": "not_found"}));
     assert_eq!(refused["results"][1]["outcome"], json!({"status": "rejected", "reason": "invalid", "code": "same_customer"}));
 
@@ -498,13 +609,18 @@ async fn a_merge_moves_every_record_of_the_duplicate_and_is_audited() {
 }
 
 fn segments_of(pages: &[Value]) -> Vec<String> {
-    pages.iter().flat_map(|p| p["segments"].as_array().cloned().unwrap_or_default().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()).collect()
+    pages
+        .iter()
+        .flat_map(|p| p["segments"].as_array().cloned().unwrap_or_default().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect::<Vec<_>>())
+        .collect()
 }
 
 fn removed_of(pages: &[Value], entity: &str) -> Vec<String> {
     pages
         .iter()
-        .flat_map(|p| p["removed"].as_array().unwrap().iter().filter(|r| r["entity"] == entity).map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>())
+        .flat_map(|p| {
+            p["removed"].as_array().unwrap().iter().filter(|r| r["entity"] == entity).map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -513,27 +629,43 @@ async fn saved_segments_sync_to_their_owner_and_when_shared_to_the_team_and_only
     let app = demo().await;
     let (shared, private) = ("6a1b2c3d-0000-4000-8000-000000000001", "6a1b2c3d-0000-4000-8000-000000000002");
     let rule = json!({"regions": ["east"], "industries": ["manufacturing"], "idle_days": 90});
-    let save = |seq: u64, id: &str, name: &str, rule: &Value, period: u32, shared: bool| {
-        json!({"seq": seq, "at_ms": 0, "op": {"type": "save_segment", "id": id, "name": name, "rule": rule, "period_days": period, "shared": shared}})
-    };
+    let save = |seq: u64, id: &str, name: &str, rule: &Value, period: u32, shared: bool| json!({"seq": seq, "at_ms": 0, "op": {"type": "save_segment", "id": id, "name": name, "rule": rule, "period_days": period, "shared": shared}});
     let rep1 = login(&app, "rep1").await;
-    let res = push(&app, &rep1, DEVICE_A, json!([save(1, shared, "华东制造业 90 天未下单", &rule, 365, true), save(2, private, "我的 A 类", &json!({"grades": ["A"]}), 180, false)])).await;
+    let res = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([save(1, shared, "华东制造业 90 天未下单", &rule, 365, true), save(2, private, "我的 A 类", &json!({"grades": ["A"]}), 180, false)]),
+    )
+    .await;
     assert_eq!(res["results"][0]["outcome"], json!({"status": "applied", "version": 1}), "{res}");
     assert_eq!(res["results"][1]["outcome"]["status"], "applied");
 
     // Bad definitions are refused with the reason and write nothing.
-    let bad = push(&app, &rep1, DEVICE_A, json!([
-        save(3, "6a1b2c3d-0000-4000-8000-000000000003", "  ", &rule, 365, false),
-        save(4, "6a1b2c3d-0000-4000-8000-000000000004", "负数", &json!({"min_revenue_fen": -1}), 365, false),
-        save(5, "6a1b2c3d-0000-4000-8000-000000000005", "太短", &rule, 10, false),
-        save(6, "not-a-uuid", "坏 id", &rule, 365, false),
-    ])).await;
+    let bad = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([
+            save(3, "6a1b2c3d-0000-4000-8000-000000000003", "  ", &rule, 365, false),
+            save(4, "6a1b2c3d-0000-4000-8000-000000000004", "负数", &json!({"min_revenue_fen": -1}), 365, false),
+            save(5, "6a1b2c3d-0000-4000-8000-000000000005", "太短", &rule, 10, false),
+            save(6, "not-a-uuid", "坏 id", &rule, 365, false),
+        ]),
+    )
+    .await;
     let reasons: Vec<Value> = bad["results"].as_array().unwrap().iter().map(|r| r["outcome"]["code"].clone()).collect();
     assert_eq!(reasons, [json!("required"), json!("amount_negative"), json!("invalid_period"), json!("invalid_id")]);
     assert_eq!(app.count("saved_segments").await, 2);
 
     // Who sees what: the owner both; the owner's team and the managers above the shared one; another team neither.
-    for (user, expected) in [("rep1", vec!["我的 A 类", "华东制造业 90 天未下单"]), ("rep2", vec!["华东制造业 90 天未下单"]), ("manager1", vec!["华东制造业 90 天未下单"]), ("director", vec!["华东制造业 90 天未下单"]), ("rep5", vec![])] {
+    for (user, expected) in [
+        ("rep1", vec!["我的 A 类", "华东制造业 90 天未下单"]),
+        ("rep2", vec!["华东制造业 90 天未下单"]),
+        ("manager1", vec!["华东制造业 90 天未下单"]),
+        ("director", vec!["华东制造业 90 天未下单"]),
+        ("rep5", vec![]),
+    ] {
         let cookie = login(&app, user).await;
         let mut seen = segments_of(&pull_all(&app, &cookie, None).await);
         seen.sort();
@@ -543,18 +675,29 @@ async fn saved_segments_sync_to_their_owner_and_when_shared_to_the_team_and_only
     }
     let first = pull_all(&app, &rep1, None).await;
     let stored = first[0]["segments"].as_array().unwrap().iter().find(|s| s["id"] == shared).unwrap().clone();
-    assert_eq!((stored["rule"].clone(), stored["period_days"].clone(), stored["shared"].clone(), stored["owner_name"].as_str()), (rule.clone(), json!(365), json!(true), Some("王磊")));
+    assert_eq!(
+        (stored["rule"].clone(), stored["period_days"].clone(), stored["shared"].clone(), stored["owner_name"].as_str()),
+        (rule.clone(), json!(365), json!(true), Some("王磊"))
+    );
 
     // Only the owner changes or deletes it.
     let rep2 = login(&app, "rep2").await;
     let rep2_cursor = pull_all(&app, &rep2, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
-    let refused = push(&app, &rep2, DEVICE_B, json!([save(1, shared, "改名", &rule, 365, true), {"seq": 2, "at_ms": 0, "op": {"type": "delete_segment", "id": shared}}])).await;
+    let refused =
+        push(&app, &rep2, DEVICE_B, json!([save(1, shared, "改名", &rule, 365, true), {"seq": 2, "at_ms": 0, "op": {"type": "delete_segment", "id": shared}}]))
+            .await;
     assert_eq!(refused["results"][0]["outcome"], json!({"status": "rejected", "reason": "forbidden"}));
     assert_eq!(refused["results"][1]["outcome"], json!({"status": "rejected", "reason": "forbidden"}));
 
     // The owner stops sharing it: it leaves rep2's device at the next pull; a deleted one leaves the owner's.
     let rep1_cursor = first.last().unwrap()["cursor"].as_str().unwrap().to_string();
-    let res = push(&app, &rep1, DEVICE_A, json!([save(7, shared, "华东制造业（自用）", &rule, 365, false), {"seq": 8, "at_ms": 0, "op": {"type": "delete_segment", "id": private}}])).await;
+    let res = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([save(7, shared, "华东制造业（自用）", &rule, 365, false), {"seq": 8, "at_ms": 0, "op": {"type": "delete_segment", "id": private}}]),
+    )
+    .await;
     assert_eq!(res["results"][0]["outcome"], json!({"status": "applied", "version": 2}), "{res}");
     assert_eq!(res["results"][1]["outcome"]["status"], "applied");
     let later = pull_all(&app, &rep2, Some(&rep2_cursor)).await;
@@ -587,24 +730,35 @@ async fn promotion_plans_are_drafted_by_their_owner_and_decided_by_a_manager_ove
     let applied = |v: i64| json!({"status": "applied", "version": v});
     let rejected = |code: &str| json!({"status": "rejected", "reason": "invalid", "code": code});
     let forbidden = json!({"status": "rejected", "reason": "forbidden"});
-    let sees = |pages: &[Value]| plans_of(pages).iter().map(|p| (p["draft"]["name"].as_str().unwrap().to_string(), p["status"].as_str().unwrap().to_string())).collect::<Vec<_>>();
+    let sees = |pages: &[Value]| {
+        plans_of(pages).iter().map(|p| (p["draft"]["name"].as_str().unwrap().to_string(), p["status"].as_str().unwrap().to_string())).collect::<Vec<_>>()
+    };
 
     // rep1 drafts one; bad plans are refused with the reason and write nothing.
     let rep1 = login(&app, "rep1").await;
-    let res = push(&app, &rep1, DEVICE_A, json!([
-        save(1, plan, draft("年终回馈", 5_000_000, "2026-12-01", "2026-12-31")),
-        save(2, "7b1c2d3e-0000-4000-8000-000000000002", draft("零预算", 0, "2026-12-01", "2026-12-31")),
-        save(3, "7b1c2d3e-0000-4000-8000-000000000003", draft("倒置", 100, "2026-12-31", "2026-12-01")),
-        save(4, "7b1c2d3e-0000-4000-8000-000000000004", draft(" ", 100, "2026-12-01", "2026-12-31")),
-        save(5, "7b1c2d3e-0000-4000-8000-000000000005", {
-            let mut d = draft("无此细分", 100, "2026-12-01", "2026-12-31");
-            d["segment_id"] = json!("7b1c2d3e-0000-4000-8000-0000000000ff");
-            d
-        }),
-        decide(6, plan, true, ""),
-    ])).await;
+    let res = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([
+            save(1, plan, draft("年终回馈", 5_000_000, "2026-12-01", "2026-12-31")),
+            save(2, "7b1c2d3e-0000-4000-8000-000000000002", draft("零预算", 0, "2026-12-01", "2026-12-31")),
+            save(3, "7b1c2d3e-0000-4000-8000-000000000003", draft("倒置", 100, "2026-12-31", "2026-12-01")),
+            save(4, "7b1c2d3e-0000-4000-8000-000000000004", draft(" ", 100, "2026-12-01", "2026-12-31")),
+            save(5, "7b1c2d3e-0000-4000-8000-000000000005", {
+                let mut d = draft("无此细分", 100, "2026-12-01", "2026-12-31");
+                d["segment_id"] = json!("7b1c2d3e-0000-4000-8000-0000000000ff");
+                d
+            }),
+            decide(6, plan, true, ""),
+        ]),
+    )
+    .await;
     assert_eq!(outcome(&res, 0), applied(1), "{res}");
-    assert_eq!([outcome(&res, 1), outcome(&res, 2), outcome(&res, 3), outcome(&res, 4)], [rejected("budget_zero"), rejected("window_reversed"), rejected("required"), rejected("unknown_segment")]);
+    assert_eq!(
+        [outcome(&res, 1), outcome(&res, 2), outcome(&res, 3), outcome(&res, 4)],
+        [rejected("budget_zero"), rejected("window_reversed"), rejected("required"), rejected("unknown_segment")]
+    );
     assert_eq!(outcome(&res, 5), forbidden, "a rep decides on no plan, not even their own");
     assert_eq!(app.count("promotion_plans").await, 1);
 
@@ -627,7 +781,10 @@ async fn promotion_plans_are_drafted_by_their_owner_and_decided_by_a_manager_ove
     let later = pull_all(&app, &manager1, Some(&m1_cursor)).await;
     assert_eq!(sees(&later), [("年终回馈".to_string(), "submitted".to_string())]);
     let stored = &plans_of(&later)[0];
-    assert_eq!((stored["owner_name"].as_str(), stored["draft"]["from"].as_str(), stored["draft"]["expected"]["takers"].as_i64()), (Some("王磊"), Some("2026-12-01"), Some(40)));
+    assert_eq!(
+        (stored["owner_name"].as_str(), stored["draft"]["from"].as_str(), stored["draft"]["expected"]["takers"].as_i64()),
+        (Some("王磊"), Some("2026-12-01"), Some(40))
+    );
 
     // Who may decide: not the supervisor, not a manager of another region (they do not see it).
     let supervisor1 = login(&app, "supervisor1").await;
@@ -638,7 +795,10 @@ async fn promotion_plans_are_drafted_by_their_owner_and_decided_by_a_manager_ove
     let res = push(&app, &manager1, DEVICE_B, json!([decide(1, plan, false, "  "), decide(2, plan, false, "预算过高，请控制在三万以内")])).await;
     assert_eq!((outcome(&res, 0), outcome(&res, 1)), (rejected("reason_required"), applied(3)), "{res}");
     let mine = plans_of(&pull_all(&app, &rep1, None).await);
-    assert_eq!((mine[0]["status"].as_str(), mine[0]["decided_by"].as_str(), mine[0]["note"].as_str()), (Some("rejected"), Some("李明"), Some("预算过高，请控制在三万以内")));
+    assert_eq!(
+        (mine[0]["status"].as_str(), mine[0]["decided_by"].as_str(), mine[0]["note"].as_str()),
+        (Some("rejected"), Some("李明"), Some("预算过高，请控制在三万以内"))
+    );
 
     // Changed, it is a draft again and leaves the manager's device; submitted again, the director approves.
     let m1_cursor = pull_all(&app, &manager1, None).await.last().unwrap()["cursor"].as_str().unwrap().to_string();
@@ -651,14 +811,29 @@ async fn promotion_plans_are_drafted_by_their_owner_and_decided_by_a_manager_ove
     assert_eq!(outcome(&push(&app, &director, DEVICE_B, json!([decide(1, plan, true, "")])).await, 0), applied(6));
     // Decided once: a second decision, a change and a delete are all refused.
     assert_eq!(outcome(&push(&app, &manager1, DEVICE_B, json!([decide(3, plan, false, "晚了")])).await, 0), rejected("not_submitted"));
-    let res = push(&app, &rep1, DEVICE_A, json!([save(11, plan, draft("再改", 1, "2026-12-01", "2026-12-31")), op(12, json!({"type": "delete_promotion", "id": plan}))])).await;
+    let res = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([save(11, plan, draft("再改", 1, "2026-12-01", "2026-12-31")), op(12, json!({"type": "delete_promotion", "id": plan}))]),
+    )
+    .await;
     assert_eq!((outcome(&res, 0), outcome(&res, 1)), (rejected("plan_locked"), rejected("plan_locked")));
     let approved = plans_of(&pull_all(&app, &manager1, None).await);
-    assert_eq!((approved[0]["status"].as_str(), approved[0]["decided_by"].as_str(), approved[0]["draft"]["budget_fen"].as_i64()), (Some("approved"), Some("赵建国"), Some(3_000_000)));
+    assert_eq!(
+        (approved[0]["status"].as_str(), approved[0]["decided_by"].as_str(), approved[0]["draft"]["budget_fen"].as_i64()),
+        (Some("approved"), Some("赵建国"), Some(3_000_000))
+    );
 
     // A manager's own plan goes to the director, not to themselves.
     let own = "7b1c2d3e-0000-4000-8000-000000000009";
-    let res = push(&app, &manager1, DEVICE_B, json!([save(4, own, draft("华东大客户专场", 8_000_000, "2026-12-10", "2026-12-20")), submit(5, own), decide(6, own, true, "")])).await;
+    let res = push(
+        &app,
+        &manager1,
+        DEVICE_B,
+        json!([save(4, own, draft("华东大客户专场", 8_000_000, "2026-12-10", "2026-12-20")), submit(5, own), decide(6, own, true, "")]),
+    )
+    .await;
     assert_eq!((outcome(&res, 0), outcome(&res, 1), outcome(&res, 2)), (applied(1), applied(2), forbidden), "{res}");
     assert_eq!(outcome(&push(&app, &director, DEVICE_B, json!([decide(2, own, true, "同意")])).await, 0), applied(3));
     // Every step of the approval is in the audit log.
@@ -674,7 +849,13 @@ async fn promotion_plans_are_drafted_by_their_owner_and_decided_by_a_manager_ove
     let order_id = order["id"].as_str().unwrap();
     let attribute = |seq: u64, plan: Option<&str>| op(seq, json!({"type": "attribute_order", "id": order_id, "plan": plan}));
     let draft_only = "7b1c2d3e-0000-4000-8000-00000000000a";
-    let res = push(&app, &rep1, DEVICE_A, json!([save(20, draft_only, draft("草稿", 100, "2026-12-01", "2026-12-31")), attribute(21, Some(draft_only)), attribute(22, Some(plan))])).await;
+    let res = push(
+        &app,
+        &rep1,
+        DEVICE_A,
+        json!([save(20, draft_only, draft("草稿", 100, "2026-12-01", "2026-12-31")), attribute(21, Some(draft_only)), attribute(22, Some(plan))]),
+    )
+    .await;
     assert_eq!((outcome(&res, 1), outcome(&res, 2)["status"].clone()), (rejected("plan_not_approved"), json!("applied")), "{res}");
     let later = pull_all(&app, &rep1, Some(&cursor)).await;
     let sent: Vec<Value> = later.iter().flat_map(|p| p["orders"].as_array().cloned().unwrap_or_default()).filter(|o| o["id"] == order_id).collect();

@@ -10,14 +10,7 @@ async fn upload(app: &TestApp, cookie: &str, query: &str, body: Vec<u8>) -> crat
 
 /// The mapping the server suggested, as a query value.
 fn suggested(preview: &Value) -> String {
-    preview["suggested"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.as_str().map(|c| format!("{c}={i}")))
-        .collect::<Vec<_>>()
-        .join(",")
+    preview["suggested"].as_array().unwrap().iter().enumerate().filter_map(|(i, c)| c.as_str().map(|c| format!("{c}={i}"))).collect::<Vec<_>>().join(",")
 }
 
 const CSV: &str = "客户名称,城市,区域,行业,规模,电话,统一社会信用代码,信用额度（元）,合作开始日期,联系人,手机,备注\n\
@@ -68,7 +61,11 @@ async fn a_gbk_csv_is_read_its_bad_rows_are_named_and_the_commit_is_all_or_nothi
     assert_eq!(app.count("customers").await, customers + 2);
     assert_eq!(app.count("contacts").await, contacts + 2);
     assert_eq!(app.count("change_log").await, changes + 4);
-    let detail: Value = sqlx::query_scalar::<_, String>("SELECT id FROM customers WHERE name = '武汉光谷网络科技有限公司'").fetch_one(app.db.pool()).await.map(Value::from).unwrap();
+    let detail: Value = sqlx::query_scalar::<_, String>("SELECT id FROM customers WHERE name = '武汉光谷网络科技有限公司'")
+        .fetch_one(app.db.pool())
+        .await
+        .map(Value::from)
+        .unwrap();
     let shown = app.call("GET", &format!("/api/customers/{}", detail.as_str().unwrap()), &rep, None).await.json();
     assert_eq!(shown["customer"]["credit_limit_fen"], 5_000_000);
     assert_eq!(shown["customer"]["cooperation_since"], "2024-03-01");
@@ -116,10 +113,11 @@ async fn an_export_is_masked_like_the_screen_and_reads_back_as_an_import() {
     let app = demo().await;
     let rep = login(&app, "rep21").await;
     let manager = login(&app, "manager3").await;
-    let ids: Vec<String> = sqlx::query_scalar::<_, String>("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep21' ORDER BY c.name")
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap();
+    let ids: Vec<String> =
+        sqlx::query_scalar::<_, String>("SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep21' ORDER BY c.name")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
     // The rep's own phones whole; the manager's export masks them.
     let csv = app.call("POST", "/api/export/customers?format=csv", &rep, Some(&json!({"ids": ids}))).await;
     assert_eq!(csv.status, 200);

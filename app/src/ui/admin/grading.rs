@@ -63,7 +63,11 @@ struct Draft {
 
 fn percent(bp: u32) -> String {
     let v = f64::from(bp) / 100.0;
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") }
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
 }
 
 impl Draft {
@@ -125,7 +129,11 @@ impl Draft {
         let number = |s: RwSignal<String>, code: &'static str| s.get_untracked().trim().parse::<u32>().map_err(|_| code);
         let mut strategies = Vec::with_capacity(4);
         for d in &self.strategies {
-            strategies.push(Strategy { service_zh: d.zh.get_untracked().trim().to_string(), service_en: d.en.get_untracked().trim().to_string(), visit_days: number(d.days, "invalid_cadence")? });
+            strategies.push(Strategy {
+                service_zh: d.zh.get_untracked().trim().to_string(),
+                service_en: d.en.get_untracked().trim().to_string(),
+                visit_days: number(d.days, "invalid_cadence")?,
+            });
         }
         let config = GradingConfig {
             basis: if self.profit.get_untracked() { Basis::Profit } else { Basis::Revenue },

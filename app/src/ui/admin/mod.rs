@@ -5,8 +5,8 @@
 //! Everything goes through `/api/admin/*`; the form rules are the shared ones in
 //! `domain::admin`, checked here before sending and again by the server.
 
-mod lists;
 mod grading;
+mod lists;
 mod pipelines;
 
 use super::api::{self, ApiError, Method};
@@ -54,7 +54,11 @@ fn api_error(i18n: leptos_i18n::I18nContext<Locale>, e: &ApiError) -> Notice {
 }
 
 fn local_name(locale: Locale, zh: &str, en: &str) -> String {
-    if locale == Locale::zh_CN { zh.to_string() } else { en.to_string() }
+    if locale == Locale::zh_CN {
+        zh.to_string()
+    } else {
+        en.to_string()
+    }
 }
 
 /// The admin screen is loaded on demand: only admins open it, so its code stays out of the first
@@ -315,14 +319,8 @@ fn UserEditor(
     let teams = move || org.get().map(|o| o.teams).unwrap_or_default();
     let all_regions = move || org.get().map(|o| o.regions).unwrap_or_default();
     let own_id = existing.as_ref().map(|u| u.id.clone());
-    let managers = move || {
-        org.get()
-            .map(|o| o.users)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|u| u.active && Some(&u.id) != own_id.as_ref())
-            .collect::<Vec<_>>()
-    };
+    let managers =
+        move || org.get().map(|o| o.users).unwrap_or_default().into_iter().filter(|u| u.active && Some(&u.id) != own_id.as_ref()).collect::<Vec<_>>();
     let sessions = existing.as_ref().map(|u| u.sessions).unwrap_or(0);
     let must_change = existing.as_ref().is_some_and(|u| u.must_change_password);
 
@@ -489,12 +487,7 @@ fn Units(org: RwSignal<Option<OrgSnapshot>>, reload: impl Fn() + Copy + Send + S
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let form = UnitForm {
-            code: None,
-            region_id: None,
-            name_zh: name_zh.get_untracked(),
-            name_en: name_en.get_untracked(),
-        };
+        let form = UnitForm { code: None, region_id: None, name_zh: name_zh.get_untracked(), name_en: name_en.get_untracked() };
         match renaming.get_untracked() {
             Some((kind, id)) => send(Method::Put, format!("/api/admin/{kind}/{id}"), Some(form)),
             None if parent.get_untracked().is_empty() => {

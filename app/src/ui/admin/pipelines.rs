@@ -129,7 +129,9 @@ impl Draft {
     fn config(&self) -> Result<PipelineConfig, &'static str> {
         let criteria = |list: &RwSignal<Vec<CriterionDraft>>| {
             list.with_untracked(|l| {
-                l.iter().map(|c| Criterion { code: c.code.get_value(), text_zh: c.zh.get_untracked().trim().into(), text_en: c.en.get_untracked().trim().into() }).collect()
+                l.iter()
+                    .map(|c| Criterion { code: c.code.get_value(), text_zh: c.zh.get_untracked().trim().into(), text_en: c.en.get_untracked().trim().into() })
+                    .collect()
             })
         };
         let stages = self.stages.with_untracked(|stages| {

@@ -3,8 +3,8 @@
 
 use super::I18n;
 use crate::domain::catalog::List;
-use crate::ui::sync::use_catalog;
 use crate::i18n::{t, use_i18n};
+use crate::ui::sync::use_catalog;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use std::collections::HashMap;

@@ -135,11 +135,7 @@ pub fn CustomerForm(existing: Option<CustomerView>, on_done: Callback<Option<Str
                 let pick = |value: RwSignal<String>, list: List| Some(value.get_untracked()).filter(|v| !v.is_empty()).unwrap_or_else(|| first(list));
                 let (region, industry, size, business_type) =
                     (pick(region, List::Region), pick(industry, List::Industry), pick(size, List::Size), pick(business_type, List::BusinessType));
-                let details = canonical
-                    .iter()
-                    .filter(|(f, _)| !CustomerField::BASIC.contains(f))
-                    .filter_map(|(f, v)| v.clone().map(|v| (*f, v)))
-                    .collect();
+                let details = canonical.iter().filter(|(f, _)| !CustomerField::BASIC.contains(f)).filter_map(|(f, v)| v.clone().map(|v| (*f, v))).collect();
                 Some(Op::CreateCustomer(NewCustomer {
                     id: new_id(),
                     name: canonical[&CustomerField::Name].clone().unwrap_or_default(),

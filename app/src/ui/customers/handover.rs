@@ -39,9 +39,23 @@ pub fn HandOver(what: Handed, owner_id: Signal<String>) -> impl IntoView {
             let mut groups: Vec<(String, Vec<(String, String)>)> = c
                 .teams
                 .iter()
-                .map(|t| (t.name(english).to_string(), c.people.iter().filter(|p| p.team_id.as_deref() == Some(t.id.as_str()) && p.id != owner).map(|p| (p.id.clone(), p.name.clone())).collect()))
+                .map(|t| {
+                    (
+                        t.name(english).to_string(),
+                        c.people
+                            .iter()
+                            .filter(|p| p.team_id.as_deref() == Some(t.id.as_str()) && p.id != owner)
+                            .map(|p| (p.id.clone(), p.name.clone()))
+                            .collect(),
+                    )
+                })
                 .collect();
-            let loose: Vec<(String, String)> = c.people.iter().filter(|p| p.id != owner && !c.teams.iter().any(|t| p.team_id.as_deref() == Some(t.id.as_str()))).map(|p| (p.id.clone(), p.name.clone())).collect();
+            let loose: Vec<(String, String)> = c
+                .people
+                .iter()
+                .filter(|p| p.id != owner && !c.teams.iter().any(|t| p.team_id.as_deref() == Some(t.id.as_str())))
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect();
             groups.push((t_string!(i18n, handover.no_team).to_string(), loose));
             groups.retain(|g| !g.1.is_empty());
             groups

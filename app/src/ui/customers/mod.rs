@@ -195,7 +195,12 @@ fn CustomerRow(c: CustomerView, selected: RwSignal<Option<String>>, creating: Rw
         let id = id.clone();
         move || selected.get().as_deref() == Some(id.as_str())
     };
-    let sub = [c.short_name.clone(), Some(c.city.clone()), Some(c.owner_name.clone())].into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+    let sub = [c.short_name.clone(), Some(c.city.clone()), Some(c.owner_name.clone())]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
     let hot = c.hot_reason.is_some();
     view! {
         <li>

@@ -80,7 +80,9 @@ pub fn Import() -> impl IntoView {
             let _ = (query, bytes, &then);
         });
     };
-    let error_code = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v["error"].as_str().map(str::to_string)).unwrap_or_else(|| "unknown".into());
+    let error_code = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v["error"].as_str().map(str::to_string)).unwrap_or_else(|| "unknown".into())
+    };
     let on_file = move |ev: leptos::ev::Event| {
         preview.set(None);
         report.set(None);

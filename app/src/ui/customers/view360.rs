@@ -233,7 +233,9 @@ fn HotPanel(c: CustomerView, editable: bool) -> impl IntoView {
 fn Profile(c: CustomerView) -> impl IntoView {
     let i18n = use_i18n();
     let catalog = use_catalog();
-    let listed = move |list: List, code: Option<String>| move || code.as_deref().map_or_else(|| "—".into(), |code| catalog.with(|cat| option_label(i18n, cat, list, code)));
+    let listed = move |list: List, code: Option<String>| {
+        move || code.as_deref().map_or_else(|| "—".into(), |code| catalog.with(|cat| option_label(i18n, cat, list, code)))
+    };
     let region = listed(List::Region, Some(c.region.clone()));
     let industry = listed(List::Industry, Some(c.industry.clone()));
     let size = listed(List::Size, Some(c.size.clone()));
@@ -319,7 +321,13 @@ fn Orders(customer_id: String, editable: Memo<bool>) -> impl IntoView {
     let campaigns = Memo::new(move |_| {
         sync.replica.with(|r| {
             r.as_ref()
-                .map(|r| r.promotions().into_iter().filter(|p| p.status == Status::Approved).map(|p| (p.id.clone(), p.draft.name.clone(), p.draft.from, p.draft.to)).collect::<Vec<_>>())
+                .map(|r| {
+                    r.promotions()
+                        .into_iter()
+                        .filter(|p| p.status == Status::Approved)
+                        .map(|p| (p.id.clone(), p.draft.name.clone(), p.draft.from, p.draft.to))
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
     });

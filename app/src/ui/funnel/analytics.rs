@@ -3,13 +3,13 @@
 //! amount, close date), and drawn as SVG that scales to a phone or a tablet.
 
 use super::FunnelCx;
-use crate::ui::clock::perf_ms;
 use crate::domain::board::{days_in_stage, stalled_days, DealFilter};
+use crate::domain::catalog::List;
 use crate::domain::funnel::{breakdown, coverage, forecast_by_month, funnel, month_of, year_start, Breakdown, FunnelReport, Outcome};
 use crate::domain::Money;
 use crate::i18n::{t, t_string};
+use crate::ui::clock::perf_ms;
 use crate::ui::labels::{option_label, stage_label};
-use crate::domain::catalog::List;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -94,7 +94,8 @@ pub fn Analytics() -> impl IntoView {
                 by_rep.sort_by_key(|b| std::cmp::Reverse(b.1.won_amount_fen));
                 let year = month_of(today).0;
                 let this_year = year_start(year)..year_start(year + 1);
-                let won_this_year_fen = facts.iter().filter_map(|f| matches!(f.outcome, Outcome::Won(day) if this_year.contains(&day)).then_some(f.amount_fen)).sum();
+                let won_this_year_fen =
+                    facts.iter().filter_map(|f| matches!(f.outcome, Outcome::Won(day) if this_year.contains(&day)).then_some(f.amount_fen)).sum();
                 let weighted_open_fen = report.stages.iter().map(|s| s.weighted_fen).sum();
                 let compute_ms = perf_ms() - started;
                 let stage_names = p.stages.iter().map(|s| if english { s.name_en.clone() } else { s.name_zh.clone() }).collect();

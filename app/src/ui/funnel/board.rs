@@ -8,12 +8,12 @@
 
 use super::{request_move, FunnelCx};
 use crate::domain::board::{days_in_stage, drop_rank, stalled_days, Column};
-use std::sync::Arc;
 use crate::domain::pipeline::{PipelineConfig, WON};
 use crate::domain::Money;
 use crate::i18n::{t, t_string};
 use leptos::html;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 /// A card's slot height in pixels (the card plus the gap below it); `drag.rs` and the style sheet
 /// (`.deal-card`) use the same.
@@ -28,7 +28,8 @@ fn estimated_height() -> f64 {
     #[cfg(feature = "hydrate")]
     {
         let window = leptos::prelude::window();
-        let (w, h) = (window.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1024.0), window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(768.0));
+        let (w, h) =
+            (window.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1024.0), window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(768.0));
         // `.board` height (see style/main.css) less the column header.
         let board = if w >= 768.0 { h - 56.0 - 200.0 } else { h - 56.0 - 64.0 - 230.0 };
         board.max(320.0) - 60.0
@@ -49,7 +50,9 @@ pub fn Board() -> impl IntoView {
         let filter = cx.filters.get().unwrap_or_default();
         let today = cx.today.get();
         let cols = cx.sync.replica.with(|r| {
-            r.as_ref().map(|r| r.with_deals(|t| t.columns(&p, |id| r.customer(id).map(|c| (c.name.as_str(), c.region.as_str())), &filter, today))).unwrap_or_default()
+            r.as_ref()
+                .map(|r| r.with_deals(|t| t.columns(&p, |id| r.customer(id).map(|c| (c.name.as_str(), c.region.as_str())), &filter, today)))
+                .unwrap_or_default()
         });
         (Some(p), cols)
     });
@@ -62,7 +65,10 @@ pub fn Board() -> impl IntoView {
     {
         let measure = move || {
             use wasm_bindgen::JsCast;
-            let body = root.get_untracked().and_then(|el| el.query_selector("[data-col-body]").ok().flatten()).and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+            let body = root
+                .get_untracked()
+                .and_then(|el| el.query_selector("[data-col-body]").ok().flatten())
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
             if let Some(body) = body {
                 let measured = f64::from(body.client_height()).max(CARD_H);
                 // Only a change of a card or more is worth redrawing for.
@@ -89,7 +95,11 @@ pub fn Board() -> impl IntoView {
             }
         });
     }
-    let stage_keys = move || board.with(|(p, _)| p.as_ref().map(|p| p.stages.iter().enumerate().map(|(i, s)| (i, format!("{}/{}", p.code, s.code))).collect::<Vec<_>>()).unwrap_or_default());
+    let stage_keys = move || {
+        board.with(|(p, _)| {
+            p.as_ref().map(|p| p.stages.iter().enumerate().map(|(i, s)| (i, format!("{}/{}", p.code, s.code))).collect::<Vec<_>>()).unwrap_or_default()
+        })
+    };
     view! {
         <p class="hint board-hint">
             <span class="only-touch">{t!(i18n, funnel.touch_hint)}</span>
@@ -173,7 +183,9 @@ fn BoardColumn(index: usize, board: Memo<Board>, focus: RwSignal<Option<String>>
         let first = ((top / CARD_H) as usize).saturating_sub(OVERSCAN);
         let last = ((top + height.get()) / CARD_H).ceil() as usize + OVERSCAN;
         board.with(|(_, cols)| {
-            cols.get(index).map_or_else(Vec::new, |c| c.ids.iter().enumerate().skip(first).take(last.saturating_sub(first)).map(|(i, id)| (i, id.to_string())).collect::<Vec<_>>())
+            cols.get(index).map_or_else(Vec::new, |c| {
+                c.ids.iter().enumerate().skip(first).take(last.saturating_sub(first)).map(|(i, id)| (i, id.to_string())).collect::<Vec<_>>()
+            })
         })
     });
     #[cfg(feature = "hydrate")]
@@ -246,22 +258,24 @@ fn DealCard(id: String, index: usize, position: usize, board: Memo<Board>, focus
         Memo::new(move |_| {
             let today = cx.today.get();
             // Borrowed, not cloned: one card of dozens drawn per scroll.
-            board.with(|(pipeline, _)| cx.sync.replica.with(|r| {
-                let pipeline = pipeline.as_ref()?;
-                let r = r.as_ref()?;
-                let d = r.opportunity(&id)?;
-                let close_day = crate::domain::funnel::parse_day(&d.expected_close);
-                Some(CardInfo {
-                    title: d.title.clone(),
-                    customer: r.customer(&d.customer_id).map(|c| c.name.clone()).unwrap_or_default(),
-                    amount_fen: d.amount_fen,
-                    days: days_in_stage(d, today),
-                    stalled: stalled_days(pipeline, d, today),
-                    close: d.expected_close.clone(),
-                    overdue: close_day.is_some_and(|c| c < today),
-                    follow_up_late: crate::domain::deal::overdue_days(d, today),
+            board.with(|(pipeline, _)| {
+                cx.sync.replica.with(|r| {
+                    let pipeline = pipeline.as_ref()?;
+                    let r = r.as_ref()?;
+                    let d = r.opportunity(&id)?;
+                    let close_day = crate::domain::funnel::parse_day(&d.expected_close);
+                    Some(CardInfo {
+                        title: d.title.clone(),
+                        customer: r.customer(&d.customer_id).map(|c| c.name.clone()).unwrap_or_default(),
+                        amount_fen: d.amount_fen,
+                        days: days_in_stage(d, today),
+                        stalled: stalled_days(pipeline, d, today),
+                        close: d.expected_close.clone(),
+                        overdue: close_day.is_some_and(|c| c < today),
+                        follow_up_late: crate::domain::deal::overdue_days(d, today),
+                    })
                 })
-            }))
+            })
         })
     };
     let el = NodeRef::<html::Div>::new();

@@ -4,16 +4,16 @@
 
 use super::form::{Editing, ScoreBadge};
 use super::{request_move, FunnelCx, I18n};
-use crate::domain::catalog::ContactRole;
-use crate::domain::deal::{follow_up_due, overdue_days, parse_contacts, value_score, Budget, Competition, Intent};
-use crate::ui::labels::{budget_label, competition_label, contact_role_label, intent_label};
 use crate::domain::board::{days_in_stage, stalled_days};
+use crate::domain::catalog::ContactRole;
 use crate::domain::catalog::List;
+use crate::domain::deal::{follow_up_due, overdue_days, parse_contacts, value_score, Budget, Competition, Intent};
 use crate::domain::funnel::UNIX_EPOCH_JULIAN_DAY;
 use crate::domain::pipeline::{parse_path, Criterion, PipelineConfig, Place, LOST, WON};
 use crate::domain::sync::{Op, OpportunityView};
 use crate::domain::Money;
 use crate::i18n::{format_date, t, t_string};
+use crate::ui::labels::{budget_label, competition_label, contact_role_label, intent_label};
 use crate::ui::labels::{option_label, rejection_text, stage_label};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -125,10 +125,14 @@ fn DealBody(shown: Shown) -> impl IntoView {
     let source = deal.source.clone();
     let score = value_score(deal.intent.as_deref(), deal.budget.as_deref(), deal.competition.as_deref());
     let overdue = overdue_days(&deal, today);
-    let due = follow_up_due(&deal).and_then(|day| time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).ok()).map(|d| format_date(i18n.get_locale_untracked(), d));
+    let due =
+        follow_up_due(&deal).and_then(|day| time::Date::from_julian_day(day + UNIX_EPOCH_JULIAN_DAY).ok()).map(|d| format_date(i18n.get_locale_untracked(), d));
     let edit_id = deal.id.clone();
     let owner = deal.owner_id.clone();
-    let owner_signal = { let owner = owner.clone(); Signal::derive(move || owner.clone()) };
+    let owner_signal = {
+        let owner = owner.clone();
+        Signal::derive(move || owner.clone())
+    };
     let handed = crate::ui::customers::handover::Handed::Deal(deal.id.clone());
     let assessment = {
         let label = |code: &Option<String>, f: fn(I18n, &str) -> Option<String>| code.as_deref().and_then(|c| f(i18n, c)).unwrap_or_else(|| "—".into());

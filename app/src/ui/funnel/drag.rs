@@ -33,7 +33,10 @@ const STEP: i32 = 14;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// A column, at a slot counted with the dragged card still in place (0 = before the first).
-    Column { index: usize, slot: usize },
+    Column {
+        index: usize,
+        slot: usize,
+    },
     Won,
     Lost,
     /// Not over a column or a drop zone: nothing moves.
@@ -219,7 +222,12 @@ impl Ctx {
         let _ = ghost.set_attribute("class", "deal-card drag-ghost");
         let _ = ghost.remove_attribute("data-deal");
         let _ = ghost.set_attribute("aria-hidden", "true");
-        for (k, v) in [("left", format!("{}px", rect.left())), ("top", format!("{}px", rect.top())), ("width", format!("{}px", rect.width())), ("transform", "none".into())] {
+        for (k, v) in [
+            ("left", format!("{}px", rect.left())),
+            ("top", format!("{}px", rect.top())),
+            ("width", format!("{}px", rect.width())),
+            ("transform", "none".into()),
+        ] {
             let _ = style.set_property(k, &v);
         }
         if let Some(body) = doc.body() {
@@ -283,7 +291,12 @@ impl Ctx {
         let Some(body) = self.board.query_selector(&format!("[data-col-body=\"{index}\"]")).ok().flatten() else { return };
         let rect = body.get_bounding_client_rect();
         let y = (rect.top() + slot as f64 * self.card_h - f64::from(body.scroll_top()) - 4.0).clamp(rect.top(), rect.bottom());
-        for (k, v) in [("display", "block".to_string()), ("left", format!("{}px", rect.left() + 6.0)), ("width", format!("{}px", rect.width() - 12.0)), ("top", format!("{y}px"))] {
+        for (k, v) in [
+            ("display", "block".to_string()),
+            ("left", format!("{}px", rect.left() + 6.0)),
+            ("width", format!("{}px", rect.width() - 12.0)),
+            ("top", format!("{y}px")),
+        ] {
             let _ = style.set_property(k, &v);
         }
     }

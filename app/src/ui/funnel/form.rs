@@ -21,7 +21,9 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Editing {
     /// A new deal, for this customer if one is given (from the customer's 360 view).
-    New { customer: Option<String> },
+    New {
+        customer: Option<String>,
+    },
     Edit(String),
 }
 
@@ -68,8 +70,9 @@ fn FormBody(editing: Editing) -> impl IntoView {
         (Editing::New { customer }, None) => customer.clone(),
         _ => None,
     });
-    let roles: RwSignal<BTreeMap<String, String>> =
-        RwSignal::new(existing.as_ref().map(|d| parse_contacts(&d.contacts).map(|(id, role)| (id.to_string(), role.code().to_string())).collect()).unwrap_or_default());
+    let roles: RwSignal<BTreeMap<String, String>> = RwSignal::new(
+        existing.as_ref().map(|d| parse_contacts(&d.contacts).map(|(id, role)| (id.to_string(), role.code().to_string())).collect()).unwrap_or_default(),
+    );
     if is_new {
         // A month ahead, as a start.
         close.set(crate::domain::funnel::format_day(cx.today.get_untracked() + 30));
@@ -81,7 +84,8 @@ fn FormBody(editing: Editing) -> impl IntoView {
             return;
         }
         let Some(id) = customer.get() else { return };
-        let (src, grade) = sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer(&id)).map(|c| (c.source.clone(), c.grade.clone())).unwrap_or_default());
+        let (src, grade) =
+            sync.replica.with_untracked(|r| r.as_ref().and_then(|r| r.customer(&id)).map(|c| (c.source.clone(), c.grade.clone())).unwrap_or_default());
         if let (Some(src), true) = (src, source.with_untracked(String::is_empty)) {
             source.set(src);
         }
@@ -117,7 +121,13 @@ fn FormBody(editing: Editing) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let score = move || value_score(Some(&intent.get()).filter(|s| !s.is_empty()).map(|s| s.as_str()), Some(&budget.get()).filter(|s| !s.is_empty()).map(|s| s.as_str()), Some(&competition.get()).filter(|s| !s.is_empty()).map(|s| s.as_str()));
+    let score = move || {
+        value_score(
+            Some(&intent.get()).filter(|s| !s.is_empty()).map(|s| s.as_str()),
+            Some(&budget.get()).filter(|s| !s.is_empty()).map(|s| s.as_str()),
+            Some(&competition.get()).filter(|s| !s.is_empty()).map(|s| s.as_str()),
+        )
+    };
     let errors: Errors = RwSignal::new(HashMap::new());
     let failed = RwSignal::new(None::<String>);
     let close_form = move || cx.editing.set(None);
@@ -186,11 +196,7 @@ fn FormBody(editing: Editing) -> impl IntoView {
                         amount_fen: amount_fen.unwrap_or_default(),
                         expected_close: canonical(DealField::ExpectedClose),
                         source: canonical(DealField::Source),
-                        details: typed
-                            .iter()
-                            .filter(|(f, _)| !DealField::BASIC.contains(f))
-                            .filter_map(|(f, t)| f.canonical(t).map(|v| (*f, v)))
-                            .collect(),
+                        details: typed.iter().filter(|(f, _)| !DealField::BASIC.contains(f)).filter_map(|(f, t)| f.canonical(t).map(|v| (*f, v))).collect(),
                     };
                     (Some(Op::CreateOpportunity(new)), id)
                 }

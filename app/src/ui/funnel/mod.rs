@@ -16,9 +16,9 @@
 mod analytics;
 mod board;
 mod deal;
-mod form;
 #[cfg(feature = "hydrate")]
 mod drag;
+mod form;
 
 use super::labels::{error_text, rejection_text, stage_label};
 use super::sync::{use_catalog, use_sync, SyncState};
@@ -54,7 +54,10 @@ struct PendingMove {
 /// What the live region says.
 #[derive(Clone, Debug, PartialEq)]
 enum Notice {
-    Moved { title: String, stage: String },
+    Moved {
+        title: String,
+        stage: String,
+    },
     /// Done (`true`) or refused, in words.
     Text(bool, String),
 }

@@ -11,7 +11,7 @@
 use super::store::{self, Local};
 use super::{Link, SyncState};
 use crate::domain::replica::{Owner, Replica};
-use crate::domain::sync::{Conflict, Mutation, Op, PullPage, PushResponse, RejectedChange, Outcome, MAX_BATCH};
+use crate::domain::sync::{Conflict, Mutation, Op, Outcome, PullPage, PushResponse, RejectedChange, MAX_BATCH};
 use crate::ui::api::{self, ApiError, Method};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -213,9 +213,7 @@ async fn push(engine: &Rc<Engine>, state: SyncState) -> Result<(), ApiError> {
     loop {
         let batch: Vec<Mutation> = state.replica.with_untracked(|r| {
             let acked = engine.acked.borrow();
-            r.as_ref()
-                .map(|r| r.pending().iter().filter(|m| !acked.contains(&m.seq)).take(MAX_BATCH).cloned().collect())
-                .unwrap_or_default()
+            r.as_ref().map(|r| r.pending().iter().filter(|m| !acked.contains(&m.seq)).take(MAX_BATCH).cloned().collect()).unwrap_or_default()
         });
         if batch.is_empty() {
             return Ok(());

@@ -3,11 +3,11 @@
 //! "update available" banner.
 
 use super::{use_sync, Link, SyncState};
+use crate::domain::deal::DealField;
 use crate::domain::entity::Entity;
 use crate::domain::replica::Replica;
 use crate::domain::sync::{ContactField, CustomerField, Field, Op, Rejection};
 use crate::i18n::{format_date, t, t_string, use_i18n, Locale};
-use crate::domain::deal::DealField;
 use crate::ui::labels::{contact_field_label, deal_field_label, deal_value_label, field_label, field_value_label, rejection_text, stage_label};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -100,7 +100,9 @@ fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
             t!(i18n, sync.op_contact_update, name = move || name.clone(), fields = move || fields.clone()).into_any()
         }
         Op::MergeCustomers { keep, merged } => {
-            let name = |id: &str| replica.and_then(|r| r.record(id).map(|x| x.customer.name.clone()).or_else(|| r.customer(id).map(|c| c.name.clone()))).unwrap_or_else(gone);
+            let name = |id: &str| {
+                replica.and_then(|r| r.record(id).map(|x| x.customer.name.clone()).or_else(|| r.customer(id).map(|c| c.name.clone()))).unwrap_or_else(gone)
+            };
             let (keep, merged) = (name(keep), name(merged));
             t!(i18n, sync.op_merge, merged = move || merged.clone(), keep = move || keep.clone()).into_any()
         }
@@ -230,9 +232,7 @@ fn PendingList(sync: SyncState) -> impl IntoView {
     let i18n = use_i18n();
     let lines = move || {
         sync.replica.with(|r| {
-            r.as_ref()
-                .map(|rep| rep.pending().iter().map(|m| (m.seq, describe(i18n, Some(rep), &m.op), m.at_ms)).collect::<Vec<_>>())
-                .unwrap_or_default()
+            r.as_ref().map(|rep| rep.pending().iter().map(|m| (m.seq, describe(i18n, Some(rep), &m.op), m.at_ms)).collect::<Vec<_>>()).unwrap_or_default()
         })
     };
     view! {

@@ -14,8 +14,8 @@
 //!   (the saved segments, JSON), `promotions` (the promotion plans, JSON).
 
 use crate::domain::catalog::Catalog;
-use crate::domain::replica::{CustomerRecord, Replica, Touched};
 use crate::domain::promotion::SavedPlan;
+use crate::domain::replica::{CustomerRecord, Replica, Touched};
 use crate::domain::segment::SavedSegment;
 use crate::domain::sync::{Mutation, RejectedChange};
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionFuture, TransactionMode};

@@ -6,16 +6,16 @@ use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::{may_change, CustomerScope};
 use crate::areas::Effects;
-use kedao_app::domain::entity::Entity;
 use crate::audit::Change;
 use crate::crypto::{Place, Vault};
 use crate::db::now_ms;
 use kedao_app::domain::catalog::ContactRole;
-use kedao_app::domain::privacy::mask_phone;
-use kedao_app::domain::funnel::day_of_ms;
-use kedao_app::domain::promotion::{may_decide, Status as PlanStatus};
-use kedao_app::domain::pipeline::{check_deal_move, extend_path, tick, MoveCheck, LOST, WON};
 use kedao_app::domain::deal::{parse_contacts, DealField};
+use kedao_app::domain::entity::Entity;
+use kedao_app::domain::funnel::day_of_ms;
+use kedao_app::domain::pipeline::{check_deal_move, extend_path, tick, MoveCheck, LOST, WON};
+use kedao_app::domain::privacy::mask_phone;
+use kedao_app::domain::promotion::{may_decide, Status as PlanStatus};
 use kedao_app::domain::sync::{ContactField, CustomerField, Field, FieldEdit, Op, OpportunityView, Rejection};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
@@ -99,7 +99,14 @@ async fn plan_row(tx: &mut Transaction<'_, Any>, viewer: &Viewer, id: &str) -> R
 
 /// Moves a plan to `to`: written, audited, in the change feed. `decision`: the approver's note
 /// (`Some(None)`: none given) when this is a decision; a submission clears the last one.
-async fn set_plan_status(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, id: &str, plan: &PlanRow, to: PlanStatus, decision: Option<Option<&str>>) -> Result<(), AppError> {
+async fn set_plan_status(
+    tx: &mut Transaction<'_, Any>,
+    work: &mut Work<'_>,
+    id: &str,
+    plan: &PlanRow,
+    to: PlanStatus,
+    decision: Option<Option<&str>>,
+) -> Result<(), AppError> {
     let now = now_ms();
     let decided_by = decision.map(|_| work.viewer.user.user_id.as_str());
     sqlx::query("UPDATE promotion_plans SET status = $1, decided_by = $2, decided_at = $3, note = $4, updated_at = $5, version = $6 WHERE id = $7")
@@ -232,12 +239,8 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             if !viewer.user.role.creates_customers() {
                 return Ok(Err(Rejection::Forbidden));
             }
-            let region: Option<String> = sqlx::query("SELECT id FROM regions WHERE code = $1")
-                .bind(&c.region)
-                .fetch_optional(&mut **tx)
-                .await?
-                .map(|r| r.try_get("id"))
-                .transpose()?;
+            let region: Option<String> =
+                sqlx::query("SELECT id FROM regions WHERE code = $1").bind(&c.region).fetch_optional(&mut **tx).await?.map(|r| r.try_get("id")).transpose()?;
             let Some(region_id) = region else { return Ok(Err(Rejection::Invalid { code: "unknown_code".into() })) };
             // A manager creates only inside the regions they answer for (or would lose sight of it).
             if let CustomerScope::Regions(regions) = scope {
@@ -416,16 +419,14 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             }
             let now = now_ms();
             let decides = k.details.get(&ContactField::Role).map(String::as_str) == Some(ContactRole::DecisionMaker.code());
-            sqlx::query(
-                "INSERT INTO contacts (id, customer_id, name, is_decision_maker, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $5, 1)",
-            )
-            .bind(&k.id)
-            .bind(&k.customer_id)
-            .bind(k.name.trim())
-            .bind(decides)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query("INSERT INTO contacts (id, customer_id, name, is_decision_maker, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $5, 1)")
+                .bind(&k.id)
+                .bind(&k.customer_id)
+                .bind(k.name.trim())
+                .bind(decides)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
             write_details(tx, &state.vault, "contacts", &k.id, &k.details).await?;
             // The customer's history shows who joined and left its contacts.
             work.fx.audit(Change { entity: "customer", entity_id: &k.customer_id, field: "contact_added", old: None, new: Some(k.name.trim()) });
@@ -708,18 +709,26 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
         }
         Op::AttributeOrder { id, plan } => {
             let (condition, binds) = scope.sql(2);
-            let sql = format!("SELECT r.customer_id, r.campaign_id, c.owner_id FROM orders r JOIN customers c ON c.id = r.customer_id WHERE r.id = $1 AND {condition}");
+            let sql = format!(
+                "SELECT r.customer_id, r.campaign_id, c.owner_id FROM orders r JOIN customers c ON c.id = r.customer_id WHERE r.id = $1 AND {condition}"
+            );
             let mut query = sqlx::query(&sql).bind(id);
             for b in &binds {
                 query = query.bind(b.as_str());
             }
             let Some(row) = query.fetch_optional(&mut **tx).await? else { return Ok(Err(Rejection::NotFound)) };
-            let (customer_id, current, owner_id): (String, Option<String>, String) = (row.try_get("customer_id")?, row.try_get("campaign_id")?, row.try_get("owner_id")?);
+            let (customer_id, current, owner_id): (String, Option<String>, String) =
+                (row.try_get("customer_id")?, row.try_get("campaign_id")?, row.try_get("owner_id")?);
             if !may_change(viewer, &owner_id) {
                 return Ok(Err(Rejection::Forbidden));
             }
             if let Some(plan) = plan {
-                let status: Option<String> = sqlx::query("SELECT status FROM promotion_plans WHERE id = $1").bind(plan).fetch_optional(&mut **tx).await?.map(|r| r.try_get("status")).transpose()?;
+                let status: Option<String> = sqlx::query("SELECT status FROM promotion_plans WHERE id = $1")
+                    .bind(plan)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(|r| r.try_get("status"))
+                    .transpose()?;
                 if status.as_deref() != Some(PlanStatus::Approved.code()) {
                     return Ok(Err(Rejection::Invalid { code: "plan_not_approved".into() }));
                 }
@@ -773,7 +782,8 @@ async fn update_fields<F: Field>(
         if current != edit.original {
             // Someone else changed this field since the user read it: the later push wins, and
             // whoever set the overwritten value finds it in their conflicts list.
-            let conflict = Overwritten { entity: entity.code(), id, column, theirs: current.as_deref(), winning: value.as_deref(), original: edit.original.as_deref() };
+            let conflict =
+                Overwritten { entity: entity.code(), id, column, theirs: current.as_deref(), winning: value.as_deref(), original: edit.original.as_deref() };
             record_conflict(tx, &work.state.vault, conflict, &work.viewer.user.user_id).await?;
         }
         sets.extend(cells(&work.state.vault, table, id, edit.field, value.as_deref()));
@@ -875,7 +885,12 @@ async fn editable_contact(tx: &mut Transaction<'_, Any>, state: &AppState, scope
 }
 
 /// The customers among `ids` the viewer may see, in one query per 200.
-pub(super) async fn prefetch(tx: &mut Transaction<'_, Any>, state: &AppState, scope: &CustomerScope, ids: &[String]) -> Result<HashMap<String, Editable>, AppError> {
+pub(super) async fn prefetch(
+    tx: &mut Transaction<'_, Any>,
+    state: &AppState,
+    scope: &CustomerScope,
+    ids: &[String],
+) -> Result<HashMap<String, Editable>, AppError> {
     let mut out = HashMap::new();
     let mut unique: Vec<&String> = ids.iter().collect();
     unique.sort();

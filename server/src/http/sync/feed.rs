@@ -1,17 +1,20 @@
 //! What a pull sends: a snapshot page of everything the viewer may see, or the records changed
 //! since a sequence number as the viewer may see them now (the others are removals).
 
-use super::super::customers::{contact_view, customers_in_scope, open_contact_phone, StoredCustomer, COLUMNS as CUSTOMER_COLUMNS, COLUMN_NAMES as CUSTOMER_NAMES, CONTACT_COLUMNS, FROM as CUSTOMER_FROM};
+use super::super::customers::{
+    contact_view, customers_in_scope, open_contact_phone, StoredCustomer, COLUMNS as CUSTOMER_COLUMNS, COLUMN_NAMES as CUSTOMER_NAMES, CONTACT_COLUMNS,
+    FROM as CUSTOMER_FROM,
+};
 use super::super::session::Viewer;
 use super::super::{AppError, AppState};
 use crate::access::CustomerScope;
 use kedao_app::domain::customer::{ContactView, CustomerView};
 use kedao_app::domain::entity::Entity;
 use kedao_app::domain::order::OrderView;
-use kedao_app::domain::promotion::{SavedPlan, Status as PlanStatus};
-use kedao_app::domain::segment::SavedSegment;
 use kedao_app::domain::org::Role;
 use kedao_app::domain::privacy::sees_costs;
+use kedao_app::domain::promotion::{SavedPlan, Status as PlanStatus};
+use kedao_app::domain::segment::SavedSegment;
 use kedao_app::domain::sync::{OpportunityView, PullPage, Removed};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -21,7 +24,15 @@ use std::collections::{BTreeSet, HashMap};
 const PAGE: i64 = 2000;
 
 /// One page of every customer (with its deals and contacts) the viewer may see, by id.
-pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &CustomerScope, seq: i64, epoch: i64, after: &str, reset: bool) -> Result<PullPage, AppError> {
+pub(super) async fn snapshot(
+    state: &AppState,
+    viewer: &Viewer,
+    scope: &CustomerScope,
+    seq: i64,
+    epoch: i64,
+    after: &str,
+    reset: bool,
+) -> Result<PullPage, AppError> {
     // The page's customers in one aggregated row (see `Backend::json_array_of`), with the last
     // id in the database's own order (the next page starts after it) and the count.
     let (condition, binds) = scope.sql(2);
@@ -41,7 +52,8 @@ pub(super) async fn snapshot(state: &AppState, viewer: &Viewer, scope: &Customer
     let stored: Vec<StoredCustomer> = serde_json::from_str(&text).map_err(anyhow::Error::from)?;
     let customers = stored.into_iter().map(|c| c.view(viewer, &state.vault)).collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
-    let (opportunities, contacts, orders) = tokio::try_join!(opportunities_of(state, &ids), contacts_of(state, viewer, &customers), orders_of(state, viewer, &ids))?;
+    let (opportunities, contacts, orders) =
+        tokio::try_join!(opportunities_of(state, &ids), contacts_of(state, viewer, &customers), orders_of(state, viewer, &ids))?;
     // The saved segments and promotion plans travel whole with a snapshot's first page.
     let (segments, promotions) = if after.is_empty() {
         tokio::try_join!(segments_visible(state, viewer, None), promotions_visible(state, viewer, None))?
@@ -109,7 +121,8 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
         let seen: BTreeSet<String> = visible.iter().map(|c| c.id.clone()).collect();
         let shown: Vec<String> = seen.iter().cloned().collect();
         // A customer that came into view brings its deals; one that left takes them along.
-        let (deals, contacts, orders) = tokio::try_join!(opportunities_of(state, &shown), contacts_of(state, viewer, &visible), orders_of(state, viewer, &shown))?;
+        let (deals, contacts, orders) =
+            tokio::try_join!(opportunities_of(state, &shown), contacts_of(state, viewer, &visible), orders_of(state, viewer, &shown))?;
         page.opportunities.extend(deals);
         page.contacts.extend(contacts);
         page.orders.extend(orders);
@@ -184,7 +197,6 @@ pub(super) async fn changes_since(state: &AppState, viewer: &Viewer, scope: &Cus
 const OPPORTUNITY_COLUMNS: &str = "o.id, o.customer_id, o.owner_id, o.title, o.pipeline, o.stage, o.amount_fen, o.expected_close, o.source, o.created_at, \
      o.stage_entered_at, COALESCE(o.touched_at, o.stage_entered_at) AS touched_at, COALESCE(o.path, '') AS path, o.criteria, o.board_rank AS rank, o.lost_reason, o.lost_to, o.competitors, o.intent, o.budget, o.competition, o.deal_contacts AS contacts, \
      o.next_step, o.next_step_date, o.cadence_days, o.version";
-
 
 /// The deals of these customers (the caller has checked they are visible), in no particular
 /// order: the replica keeps its own.
@@ -365,7 +377,11 @@ async fn segments_visible(state: &AppState, viewer: &Viewer, ids: Option<&[Strin
         None => vec![&[]],
     };
     for chunk in chunks {
-        let only = if ids.is_some() { format!(" AND s.id IN ({})", (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")) } else { String::new() };
+        let only = if ids.is_some() {
+            format!(" AND s.id IN ({})", (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "))
+        } else {
+            String::new()
+        };
         let sql = format!(
             "SELECT s.id, s.owner_id, u.display_name AS owner_name, s.name, s.rule, s.period_days, CASE WHEN s.shared THEN 1 ELSE 0 END AS shared, s.version \
              FROM saved_segments s JOIN users u ON u.id = s.owner_id WHERE {visible}{only} ORDER BY s.name, s.id"
@@ -403,7 +419,9 @@ pub(super) fn plans_visible_sql(role: Role) -> &'static str {
             "(p.owner_id = $1 OR p.status = 'approved' OR (p.status <> 'draft' AND EXISTS \
              (SELECT 1 FROM teams t JOIN user_regions r ON r.region_id = t.region_id WHERE t.id = u.team_id AND r.user_id = $1)))"
         }
-        Role::Supervisor => "(p.owner_id = $1 OR p.status = 'approved' OR (p.status <> 'draft' AND u.team_id = (SELECT v.team_id FROM users v WHERE v.id = $1)))",
+        Role::Supervisor => {
+            "(p.owner_id = $1 OR p.status = 'approved' OR (p.status <> 'draft' AND u.team_id = (SELECT v.team_id FROM users v WHERE v.id = $1)))"
+        }
         Role::Rep | Role::Finance | Role::Service => "(p.owner_id = $1 OR p.status = 'approved')",
     }
 }
@@ -417,7 +435,11 @@ async fn promotions_visible(state: &AppState, viewer: &Viewer, ids: Option<&[Str
         None => vec![&[]],
     };
     for chunk in chunks {
-        let only = if ids.is_some() { format!(" AND p.id IN ({})", (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")) } else { String::new() };
+        let only = if ids.is_some() {
+            format!(" AND p.id IN ({})", (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "))
+        } else {
+            String::new()
+        };
         let sql = format!(
             "SELECT p.id, p.owner_id, u.display_name AS owner_name, p.draft, p.status, d.display_name AS decided_by, p.note, p.version \
              FROM promotion_plans p JOIN users u ON u.id = p.owner_id LEFT JOIN users d ON d.id = p.decided_by WHERE {visible}{only} ORDER BY p.id"

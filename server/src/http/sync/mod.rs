@@ -31,9 +31,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use feed::{changes_since, snapshot};
 use kedao_app::domain::sync::{Conflict, Mutation, MutationResult, Op, Outcome, PullPage, PushResponse, Rejection, MAX_BATCH};
-use sqlx::Acquire;
 use serde::Deserialize;
 use serde_json::Value;
+use sqlx::Acquire;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
@@ -59,12 +59,7 @@ struct PushRequest {
     mutations: Vec<Value>,
 }
 
-async fn push(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    AppJson(req): AppJson<PushRequest>,
-) -> Result<Json<PushResponse>, AppError> {
+async fn push(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap, AppJson(req): AppJson<PushRequest>) -> Result<Json<PushResponse>, AppError> {
     let bad = |message: &str| AppError::BadRequest { code: "invalid_push", message: message.into() };
     if req.client_id.len() != 36 || !req.client_id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         return Err(bad("client_id must be a UUID"));
@@ -129,7 +124,10 @@ async fn push(
     // List values, deal moves and hand-overs are checked against the company's lists,
     // pipelines and people.
     let needs_catalog = decoded.iter().any(|(_, m)| {
-        matches!(m, Some(Ok(Mutation { op: Op::CreateCustomer(_)
+        matches!(
+            m,
+            Some(Ok(Mutation {
+                op: Op::CreateCustomer(_)
                     | Op::UpdateCustomer { .. }
                     | Op::MoveOpportunity { .. }
                     | Op::TickCriterion { .. }
@@ -138,8 +136,8 @@ async fn push(
                     | Op::ReassignCustomer { .. }
                     | Op::ReassignOpportunity { .. },
                 ..
-            })
-        ))
+            }))
+        )
     });
     if needs_catalog {
         work.catalog = Some(crate::catalog::load(&mut tx).await?);
@@ -150,7 +148,8 @@ async fn push(
     let mut failures = Vec::new();
     for (seq, mutation) in decoded {
         let Some(mutation) = mutation else {
-            let outcome = earlier.results.get(&seq).or_else(|| answered.get(&seq)).cloned().ok_or_else(|| anyhow::anyhow!("seq {seq} neither applied nor answered"))?;
+            let outcome =
+                earlier.results.get(&seq).or_else(|| answered.get(&seq)).cloned().ok_or_else(|| anyhow::anyhow!("seq {seq} neither applied nor answered"))?;
             results.push(MutationResult { seq, outcome });
             continue;
         };

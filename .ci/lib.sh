@@ -96,6 +96,13 @@ ensure_build_tools() {
 }
 
 ensure_test_tools() {
+  # The test command checks formatting and lints.
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep "^$component" >/dev/null; then
+      step "installing the Rust component $component"
+      rustup component add "$component"
+    fi
+  done
   if [ ! -x /usr/bin/chromium ]; then
     step "installing Debian Chromium for Playwright"
     apt_install chromium chromium-driver

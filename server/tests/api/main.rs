@@ -15,6 +15,7 @@ mod helpers;
 mod lists;
 mod login;
 mod matrix;
+mod push_property;
 mod seed;
 mod session;
 mod sync;

@@ -114,10 +114,12 @@ impl Db {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers work while one writer writes; busy_timeout makes a
-                        // second writer wait instead of failing.
+                        // second writer wait instead of failing; temp_store keeps the
+                        // sub-journals of savepoints (one per pushed mutation) in memory
+                        // instead of a temporary file written page by page.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
                         if manual_checkpoints {

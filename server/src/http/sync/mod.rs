@@ -93,7 +93,6 @@ async fn push(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap,
     .await?;
     let earlier = Earlier::load(&mut tx, user, &req.client_id, &seqs).await?;
 
-    let mut results = Vec::with_capacity(seqs.len());
     let mut remembered = Batch::new("sync_applied", &["user_id", "client_id", "seq", "result", "at"]);
     let now = now_ms();
     // Decode everything first (a seq answered before, or earlier in this batch, is not decoded
@@ -145,51 +144,118 @@ async fn push(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap,
 
     // The outcome of each seq as answered in this push: a seq sent twice gets its first answer.
     let mut answered: HashMap<u64, Outcome> = HashMap::new();
+    // What each mutation is answered, in the batch's order (`None`: as its seq was answered
+    // before, in an earlier push or earlier in this one).
+    let mut answers: Vec<(u64, Option<Outcome>)> = Vec::with_capacity(decoded.len());
     let mut failures = Vec::new();
-    for (seq, mutation) in decoded {
-        let Some(mutation) = mutation else {
-            let outcome =
-                earlier.results.get(&seq).or_else(|| answered.get(&seq)).cloned().ok_or_else(|| anyhow::anyhow!("seq {seq} neither applied nor answered"))?;
-            results.push(MutationResult { seq, outcome });
-            continue;
+    // Savepoints cost two statements each, as much as a typical edit, so mutations are applied
+    // in groups under one savepoint for as long as each is applied. The first one that is
+    // refused or fails rolls its group back, and the group is decided again from its start one
+    // savepoint per mutation (`careful_until`): exactly as if each had had its own from the
+    // start, so a refused mutation never leaves a write behind.
+    let mut group: Option<Group> = None;
+    let mut careful_until = 0;
+    let mut i = 0;
+    while i < decoded.len() {
+        let (seq, mutation) = &decoded[i];
+        let seq = *seq;
+        let m = match mutation {
+            None => {
+                answers.push((seq, None));
+                i += 1;
+                continue;
+            }
+            Some(Err(rejection)) => {
+                let outcome = Outcome::Rejected(rejection.clone());
+                answered.insert(seq, outcome.clone());
+                answers.push((seq, Some(outcome)));
+                i += 1;
+                continue;
+            }
+            Some(Ok(m)) => m,
         };
-        let outcome = match mutation {
-            Err(rejection) => Outcome::Rejected(rejection),
-            Ok(m) => {
-                // A savepoint: whatever the mutation wrote before it was refused or failed is
-                // undone, with the audit entries, change-feed entries and cached rows it noted.
-                let mark = work.mark();
-                let mut savepoint = tx.begin().await?;
-                match apply(&mut savepoint, &mut work, &m.op).await {
-                    Ok(Ok(version)) => {
-                        savepoint.commit().await?;
-                        Outcome::Applied { version }
-                    }
-                    Ok(Err(rejection)) => {
-                        savepoint.rollback().await?;
-                        work.undo_to(mark);
-                        Outcome::Rejected(rejection)
-                    }
-                    Err(error) => {
-                        savepoint.rollback().await?;
-                        work.undo_to(mark);
-                        let attempts = earlier.attempts.get(&seq).copied().unwrap_or(0) + 1;
-                        let cause = format!("{:#}", anyhow::Error::from(error));
-                        tracing::error!(user, client_id = %req.client_id, seq, op = m.op.type_name(), attempts, error = %cause, "a pushed mutation failed on the server");
-                        failures.push((seq, attempts, cause));
-                        if attempts < MAX_ATTEMPTS {
-                            // Not answered: the device sends it again (after a pause when
-                            // nothing of this push was answered); what came before it stands.
-                            break;
-                        }
-                        Outcome::Rejected(Rejection::ServerError)
-                    }
+        if i >= careful_until {
+            if group.is_none() {
+                sqlx::query("SAVEPOINT kedao_group").execute(&mut *tx).await?;
+                group = Some(Group { index: i, answers: answers.len(), mark: work.mark(), applied: Vec::new() });
+            }
+            if let Ok(Ok(version)) = apply(&mut tx, &mut work, &m.op).await {
+                let outcome = Outcome::Applied { version };
+                answered.insert(seq, outcome.clone());
+                answers.push((seq, Some(outcome)));
+                let applied = group.as_mut().map(|g| {
+                    g.applied.push(seq);
+                    g.applied.len()
+                });
+                if applied >= Some(GROUP) {
+                    sqlx::query("RELEASE SAVEPOINT kedao_group").execute(&mut *tx).await?;
+                    group = None;
                 }
+                i += 1;
+                continue;
+            }
+            // Refused or failed: undo the group and decide it again, one by one, up to here.
+            if let Some(start) = group.take() {
+                sqlx::query("ROLLBACK TO SAVEPOINT kedao_group").execute(&mut *tx).await?;
+                sqlx::query("RELEASE SAVEPOINT kedao_group").execute(&mut *tx).await?;
+                work.undo_to(start.mark);
+                answers.truncate(start.answers);
+                for seq in &start.applied {
+                    answered.remove(seq);
+                }
+                careful_until = i + 1;
+                i = start.index;
+            }
+            continue;
+        }
+        // One savepoint for this mutation alone: whatever it wrote before it was refused or
+        // failed is undone, with the audit entries, change-feed entries and cached rows it noted.
+        let mark = work.mark();
+        let mut savepoint = tx.begin().await?;
+        let outcome = match apply(&mut savepoint, &mut work, &m.op).await {
+            Ok(Ok(version)) => {
+                savepoint.commit().await?;
+                Outcome::Applied { version }
+            }
+            Ok(Err(rejection)) => {
+                savepoint.rollback().await?;
+                work.undo_to(mark);
+                Outcome::Rejected(rejection)
+            }
+            Err(error) => {
+                savepoint.rollback().await?;
+                work.undo_to(mark);
+                let attempts = earlier.attempts.get(&seq).copied().unwrap_or(0) + 1;
+                let cause = format!("{:#}", anyhow::Error::from(error));
+                tracing::error!(user, client_id = %req.client_id, seq, op = m.op.type_name(), attempts, error = %cause, "a pushed mutation failed on the server");
+                failures.push((seq, attempts, cause));
+                if attempts < MAX_ATTEMPTS {
+                    // Not answered: the device sends it again (after a pause when nothing of
+                    // this push was answered); what came before it stands.
+                    break;
+                }
+                Outcome::Rejected(Rejection::ServerError)
             }
         };
-        let text = serde_json::to_string(&outcome).map_err(anyhow::Error::from)?;
-        remembered.push(vec![user.into(), req.client_id.as_str().into(), (seq as i64).into(), text.into(), now.into()]);
         answered.insert(seq, outcome.clone());
+        answers.push((seq, Some(outcome)));
+        i += 1;
+    }
+    if group.take().is_some() {
+        sqlx::query("RELEASE SAVEPOINT kedao_group").execute(&mut *tx).await?;
+    }
+    let mut results = Vec::with_capacity(answers.len());
+    for (seq, outcome) in answers {
+        let outcome = match outcome {
+            Some(outcome) => {
+                let text = serde_json::to_string(&outcome).map_err(anyhow::Error::from)?;
+                remembered.push(vec![user.into(), req.client_id.as_str().into(), (seq as i64).into(), text.into(), now.into()]);
+                outcome
+            }
+            None => {
+                earlier.results.get(&seq).or_else(|| answered.get(&seq)).cloned().ok_or_else(|| anyhow::anyhow!("seq {seq} neither applied nor answered"))?
+            }
+        };
         results.push(MutationResult { seq, outcome });
     }
     work.fx.flush(&mut tx, state.db.backend()).await?;
@@ -207,6 +273,19 @@ async fn push(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap,
 /// Tries of a mutation that failed on the server before it is set aside as
 /// [`Rejection::ServerError`].
 const MAX_ATTEMPTS: i64 = 3;
+
+/// Mutations applied under one savepoint at most (PostgreSQL also slows down once a transaction
+/// holds more than 64 subtransactions).
+const GROUP: usize = 50;
+
+/// Where a group of mutations applied under one savepoint started: the first one's index in the
+/// batch, the answers and the work noted before it, and the seqs it applied.
+struct Group {
+    index: usize,
+    answers: usize,
+    mark: apply::Mark,
+    applied: Vec<u64>,
+}
 
 /// What earlier pushes of this device came to, for the seqs of this batch: the remembered
 /// results, and how often each still unanswered seq failed.

@@ -169,6 +169,11 @@ test('a created user must choose a password at first sign-in', async ({ page }, 
   await form.getByLabel('再次输入新密码').fill('short');
   await form.getByRole('button', { name: '保存并继续' }).click();
   await expect(page.getByTestId('signin-error')).toHaveText('新密码至少需要 10 个字符。');
+  // One of the most common passwords (the server's list) is refused with a translated reason.
+  await form.getByLabel('新密码（至少 10 个字符）').fill('1qaz2wsx3edc');
+  await form.getByLabel('再次输入新密码').fill('1qaz2wsx3edc');
+  await form.getByRole('button', { name: '保存并继续' }).click();
+  await expect(page.getByTestId('signin-error')).toHaveText('该密码属于最常见的密码，容易被猜中，请换一个。');
   await form.getByLabel('新密码（至少 10 个字符）').fill('a-better-password');
   await form.getByLabel('再次输入新密码').fill('a-better-passw0rd');
   await form.getByRole('button', { name: '保存并继续' }).click();

@@ -7,9 +7,11 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, Pass
 use argon2::Argon2;
 use blake2::{Blake2b512, Digest};
 use kedao_app::domain::org::Role;
+use kedao_app::ui::signin::SignInError;
 use rand::RngCore;
 use sqlx::Row;
-use std::sync::OnceLock;
+use std::collections::HashSet;
+use std::sync::{LazyLock, OnceLock};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "kedao_session";
@@ -22,6 +24,22 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 
 fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+}
+
+/// The most common passwords, lowercase (`server/data/common-passwords.txt`). Kept on the server:
+/// at some 240 kB the list would weigh more than the device's first download may grow.
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| include_str!("../data/common-passwords.txt").lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect());
+
+/// What the server refuses in a new password beyond the rules the device checks too
+/// (`PasswordChangeRequest::validate`): one of the most common passwords, or the username,
+/// either compared case-insensitively.
+pub fn password_problem(username: &str, password: &str) -> Option<SignInError> {
+    let lower = password.trim().to_lowercase();
+    if lower == username.trim().to_lowercase() {
+        return Some(SignInError::PasswordIsUsername);
+    }
+    COMMON_PASSWORDS.contains(lower.as_str()).then_some(SignInError::PasswordCommon)
 }
 
 /// A hash of nothing in particular, checked when the user does not exist so that an unknown user
@@ -82,21 +100,33 @@ pub async fn check_credentials(db: &Db, username: &str, password: &str) -> anyho
     Ok(if ok { user } else { None })
 }
 
-/// Opens a session and returns the token for the cookie. Only the token's hash is stored, so a
-/// leaked database holds no usable session.
-pub async fn create_session(db: &Db, user_id: &str, ttl_hours: i64, user_agent: Option<&str>) -> anyhow::Result<String> {
+/// Opens a session and returns the token for the cookie, ending the session `replacing` (the
+/// cookie the browser signed in with, if any): a session id is never carried across a sign-in.
+pub async fn create_session(db: &Db, user_id: &str, ttl_hours: i64, user_agent: Option<&str>, replacing: Option<&str>) -> anyhow::Result<String> {
+    let _turn = db.write_turn().await;
+    let mut tx = db.pool().begin().await?;
+    if let Some(old) = replacing {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(old)).execute(&mut *tx).await.context("ending the old session")?;
+    }
+    let token = insert_session(&mut tx, user_id, ttl_hours, user_agent).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Stores a new session with a fresh random token and returns the token. Only the token's hash is
+/// stored, so a leaked database holds no usable session.
+async fn insert_session(tx: &mut sqlx::Transaction<'_, sqlx::Any>, user_id: &str, ttl_hours: i64, user_agent: Option<&str>) -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex(&bytes);
     let now = now_ms();
-    let _turn = db.write_turn().await;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent) VALUES ($1, $2, $3, $4, $5)")
         .bind(token_hash(&token))
         .bind(user_id)
         .bind(now)
         .bind(now + ttl_hours * 3_600_000)
         .bind(user_agent.map(|ua| ua.chars().take(200).collect::<String>()))
-        .execute(db.pool())
+        .execute(&mut **tx)
         .await
         .context("storing session")?;
     Ok(token)
@@ -113,8 +143,9 @@ pub async fn session_user(db: &Db, token: &str) -> anyhow::Result<Option<Account
     row.as_ref().map(Account::from_row).transpose()
 }
 
-/// Replaces a user's password, clears the forced change and ends their other sessions.
-pub async fn change_password(db: &Db, user_id: &str, new_password: &str, keep_token: &str) -> anyhow::Result<()> {
+/// Replaces a user's password, clears the forced change and ends all their sessions, the one
+/// that asked included; returns the token of the new session that replaces it.
+pub async fn change_password(db: &Db, user_id: &str, new_password: &str, ttl_hours: i64, user_agent: Option<&str>) -> anyhow::Result<String> {
     let hash = hash_password(new_password)?;
     let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
@@ -124,18 +155,14 @@ pub async fn change_password(db: &Db, user_id: &str, new_password: &str, keep_to
         .execute(&mut *tx)
         .await
         .context("updating password")?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-        .bind(user_id)
-        .bind(token_hash(keep_token))
-        .execute(&mut *tx)
-        .await
-        .context("ending other sessions")?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await.context("ending the sessions")?;
+    let token = insert_session(&mut tx, user_id, ttl_hours, user_agent).await?;
     // The password itself never goes into the log, only the fact.
     let actor = crate::audit::Actor { user_id, device: None };
     let change = crate::audit::Change { entity: "user", entity_id: user_id, field: "password", old: None, new: None };
     crate::audit::record(&mut tx, &actor, change).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(token)
 }
 
 /// Checks a password against the user's stored hash (for the password change).
@@ -241,6 +268,17 @@ mod tests {
         assert!(verify_password("kedao-demo", &phc));
         assert!(!verify_password("kedao-demo ", &phc));
         assert!(!verify_password("kedao-demo", "not a hash"));
+    }
+
+    #[test]
+    fn common_passwords_and_the_username_are_refused_case_insensitively() {
+        assert!(COMMON_PASSWORDS.len() >= 30_000, "{}", COMMON_PASSWORDS.len());
+        assert_eq!(password_problem("rep1", "1234567890"), Some(SignInError::PasswordCommon));
+        assert_eq!(password_problem("rep1", "QwertyUIOP"), Some(SignInError::PasswordCommon));
+        assert_eq!(password_problem("rep1", "woaini1314"), Some(SignInError::PasswordCommon));
+        assert_eq!(password_problem("zhangwei01", "ZhangWei01"), Some(SignInError::PasswordIsUsername));
+        assert_eq!(password_problem("rep1", "a much better one"), None);
+        assert_eq!(password_problem("rep1", "客道客道客道客道客道"), None);
     }
 
     #[test]

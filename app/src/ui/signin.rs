@@ -50,6 +50,10 @@ pub enum SignInError {
     Mismatch,
     PasswordTooShort,
     PasswordUnchanged,
+    /// Among the most common passwords (the server's list, too long to ship to the device).
+    PasswordCommon,
+    /// The same as the username.
+    PasswordIsUsername,
 }
 
 impl PasswordChangeRequest {
@@ -137,6 +141,8 @@ pub fn SignIn() -> impl IntoView {
                 SignInError::Mismatch => t_string!(i18n, signin.mismatch),
                 SignInError::PasswordTooShort => t_string!(i18n, signin.too_short),
                 SignInError::PasswordUnchanged => t_string!(i18n, signin.unchanged),
+                SignInError::PasswordCommon => t_string!(i18n, signin.common),
+                SignInError::PasswordIsUsername => t_string!(i18n, signin.is_username),
             }
             .to_string()
         })

@@ -48,14 +48,9 @@ async fn login(
     auth::clear_failures(&state.db, &account_key).await?;
     let user = checked.user;
     let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-    let token = create_session(&state.db, &user.user_id, state.config.session_ttl_hours, user_agent).await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        state.config.session_ttl_hours * 3600,
-        if state.config.secure_cookies { "; Secure" } else { "" }
-    );
+    let token = create_session(&state.db, &user.user_id, state.config.session_ttl_hours, user_agent, session_token(&headers).as_deref()).await?;
     let mut out = HeaderMap::new();
-    out.insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?);
+    out.insert(SET_COOKIE, session_cookie(&state, &token)?);
     tracing::info!(user = %user.username, "signed in");
     Ok((
         out,
@@ -67,6 +62,16 @@ async fn login(
             must_change_password: checked.must_change_password,
         }),
     ))
+}
+
+/// The `Set-Cookie` value that hands the browser a session.
+fn session_cookie(state: &AppState, token: &str) -> Result<HeaderValue, AppError> {
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        state.config.session_ttl_hours * 3600,
+        if state.config.secure_cookies { "; Secure" } else { "" }
+    );
+    Ok(HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?)
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, AppError> {
@@ -89,9 +94,15 @@ async fn me(viewer: PendingViewer) -> Json<Me> {
     })
 }
 
-/// `POST /api/auth/password`: also the forced change after the first sign-in. Ends the user's
-/// other sessions.
-async fn change_password(State(state): State<AppState>, viewer: PendingViewer, AppJson(req): AppJson<PasswordChangeRequest>) -> Result<StatusCode, AppError> {
+/// `POST /api/auth/password`: also the forced change after the first sign-in. Ends every session
+/// of the user and answers with the cookie of a new one: a session id from before the change
+/// (a stolen one included) no longer works.
+async fn change_password(
+    State(state): State<AppState>,
+    viewer: PendingViewer,
+    headers: HeaderMap,
+    AppJson(req): AppJson<PasswordChangeRequest>,
+) -> Result<impl IntoResponse, AppError> {
     if req.new_password.chars().count() > MAX_PASSWORD || req.current_password.chars().count() > MAX_PASSWORD {
         return Err(AppError::BadRequest { code: "too_long", message: "password too long".into() });
     }
@@ -103,10 +114,20 @@ async fn change_password(State(state): State<AppState>, viewer: PendingViewer, A
         }
         Err(_) => return Err(AppError::BadRequest { code: "password_unchanged", message: "choose a new password".into() }),
     }
+    match auth::password_problem(&viewer.user.username, &req.new_password) {
+        None => {}
+        Some(SignInError::PasswordIsUsername) => {
+            return Err(AppError::BadRequest { code: "password_is_username", message: "the password must not be the username".into() })
+        }
+        Some(_) => return Err(AppError::BadRequest { code: "password_common", message: "this is one of the most common passwords; choose another".into() }),
+    }
     if !auth::verify_user_password(&state.db, &viewer.user.user_id, &req.current_password).await? {
         return Err(AppError::InvalidCredentials);
     }
-    auth::change_password(&state.db, &viewer.user.user_id, &req.new_password, &viewer.token).await?;
+    let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+    let token = auth::change_password(&state.db, &viewer.user.user_id, &req.new_password, state.config.session_ttl_hours, user_agent).await?;
     tracing::info!(user = %viewer.user.username, "password changed");
-    Ok(StatusCode::NO_CONTENT)
+    let mut out = HeaderMap::new();
+    out.insert(SET_COOKIE, session_cookie(&state, &token)?);
+    Ok((StatusCode::NO_CONTENT, out))
 }

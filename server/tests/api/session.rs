@@ -42,6 +42,24 @@ async fn me_needs_a_valid_unexpired_session() {
 }
 
 #[tokio::test]
+async fn signing_in_gives_a_new_session_id_and_ends_the_one_the_browser_had() {
+    let app = spawn_app().await;
+    user(&app, "rep9", Role::Rep, "correct horse").await;
+    user(&app, "rep8", Role::Rep, "battery staple").await;
+    // Signing in again in the same browser (as the same or another user) sends the old cookie.
+    for (name, password) in [("rep9", "correct horse"), ("rep8", "battery staple")] {
+        let before = sign_in(&app, "rep9", "correct horse").await;
+        let body = json!({"username": name, "password": password}).to_string();
+        let res = app.post(LOGIN, &[("cookie", &before), ("content-type", "application/json")], body).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let after = res.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+        assert_ne!(after, before);
+        assert_eq!(app.get("/api/me", &[("cookie", &before)]).await.status, 401, "the cookie from before {name} signed in no longer works");
+        assert_eq!(app.get("/api/me", &[("cookie", &after)]).await.json()["username"], name);
+    }
+}
+
+#[tokio::test]
 async fn a_created_user_must_change_the_password_first() {
     let app = spawn_app().await;
     create_user(&app.db, "newbie", "新同事", Role::Rep, "one-time-pass").await.unwrap();
@@ -64,11 +82,22 @@ async fn a_created_user_must_change_the_password_first() {
     assert_eq!((res.status.as_u16(), res.json()["error"].clone()), (400, json!("password_too_short")));
     let res = post(change("one-time-pass", "one-time-pass")).await;
     assert_eq!((res.status.as_u16(), res.json()["error"].clone()), (400, json!("password_unchanged")));
+    // The most common passwords (a list of 30,000) and the username, whatever the case.
+    for (new, code) in
+        [("1234567890", "password_common"), ("QWERTYUIOP", "password_common"), ("woaini1314", "password_common"), ("NEWBIE    ", "password_is_username")]
+    {
+        let res = post(change("one-time-pass", new)).await;
+        assert_eq!((res.status.as_u16(), res.json()["error"].clone()), (400, json!(code)), "{new}");
+    }
     let res = post(change("wrong-current", "a much better one")).await;
     assert_eq!(res.status, 401);
-    assert_eq!(post(change("one-time-pass", "a much better one")).await.status, 204);
-
-    assert_eq!(app.get("/api/me", &[("cookie", &cookie)]).await.json()["must_change_password"], false);
+    let res = post(change("one-time-pass", "a much better one")).await;
+    assert_eq!(res.status, 204);
+    // A new session id: the cookie from before the change no longer works, the one it sets does.
+    let renewed = res.header("set-cookie").expect("a new session cookie").split(';').next().unwrap().to_string();
+    assert_ne!(renewed, cookie);
+    assert_eq!(app.get("/api/me", &[("cookie", &cookie)]).await.status, 401, "the session from before the change ended");
+    assert_eq!(app.get("/api/me", &[("cookie", &renewed)]).await.json()["must_change_password"], false);
     assert_eq!(app.get("/api/me", &[("cookie", &other_device)]).await.status, 401, "other devices are signed out");
     assert_eq!(app.post_json(LOGIN, &json!({"username": "newbie", "password": "one-time-pass"})).await.status, 401);
     sign_in(&app, "newbie", "a much better one").await;

@@ -1,5 +1,5 @@
-import { expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
-import { apiAs, PASSWORD, signInWithForm } from './support';
+import { expect, request as playwrightRequest, type APIRequestContext } from '@playwright/test';
+import { apiAs, PASSWORD, signInWithForm, test } from './support';
 
 // Who sees what, in a real browser against the real server: a rep on a phone, a manager on a
 // tablet, and the admin's screens. What the rep's browser receives is checked on the network,

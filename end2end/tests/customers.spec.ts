@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { apiAs, chip, goOffline, signInWithForm, synced } from './support';
+import { expect, type Page } from '@playwright/test';
+import { apiAs, chip, goOffline, signInWithForm, synced, test } from './support';
 
 // The customer file on a rep's phone and a manager's tablet (issue 5), against the real server.
 // rep21 and manager3 (central region) are used by no other test, so no one else's counts move.

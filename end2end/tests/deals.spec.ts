@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { apiAs, chip, goOffline, openCustomer, pullAll, signInWithForm, synced } from './support';
+import { expect, type Page } from '@playwright/test';
+import { apiAs, chip, goOffline, openCustomer, pullAll, signInWithForm, synced, test } from './support';
 
 // Deals 商机 (issue 6, point 2): a rep opens one from a customer's 360 view on a phone, offline,
 // with its value assessment, the contacts involved and a next step; edits one on a tablet; a

@@ -1,5 +1,5 @@
-import { test, expect, type Page, type CDPSession } from '@playwright/test';
-import { apiAs, chip, goOffline, PrivateServer, pullAll, signInWithForm, synced } from './support';
+import { expect, type Page, type CDPSession } from '@playwright/test';
+import { apiAs, chip, goOffline, PrivateServer, pullAll, signInWithForm, synced, test } from './support';
 
 // The funnel board (issue 6), as a rep uses it: on a phone by touch (a long press picks a card
 // up; a swipe only scrolls), on a tablet by keyboard and mouse, offline, and against a stage whose

@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { apiAs, pullAll, signInWithForm, synced } from './support';
+import { expect } from '@playwright/test';
+import { apiAs, pullAll, signInWithForm, synced, test } from './support';
 
 // Customer grading 客户分级 (issue 7, point 1): the admin keeps the rules on a tablet, is told when
 // thresholds overlap, regrades now and sees what moved; a customer's 360 view shows what its

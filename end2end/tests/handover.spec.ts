@@ -1,5 +1,5 @@
-import { test, expect, type Browser } from '@playwright/test';
-import { apiAs, chip, openCustomer, pullAll, signInWithForm, synced } from './support';
+import { expect, type Browser } from '@playwright/test';
+import { apiAs, chip, openCustomer, pullAll, signInWithForm, synced, test } from './support';
 
 // 转移负责人 (the manager's journey, step 3): a manager hands a rep's neglected customer to a
 // colleague on a tablet; the open deals go along; the rep's phone drops it on its next sync.

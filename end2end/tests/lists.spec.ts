@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { apiAs, pullAll, signInWithForm, synced } from './support';
+import { expect } from '@playwright/test';
+import { apiAs, pullAll, signInWithForm, synced, test } from './support';
 
 // The lists an admin edits (数据字典, issue 5): the admin adds an industry on a tablet, a rep's
 // phone offers it after its next sync and a customer gets it; once retired it is no longer

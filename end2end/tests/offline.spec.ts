@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { apiAs, chip, openCustomer, pullAll, signInWithForm, synced } from './support';
+import { expect } from '@playwright/test';
+import { apiAs, chip, openCustomer, pullAll, signInWithForm, synced, test } from './support';
 
 // Offline before the app finished installing (no service worker yet): a screen whose code is not
 // on the device cannot open. The app says so and offers a reload instead of freezing, and the

@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { apiAs, signInWithForm } from './support';
+import { expect } from '@playwright/test';
+import { apiAs, signInWithForm, test } from './support';
 
 // The sales processes an admin configures (销售流程, issue 6 point 1): a new pipeline made from the
 // first one's stages, a bad probability explained, a stage that holds deals kept, the new pipeline

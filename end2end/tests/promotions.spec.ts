@@ -1,5 +1,5 @@
-import { test, expect, type APIRequestContext } from '@playwright/test';
-import { apiAs, chip, goOffline, openCustomer, pullAll, signInWithForm, synced } from './support';
+import { expect, type APIRequestContext } from '@playwright/test';
+import { apiAs, chip, goOffline, openCustomer, pullAll, signInWithForm, synced, test } from './support';
 
 // Promotion planning 促销方案 (issue 7, point 3), the manager's journey step 5 on a tablet: a
 // limited-time offer for a saved segment, the intensity slider moved and the forecast following,

@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { apiAs, chip, goOffline, pullAll, signInWithForm, synced } from './support';
+import { expect, type Page } from '@playwright/test';
+import { apiAs, chip, goOffline, pullAll, signInWithForm, synced, test } from './support';
 
 // Customer segmentation 客户细分 (issue 7, point 2), the manager's journey step 5 on a tablet:
 // "B-grade manufacturers in 华东 with no order in 90 days", computed on the device from the

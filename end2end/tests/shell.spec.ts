@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
+import { test } from './support';
 import { execFileSync } from 'node:child_process';
 
 const isPhone = (page: Page) => (page.viewportSize()?.width ?? 0) < 768;
@@ -53,6 +54,8 @@ test('the language switch changes every label and is remembered', async ({ page 
   await page.reload();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Workbench');
   await expect(page).toHaveTitle('Kedao');
+  // The switch works once the page is hydrated (a tap before that reaches only the HTML).
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 
   await page.locator('.topbar [data-locale="zh-CN"]').click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('工作台');

@@ -1,12 +1,49 @@
 // Shared by the browser tests: signing in, reading through the API, a private server a test may
 // kill, and waiting for the app's sync state.
-import { expect, request as playwrightRequest, type APIRequestContext, type Page } from '@playwright/test';
+import { test as base, expect, request as playwrightRequest, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const PASSWORD = 'kedao-demo';
+
+/**
+ * The tests' `test`: fails a test on any Content-Security-Policy violation in a page it opened,
+ * in the default browser context and in every one the test makes (`securitypolicyviolation`
+ * events, and Chromium's console messages about the policy, which also cover workers).
+ */
+export const test = base.extend<{ cspGuard: void }>({
+  cspGuard: [
+    async ({ context, browser }, use) => {
+      const violations: string[] = [];
+      const guard = async (ctx: BrowserContext) => {
+        await ctx.exposeBinding('__kedaoCspViolation', (_source, text: string) => {
+          violations.push(text);
+        });
+        await ctx.addInitScript(() => {
+          document.addEventListener('securitypolicyviolation', (e) => {
+            (window as any).__kedaoCspViolation?.(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+          });
+        });
+        ctx.on('console', (msg) => {
+          if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+        });
+      };
+      await guard(context);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const ctx = await newContext(options);
+        await guard(ctx);
+        return ctx;
+      };
+      await use();
+      browser.newContext = newContext;
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /** Debian's Chromium (Playwright's own browser download is not reachable here). */
 export const launchOptions = {

@@ -1,8 +1,8 @@
-import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
+import { chromium, expect, type Browser, type Page } from '@playwright/test';
 import { cpSync, appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiAs, chip, goOffline, installed, launchOptions, moveDealFrom360, openCustomer, PrivateServer, pullAll, signInWithForm, synced } from './support';
+import { apiAs, chip, goOffline, installed, launchOptions, moveDealFrom360, openCustomer, PrivateServer, pullAll, signInWithForm, synced, test } from './support';
 
 // Local-first sync and the installable app, in a real browser against the real server. The reps
 // and manager used here (south and southwest: rep5, rep9–rep13, manager2) are ones no other test

@@ -1,8 +1,8 @@
 // The workbench 工作台: what needs a rep (or a manager's people) today, from the device's replica —
 // follow-ups due, payments due within 30 days, stalled deals — checked against what the server says
 // the user may see, worked out here independently of the app's Rust code.
-import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { apiAs, pullAll, signInWithForm, synced } from './support';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { apiAs, pullAll, signInWithForm, synced, test } from './support';
 
 const DAY = 86_400_000;
 // Business days turn at midnight China Standard Time (domain::funnel::day_of_ms).

@@ -5,6 +5,7 @@ mod admin;
 pub mod api;
 mod clock;
 pub mod crash;
+pub mod csp;
 mod customers;
 mod funnel;
 mod icons;
@@ -59,6 +60,13 @@ lazy_screen!(PromotionsRoute, promotions::Promotions);
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The policy with the nonce Leptos put on the scripts it inlines for this response.
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(policy) = http::HeaderValue::from_str(&csp::content_security_policy(Some(&nonce))) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html>

@@ -6,6 +6,7 @@
 //! - `/api/sync/*` ([`sync`]): push mutations, pull changes, conflicts;
 //! - `/sw.js`, `/manifest.webmanifest` and the build mark on every response ([`pwa`]);
 //! - every state-changing request passes the same-origin check ([`csrf`]);
+//! - every response carries the security headers, the Content-Security-Policy first ([`security`]);
 //! - everything else: the Leptos pages (server-rendered, then hydrated) and static files.
 
 mod admin;
@@ -18,6 +19,7 @@ mod health;
 mod lists;
 mod pipelines;
 pub mod pwa;
+mod security;
 pub mod session;
 mod sync;
 mod transfer;
@@ -102,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), pwa::mark_build))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(state.config.request_timeout_secs)))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         // Static files are precompressed at build time; what is compressed here is dynamic (pages,
         // JSON), where brotli's default level costs more server time than it saves on the wire.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))

@@ -65,3 +65,58 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
     assert_eq!(res.status, 200);
     assert_eq!(res.header("content-encoding").as_deref(), Some("br"));
 }
+
+/// Issue 26: pages, API answers, static files and errors all carry the security headers; a page's
+/// policy names the nonce its inline scripts carry, a new one per response.
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_pages_a_fresh_script_nonce() {
+    let app = spawn_app().await;
+    let bodies = [
+        app.get("/signin", &[]).await,
+        app.get("/customers", &[]).await,
+        app.get("/no-such-page", &[]).await,
+        app.get("/api/me", &[]).await,
+        app.get("/healthz", &[]).await,
+        app.get("/sw.js", &[]).await,
+        app.get("/manifest.webmanifest", &[]).await,
+        app.get("/favicon.svg", &[]).await,
+        app.post("/api/auth/login", &[("content-type", "application/json")], "{not json").await,
+        app.post("/api/sync/push", &[("origin", "https://evil.example"), ("content-type", "application/json")], "{}").await,
+    ];
+    for res in &bodies {
+        let header = |name: &str| res.header(name).unwrap_or_else(|| panic!("{name} missing on a {} answer", res.status));
+        let csp = header("content-security-policy");
+        let scripts = csp.split(';').find(|d| d.trim().starts_with("script-src")).expect("script-src");
+        assert!(!scripts.contains("'unsafe-inline'"), "{csp}");
+        for directive in ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'"] {
+            assert!(csp.contains(directive), "{directive} in {csp}");
+        }
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert_eq!(header("x-frame-options"), "DENY");
+        assert_eq!(header("referrer-policy"), "strict-origin-when-cross-origin");
+        assert!(header("permissions-policy").contains("geolocation=(self)") && header("permissions-policy").contains("camera=(self)"));
+        assert!(res.header("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    }
+    // Every inline script of a page carries the nonce its policy names, and it changes.
+    let nonce_of = |res: &crate::helpers::Reply| {
+        let csp = res.header("content-security-policy").unwrap();
+        let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).map(str::to_string);
+        nonce.unwrap_or_else(|| panic!("a page's policy names a nonce: {csp}"))
+    };
+    let page = &bodies[0];
+    let nonce = nonce_of(page);
+    let html = page.text();
+    // (leptos_i18n leaves an empty `<script></script>` as a placeholder: a script without text
+    // never runs, so the policy is not asked.)
+    let scripts = html.matches("<script").count() - html.matches("<script></script>").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every script carries the nonce: {html}");
+    assert_ne!(nonce, nonce_of(&bodies[1]));
+
+    // Served over HTTPS (secure cookies on), browsers are told to stay there.
+    let (db, url, dir) = crate::helpers::fresh_db().await;
+    let secure = crate::helpers::spawn_app_with(db, kedao::config::Config { secure_cookies: true, ..crate::helpers::test_config(&url) }, dir).await;
+    for path in ["/signin", "/api/me"] {
+        assert_eq!(secure.get(path, &[]).await.header("strict-transport-security").as_deref(), Some("max-age=31536000; includeSubDomains"), "{path}");
+    }
+}

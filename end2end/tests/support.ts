@@ -9,37 +9,44 @@ import { join } from 'node:path';
 export const PASSWORD = 'kedao-demo';
 
 /**
- * The tests' `test`: fails a test on any Content-Security-Policy violation in a page it opened,
- * in the default browser context and in every one the test makes (`securitypolicyviolation`
- * events, and Chromium's console messages about the policy, which also cover workers).
+ * Collects the Content-Security-Policy violations of every page of a browser context:
+ * `securitypolicyviolation` events, and Chromium's console messages about the policy (which also
+ * cover workers). The list fills as the pages run; a test expects it empty.
+ */
+export async function watchCsp(ctx: BrowserContext): Promise<string[]> {
+  const violations: string[] = [];
+  await ctx.exposeBinding('__kedaoCspViolation', (_source, text: string) => {
+    violations.push(text);
+  });
+  await ctx.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as any).__kedaoCspViolation?.(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  ctx.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+  });
+  return violations;
+}
+
+/**
+ * The tests' `test`: fails a test on any Content-Security-Policy violation (`watchCsp`) in the
+ * default browser context and in every one the test makes with `browser.newContext` (a context a
+ * test launches itself calls `watchCsp` on its own).
  */
 export const test = base.extend<{ cspGuard: void }>({
   cspGuard: [
     async ({ context, browser }, use) => {
-      const violations: string[] = [];
-      const guard = async (ctx: BrowserContext) => {
-        await ctx.exposeBinding('__kedaoCspViolation', (_source, text: string) => {
-          violations.push(text);
-        });
-        await ctx.addInitScript(() => {
-          document.addEventListener('securitypolicyviolation', (e) => {
-            (window as any).__kedaoCspViolation?.(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
-          });
-        });
-        ctx.on('console', (msg) => {
-          if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
-        });
-      };
-      await guard(context);
+      const seen: string[][] = [await watchCsp(context)];
       const newContext = browser.newContext.bind(browser);
       browser.newContext = async (options) => {
         const ctx = await newContext(options);
-        await guard(ctx);
+        seen.push(await watchCsp(ctx));
         return ctx;
       };
       await use();
       browser.newContext = newContext;
-      expect(violations, 'Content-Security-Policy violations').toEqual([]);
+      expect(seen.flat(), 'Content-Security-Policy violations').toEqual([]);
     },
     { auto: true },
   ],

@@ -2,7 +2,7 @@ import { chromium, expect, type Browser, type Page } from '@playwright/test';
 import { cpSync, appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiAs, chip, goOffline, installed, launchOptions, moveDealFrom360, openCustomer, PrivateServer, pullAll, signInWithForm, synced, test } from './support';
+import { apiAs, chip, goOffline, installed, launchOptions, moveDealFrom360, openCustomer, PrivateServer, pullAll, signInWithForm, synced, test, watchCsp } from './support';
 
 // Local-first sync and the installable app, in a real browser against the real server. The reps
 // and manager used here (south and southwest: rep5, rep9–rep13, manager2) are ones no other test
@@ -290,6 +290,7 @@ test('the app is installable, and a new build is offered as an update instead of
       locale: 'zh-CN',
       viewport: { width: 1280, height: 800 },
     });
+    const violations = await watchCsp(context);
     const page = context.pages()[0] ?? (await context.newPage());
     await signInWithForm(page, 'rep9');
     await installed(page);
@@ -316,6 +317,7 @@ test('the app is installable, and a new build is offered as an update instead of
     await page.getByTestId('update-banner').getByRole('button').click();
     await expect(page.getByTestId('update-banner')).toHaveCount(0, { timeout: 20_000 });
     await expect.poll(() => page.evaluate(() => caches.keys())).toEqual([`kedao-${newBuild}`]);
+    expect(violations, 'Content-Security-Policy violations').toEqual([]);
     await context.close();
   } finally {
     await server.dispose();

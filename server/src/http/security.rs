@@ -19,7 +19,7 @@ use axum::response::Response;
 use kedao_app::ui::csp::content_security_policy;
 use std::sync::LazyLock;
 
-pub const PERMISSIONS_POLICY: &str = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()";
+const PERMISSIONS_POLICY: &str = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()";
 
 static POLICY: LazyLock<HeaderValue> = LazyLock::new(|| HeaderValue::from_str(&content_security_policy(None)).expect("the policy is ASCII"));
 

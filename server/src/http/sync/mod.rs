@@ -177,17 +177,13 @@ async fn push(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap,
         if i >= careful_until {
             if group.is_none() {
                 sqlx::query("SAVEPOINT kedao_group").execute(&mut *tx).await?;
-                group = Some(Group { index: i, answers: answers.len(), mark: work.mark(), applied: Vec::new() });
+                group = Some(Group { index: i, answers: answers.len(), mark: work.mark() });
             }
             if let Ok(Ok(version)) = apply(&mut tx, &mut work, &m.op).await {
                 let outcome = Outcome::Applied { version };
                 answered.insert(seq, outcome.clone());
                 answers.push((seq, Some(outcome)));
-                let applied = group.as_mut().map(|g| {
-                    g.applied.push(seq);
-                    g.applied.len()
-                });
-                if applied >= Some(GROUP) {
+                if group.as_ref().is_some_and(|g| answers.len() - g.answers >= GROUP) {
                     sqlx::query("RELEASE SAVEPOINT kedao_group").execute(&mut *tx).await?;
                     group = None;
                 }
@@ -199,9 +195,11 @@ async fn push(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap,
                 sqlx::query("ROLLBACK TO SAVEPOINT kedao_group").execute(&mut *tx).await?;
                 sqlx::query("RELEASE SAVEPOINT kedao_group").execute(&mut *tx).await?;
                 work.undo_to(start.mark);
-                answers.truncate(start.answers);
-                for seq in &start.applied {
-                    answered.remove(seq);
+                // The group's own answers go (not those it repeated from before: `None`).
+                for (seq, outcome) in answers.drain(start.answers..) {
+                    if outcome.is_some() {
+                        answered.remove(&seq);
+                    }
                 }
                 careful_until = i + 1;
                 i = start.index;
@@ -274,17 +272,16 @@ async fn push(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap,
 /// [`Rejection::ServerError`].
 const MAX_ATTEMPTS: i64 = 3;
 
-/// Mutations applied under one savepoint at most (PostgreSQL also slows down once a transaction
-/// holds more than 64 subtransactions).
+/// Mutations answered under one savepoint at most (PostgreSQL also slows down once a
+/// transaction holds more than 64 subtransactions).
 const GROUP: usize = 50;
 
 /// Where a group of mutations applied under one savepoint started: the first one's index in the
-/// batch, the answers and the work noted before it, and the seqs it applied.
+/// batch, and the answers and the work noted before it.
 struct Group {
     index: usize,
     answers: usize,
     mark: apply::Mark,
-    applied: Vec<u64>,
 }
 
 /// What earlier pushes of this device came to, for the seqs of this batch: the remembered

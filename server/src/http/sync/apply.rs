@@ -610,7 +610,13 @@ pub(super) async fn apply(tx: &mut Transaction<'_, Any>, work: &mut Work<'_>, op
             Ok(Ok(version))
         }
         Op::DeleteSegment { id } => {
-            let Some(row) = sqlx::query("SELECT owner_id, version FROM saved_segments WHERE id = $1").bind(id).fetch_optional(&mut **tx).await? else {
+            // Someone else's private segment does not exist for the viewer; a shared one they see
+            // is not theirs to delete.
+            let sql = format!(
+                "SELECT s.owner_id, s.version FROM saved_segments s JOIN users u ON u.id = s.owner_id WHERE s.id = $2 AND {}",
+                super::feed::segments_visible_sql(viewer.user.role)
+            );
+            let Some(row) = sqlx::query(&sql).bind(&viewer.user.user_id).bind(id).fetch_optional(&mut **tx).await? else {
                 return Ok(Err(Rejection::NotFound));
             };
             if row.try_get::<String, _>("owner_id")? != viewer.user.user_id {

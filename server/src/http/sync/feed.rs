@@ -362,15 +362,19 @@ async fn orders_of(state: &AppState, viewer: &Viewer, customer_ids: &[String]) -
     Ok(futures_util::future::try_join_all(chunks).await?.into_iter().flatten().collect())
 }
 
-/// The saved segments the viewer may see (all, or those of `ids`): their own; shared ones of their
-/// team or of owners without a team; managers and above see every shared one.
-async fn segments_visible(state: &AppState, viewer: &Viewer, ids: Option<&[String]>) -> Result<Vec<SavedSegment>, AppError> {
-    let everyone_shared = matches!(viewer.user.role, Role::Manager | Role::Director | Role::Admin);
-    let visible = if everyone_shared {
+/// Which saved segments (aliased `s`, their owner `u`) the viewer (`$1`) sees: their own; shared
+/// ones of their team or of owners without a team; managers and above see every shared one.
+pub(super) fn segments_visible_sql(role: Role) -> &'static str {
+    if matches!(role, Role::Manager | Role::Director | Role::Admin) {
         "(s.owner_id = $1 OR s.shared)"
     } else {
         "(s.owner_id = $1 OR (s.shared AND (u.team_id IS NULL OR u.team_id = (SELECT v.team_id FROM users v WHERE v.id = $1))))"
-    };
+    }
+}
+
+/// The saved segments the viewer may see (all, or those of `ids`), see [`segments_visible_sql`].
+async fn segments_visible(state: &AppState, viewer: &Viewer, ids: Option<&[String]>) -> Result<Vec<SavedSegment>, AppError> {
+    let visible = segments_visible_sql(viewer.user.role);
     let mut found = Vec::new();
     let chunks: Vec<&[String]> = match ids {
         Some(ids) => ids.chunks(200).collect(),

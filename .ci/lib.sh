@@ -122,7 +122,39 @@ ensure_test_tools() {
 # so the first download stays small.
 build_release() {
   step "building Kedao (release: server + wasm split into lazy chunks + CSS)"
-  cargo leptos build --release --precompress --split
+  mkdir -p "$STATE"
+  # (--log wasm: the splitter's warnings are shown, and checked below.)
+  cargo leptos build --release --precompress --split --log wasm 2>&1 | tee "$STATE/build.log"
+  # The splitter keeps every chunk's constant data in the first download when it cannot lay it
+  # out again, with only a warning (frontend/src/lib.rs says why and how it is avoided).
+  if grep "Overlong segment" "$STATE/build.log" >/dev/null; then
+    echo "error: the wasm splitter left the lazy chunks' data in the first download (\"Overlong segment\" above):" \
+      "give it more room (WASM_SPLIT_DATA_SLACK in frontend/src/lib.rs)" >&2
+    return 1
+  fi
+}
+
+# The first download's budget in bytes as sent (brotli): what a phone fetches before the first
+# screen (every screen's own code is a lazy chunk). `.ci/test` fails above it.
+FIRST_DOWNLOAD_BUDGET=400000
+
+# Measures the first download of the release build: the main wasm, its JS, the CSS and the split
+# loader, raw and precompressed (exactly what the server sends). Sets FIRST_RAW, FIRST_BR, FIRST_GZ.
+first_download() {
+  local pkg="$ROOT/target/site/pkg" f enc files
+  files=("$pkg/kedao.wasm" "$pkg/kedao.js" "$pkg/kedao.css")
+  for f in "$pkg"/__wasm_split*.js; do
+    if [ -f "$f" ]; then files+=("$f"); fi
+  done
+  FIRST_RAW=0 FIRST_BR=0 FIRST_GZ=0
+  for f in "${files[@]}"; do
+    for enc in "" .br .gz; do
+      [ -f "$f$enc" ] || { echo "error: $f$enc missing after the build (cargo leptos build --precompress)" >&2; return 1; }
+    done
+    FIRST_RAW=$((FIRST_RAW + $(stat -c %s "$f")))
+    FIRST_BR=$((FIRST_BR + $(stat -c %s "$f.br")))
+    FIRST_GZ=$((FIRST_GZ + $(stat -c %s "$f.gz")))
+  done
 }
 
 # Starts a throw-away PostgreSQL on a loopback port; sets PG_URL. Stopped by stop_postgres.

@@ -118,8 +118,8 @@ pub fn Layout() -> impl IntoView {
     }
 }
 
-/// 中文 | English. The choice is kept in a cookie by leptos_i18n, so it survives reloads and the
-/// server renders the next page in it.
+/// 中文 | English. The choice is kept in a cookie, so it survives reloads and the server renders
+/// the next page in it; a page starts in the language the server rendered it in (`<html lang>`).
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
@@ -131,7 +131,10 @@ pub fn LanguageSwitch() -> impl IntoView {
                 lang=lang
                 data-locale=lang
                 aria-pressed=move || (i18n.get_locale() == locale).to_string()
-                on:click=move |_| i18n.set_locale(locale)
+                on:click=move |_| {
+                    i18n.set_locale(locale);
+                    remember_language(lang);
+                }
             >
                 {label}
             </button>
@@ -143,4 +146,21 @@ pub fn LanguageSwitch() -> impl IntoView {
             {button(Locale::en, "EN", "en")}
         </div>
     }
+}
+
+/// Remembers the language for a year on this device, in the cookie the server reads
+/// (leptos_i18n's `i18n_pref_locale`). Written here rather than by leptos_i18n's `cookie` feature,
+/// which the browser build leaves out: it brings a cookie crate, date parsing and formatting and a
+/// cross-tab channel into the first download (about 25 KB compressed) to write one line. The
+/// server keeps the feature to read it.
+fn remember_language(lang: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(document) = leptos::prelude::document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = document.set_cookie(&format!("i18n_pref_locale={lang}; path=/; max-age=31536000; SameSite=Lax"));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = lang;
 }

@@ -262,7 +262,7 @@ fn HotCustomers() -> impl IntoView {
                                             <span class="list-item-title">{c.name.clone()}</span>
                                             <span class="list-item-sub">{format!("{} · {}", c.owner_name, c.hot_reason.clone().unwrap_or_default())}</span>
                                         </span>
-                                        <span class="badge">{c.grade.to_uppercase()}</span>
+                                        <span class="badge">{c.grade.to_ascii_uppercase()}</span>
                                     </A>
                                 </li>
                             }).collect_view()}

@@ -124,7 +124,7 @@ build_release() {
   step "building Kedao (release: server + wasm split into lazy chunks + CSS)"
   mkdir -p "$STATE"
   # (--log wasm: the splitter's warnings are shown, and checked below.)
-  cargo leptos build --release --precompress --split --log wasm 2>&1 | tee "$STATE/build.log"
+  cargo leptos --log wasm build --release --precompress --split 2>&1 | tee "$STATE/build.log"
   # The splitter keeps every chunk's constant data in the first download when it cannot lay it
   # out again, with only a warning (frontend/src/lib.rs says why and how it is avoided).
   if grep "Overlong segment" "$STATE/build.log" >/dev/null; then

@@ -90,7 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let db = Db::connect(&config.database_url, 1).await?;
-            db.migrate().await?;
+            crate::startup::prepare_database(&db).await?;
             println!("migrations applied");
             Ok(())
         }
@@ -103,7 +103,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // Demo data may use the public demo key when none is configured.
             let vault = crate::crypto::Vault::from_settings(config.encryption_key.expose(), config.previous_encryption_keys.expose(), true)?;
             let db = Db::connect(&config.database_url, 4).await?;
-            db.migrate().await?;
+            crate::startup::prepare_database(&db).await?;
             crate::crypto::prepare(&db, &vault).await?;
             let started = std::time::Instant::now();
             let counts = crate::seed::seed(&db, &vault, crate::seed::SeedOptions { scale, seed, today }).await?;
@@ -118,7 +118,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => (crate::seed::random_password(), true),
             };
             let db = Db::connect(&config.database_url, 1).await?;
-            db.migrate().await?;
+            crate::startup::prepare_database(&db).await?;
             crate::seed::create_user(&db, &username, &display_name, role, &password).await?;
             if generated {
                 println!("created {username}; one-time password: {password} (they must change it at first sign-in)");
@@ -136,7 +136,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RotateKey => {
             let vault = crate::startup::vault_for(&config)?;
             let db = Db::connect(&config.database_url, 2).await?;
-            db.migrate().await?;
+            crate::startup::prepare_database(&db).await?;
             crate::crypto::prepare(&db, &vault).await?;
             let written = crate::crypto::reseal(&db, &vault, true).await?;
             println!("re-sealed {written} values under key {:?}; previous keys are no longer needed", vault.current_key_id());

@@ -155,11 +155,11 @@ impl Db {
         self.backend
     }
 
-    /// Applies every migration not yet applied. Safe to run from several processes at once
-    /// (sqlx takes a lock on PostgreSQL; SQLite serialises writers).
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        MIGRATOR.run(&self.pool).await.context("applying database migrations")?;
-        crate::catalog::ensure_starter(&self.pool).await.context("filling the starter lists")
+    /// Applies every schema migration not yet applied. Safe to run from several processes at
+    /// once (sqlx takes a lock on PostgreSQL; SQLite serialises writers). The starter data comes
+    /// after, from the modules that own it: [`crate::startup::prepare_database`] does both.
+    pub(crate) async fn migrate_schema(&self) -> anyhow::Result<()> {
+        MIGRATOR.run(&self.pool).await.context("applying database migrations")
     }
 
     /// Answers whether the database responds; for `/healthz`.

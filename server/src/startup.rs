@@ -9,6 +9,14 @@ use anyhow::Context;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+/// Brings a database up to this build: the schema migrations, then the starter lists (industries,
+/// sales processes, grading rules) a new company begins with. Safe to run from several processes
+/// at once and again on every start.
+pub async fn prepare_database(db: &Db) -> anyhow::Result<()> {
+    db.migrate_schema().await?;
+    crate::catalog::ensure_starter(db.pool()).await.context("filling the starter lists")
+}
+
 pub struct Application {
     port: u16,
     listener: TcpListener,
@@ -23,7 +31,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let vault = vault_for(&config)?;
         let db = Db::connect_server(&config.database_url, config.max_connections).await?;
-        db.migrate().await?;
+        prepare_database(&db).await?;
         crate::crypto::prepare(&db, &vault).await?;
         if config.demo {
             crate::seed::seed_if_empty(&db, &vault).await?;

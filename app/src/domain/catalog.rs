@@ -8,78 +8,13 @@
 //!   Each value has a stable code (stored, and used on the wire); its label comes from the i18n
 //!   files, keyed by that code.
 
+pub use super::field::{check_code, check_option_name, MAX_CODE_CHARS, MAX_OPTION_NAME_CHARS};
 use super::pipeline::PipelineConfig;
+pub use super::vocab::{ContactRole, Grade, Satisfaction, Stage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// An enum whose variants are stored and sent as stable text codes (also used by the demo
-/// generator for its own vocabulary).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        pub enum $name { $(#[serde(rename = $code)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable code stored in the database.
-            pub const fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn from_code(code: &str) -> Option<$name> {
-                match code { $($code => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-coded_enum!(
-    /// Customer satisfaction 满意度.
-    Satisfaction { High = "high", Medium = "medium", Low = "low" }
-);
-
-coded_enum!(
-    /// A contact's role in the buying decision 决策角色.
-    ContactRole { DecisionMaker = "decision_maker", Influencer = "influencer", User = "user", Gatekeeper = "gatekeeper" }
-);
-
-coded_enum!(
-    /// Customer grade 客户分级: A 优质, B 潜力, C 维护, D 淘汰.
-    Grade { A = "A", B = "B", C = "C", D = "D" }
-);
-
-coded_enum!(
-    /// Funnel stages 销售漏斗阶段, in order, then the two closed outcomes.
-    Stage { InitialContact = "initial_contact", NeedsAnalysis = "needs_analysis", Proposal = "proposal", Negotiation = "negotiation", ContractSigned = "contract_signed", Lost = "lost" }
-);
-
-impl Stage {
-    /// The stages of an open deal, in funnel order.
-    pub const OPEN: [Stage; 4] = [Stage::InitialContact, Stage::NeedsAnalysis, Stage::Proposal, Stage::Negotiation];
-
-    /// Default win probability in basis points, used for the weighted pipeline until a company
-    /// configures its own stages.
-    pub const fn default_probability_bp(self) -> i64 {
-        match self {
-            Stage::InitialContact => 1_000,
-            Stage::NeedsAnalysis => 2_500,
-            Stage::Proposal => 5_000,
-            Stage::Negotiation => 7_500,
-            Stage::ContractSigned => 10_000,
-            Stage::Lost => 0,
-        }
-    }
-
-    pub const fn is_closed(self) -> bool {
-        matches!(self, Stage::ContractSigned | Stage::Lost)
-    }
-}
-
-coded_enum!(
+crate::coded_enum!(
     /// The classification lists an admin edits.
     List { Region = "region", Industry = "industry", Size = "size", BusinessType = "business_type", Source = "source" }
 );
@@ -218,10 +153,6 @@ const STARTER: &[(List, &[Starter])] = &[
     ),
 ];
 
-/// Longest option code and name.
-pub const MAX_CODE_CHARS: usize = 32;
-pub const MAX_OPTION_NAME_CHARS: usize = 40;
-
 impl Catalog {
     /// A salesperson's name (`None`: not a salesperson the catalogue knows).
     pub fn person_name(&self, id: &str) -> Option<&str> {
@@ -298,20 +229,6 @@ fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
 }
 
-/// An option code: 1–32 of `a-z`, `0-9`, `_`, starting with a letter (stable, safe in URLs,
-/// CSV and SQL values).
-pub fn check_code(code: &str) -> Result<(), &'static str> {
-    let ok = !code.is_empty()
-        && code.len() <= MAX_CODE_CHARS
-        && code.starts_with(|c: char| c.is_ascii_lowercase())
-        && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err("invalid_code")
-    }
-}
-
 /// A code made from an English name (`Trade show` → `trade_show`), for an admin who typed none;
 /// `None` if nothing usable is left (a name in Chinese only).
 pub fn code_from_name(name: &str) -> Option<String> {
@@ -326,18 +243,6 @@ pub fn code_from_name(name: &str) -> Option<String> {
     let code: String = code.trim_matches('_').chars().take(MAX_CODE_CHARS).collect();
     let code = code.trim_end_matches('_').to_string();
     check_code(&code).ok().map(|()| code)
-}
-
-/// The rule for an option's names (both languages required, as every screen shows one).
-pub fn check_option_name(name: &str) -> Result<(), &'static str> {
-    let n = name.trim().chars().count();
-    if n == 0 {
-        Err("required")
-    } else if n > MAX_OPTION_NAME_CHARS {
-        Err("too_long")
-    } else {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

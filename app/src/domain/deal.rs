@@ -4,9 +4,10 @@
 //! the value score and overdue follow-ups. Written once; the device and the server both use it.
 
 use super::catalog::{ContactRole, List};
+use super::field::{self, Field, Rejection};
 use super::funnel::{day_of_ms, parse_day};
+use super::pipeline::MoveCheck;
 use super::pipeline::{LOST, WON};
-use super::sync::{self, Field, OpportunityView, Rejection};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -171,32 +172,32 @@ impl Field for DealField {
         use DealField as F;
         let Some(v) = value else {
             return match self {
-                F::Title | F::Amount | F::ExpectedClose | F::Source => sync::invalid("required"),
+                F::Title | F::Amount | F::ExpectedClose | F::Source => field::invalid("required"),
                 _ => Ok(()),
             };
         };
         match self {
-            F::Title | F::NextStep => sync::text(v),
-            F::Amount => sync::amount_fen(v),
-            F::ExpectedClose | F::NextStepDate => sync::date(v),
-            // Whether the code is one of the company's options is [`sync::Op::check_catalog`]'s part.
-            F::Source => sync::list_code(v),
-            F::Competitors => sync::tags(v).map_err(|_| Rejection::Invalid { code: "invalid_competitors".into() }),
-            F::Intent => sync::coded(Intent::from_code(v)),
-            F::Budget => sync::coded(Budget::from_code(v)),
-            F::Competition => sync::coded(Competition::from_code(v)),
+            F::Title | F::NextStep => field::text(v),
+            F::Amount => field::amount_fen(v),
+            F::ExpectedClose | F::NextStepDate => field::date(v),
+            // Whether the code is one of the company's options is [`super::sync::Op::check_catalog`]'s part.
+            F::Source => field::list_code(v),
+            F::Competitors => field::tags(v).map_err(|_| Rejection::Invalid { code: "invalid_competitors".into() }),
+            F::Intent => field::coded(Intent::from_code(v)),
+            F::Budget => field::coded(Budget::from_code(v)),
+            F::Competition => field::coded(Competition::from_code(v)),
             F::Contacts => {
                 let items: Vec<&str> = v.split(',').collect();
                 let parsed: Vec<(&str, ContactRole)> = parse_contacts(v).collect();
-                let ids_ok = parsed.iter().all(|(id, _)| sync::valid_id(id));
+                let ids_ok = parsed.iter().all(|(id, _)| field::valid_id(id));
                 if items.len() > MAX_DEAL_CONTACTS || parsed.len() != items.len() || !ids_ok || format_contacts(parsed) != v {
-                    return sync::invalid("invalid_contacts");
+                    return field::invalid("invalid_contacts");
                 }
                 Ok(())
             }
             F::Cadence => match v.parse::<i64>() {
                 Ok(days) if (1..=MAX_CADENCE_DAYS).contains(&days) && v == days.to_string() => Ok(()),
-                _ => sync::invalid("invalid_cadence"),
+                _ => field::invalid("invalid_cadence"),
             },
         }
     }
@@ -209,7 +210,7 @@ impl Field for DealField {
         let t = typed.trim();
         match self {
             _ if t.is_empty() => None,
-            DealField::Competitors => Some(sync::normalize_tags(t)).filter(|v| !v.is_empty()),
+            DealField::Competitors => Some(field::normalize_tags(t)).filter(|v| !v.is_empty()),
             _ => Some(t.to_string()),
         }
     }
@@ -238,17 +239,17 @@ pub struct NewOpportunity {
 impl NewOpportunity {
     /// The shared checks of a new deal, before anything is written.
     pub fn validate(&self) -> Result<(), Rejection> {
-        if !sync::valid_id(&self.id) || !sync::valid_id(&self.customer_id) {
-            return sync::invalid("invalid_id");
+        if !field::valid_id(&self.id) || !field::valid_id(&self.customer_id) {
+            return field::invalid("invalid_id");
         }
-        sync::list_code(&self.pipeline)?;
+        field::list_code(&self.pipeline)?;
         DealField::Title.check(Some(&self.title))?;
         DealField::Amount.check(Some(&self.amount_fen.to_string()))?;
         DealField::ExpectedClose.check(Some(&self.expected_close))?;
         DealField::Source.check(Some(&self.source))?;
         for (field, value) in &self.details {
             if DealField::BASIC.contains(field) {
-                return sync::invalid("duplicate_field");
+                return field::invalid("duplicate_field");
             }
             field.check(Some(value))?;
         }
@@ -318,6 +319,83 @@ pub fn set_deal_field(d: &mut OpportunityView, field: DealField, value: Option<S
     }
 }
 
+/// An opportunity 商机 as the replica keeps it: what the board, the stalled list and the funnel
+/// analytics need.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpportunityView {
+    pub id: String,
+    pub customer_id: String,
+    pub owner_id: String,
+    pub title: String,
+    /// The pipeline's code ([`super::pipeline::PipelineConfig`]).
+    pub pipeline: String,
+    /// The stage's code in its pipeline, or won / lost.
+    pub stage: String,
+    pub amount_fen: i64,
+    /// `YYYY-MM-DD`.
+    pub expected_close: String,
+    /// A code of the source list 来源.
+    pub source: String,
+    /// Unix ms.
+    pub created_at: i64,
+    pub stage_entered_at: i64,
+    /// The last move or activity (what "stalled" measures from).
+    pub touched_at: i64,
+    /// Every stage entered, oldest first ([`super::pipeline::parse_path`]).
+    pub path: String,
+    /// Criteria ticked, `stage.code` comma-separated ([`super::pipeline::PipelineConfig::ticked`]).
+    pub criteria: String,
+    /// Its place in the column, if someone placed it by hand ([`super::rank`]).
+    pub rank: Option<String>,
+    pub lost_reason: Option<String>,
+    /// The competitor it was lost to.
+    #[serde(default)]
+    pub lost_to: Option<String>,
+    /// Competitors in the running 竞争对手, comma-separated (like tags).
+    #[serde(default)]
+    pub competitors: String,
+    /// The value assessment ([`super::deal::value_score`]): codes of
+    /// [`super::deal::Intent`], [`super::deal::Budget`], [`super::deal::Competition`].
+    #[serde(default)]
+    pub intent: Option<String>,
+    #[serde(default)]
+    pub budget: Option<String>,
+    #[serde(default)]
+    pub competition: Option<String>,
+    /// The customer's contacts involved, with their part ([`super::deal::parse_contacts`]).
+    #[serde(default)]
+    pub contacts: String,
+    /// The next step 下一步计划 and its date (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub next_step: Option<String>,
+    #[serde(default)]
+    pub next_step_date: Option<String>,
+    /// Follow up at least every N days 跟进周期 ([`super::deal::follow_up_due`]).
+    #[serde(default)]
+    pub cadence_days: Option<i64>,
+    pub version: i64,
+}
+
+impl OpportunityView {
+    /// The key it sorts by in its column.
+    pub fn sort_key(&self) -> std::borrow::Cow<'_, str> {
+        match &self.rank {
+            Some(r) => std::borrow::Cow::Borrowed(r),
+            None => std::borrow::Cow::Owned(super::rank::default_key(&self.expected_close, &self.id)),
+        }
+    }
+}
+
+/// Whether `deal` may move to the stage `to` of its pipeline, by the rules of
+/// [`PipelineConfig::check_move`] and the criteria it has ticked. The board asks before a drop;
+/// the server asks again, with the deal as stored, before it applies the move.
+pub fn check_deal_move(catalog: &super::catalog::Catalog, deal: &OpportunityView, to: &str) -> MoveCheck {
+    let refused = |reason| MoveCheck::Refused { reason, unmet: Vec::new() };
+    let Some(pipeline) = catalog.pipeline(&deal.pipeline) else { return refused("unknown_pipeline") };
+    let (Some(from), Some(to)) = (pipeline.place(&deal.stage), pipeline.place(to)) else { return refused("unknown_stage") };
+    pipeline.check_move(from, to, &pipeline.ticked(&deal.criteria))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,7 +432,7 @@ mod tests {
         assert_eq!(stored, format!("{A}:decision_maker,{B}:user"));
         assert_eq!(parse_contacts(&stored).collect::<Vec<_>>(), [(A, ContactRole::DecisionMaker), (B, ContactRole::User)]);
         assert!(DealField::Contacts.check(Some(&stored)).is_ok());
-        let refused = |v: String| DealField::Contacts.check(Some(&v)) == sync::invalid("invalid_contacts");
+        let refused = |v: String| DealField::Contacts.check(Some(&v)) == field::invalid("invalid_contacts");
         assert!(refused(format!("{A}:boss")));
         assert!(refused(format!("{A}:user,{A}:user")));
         assert!(refused("x:user".into()));
@@ -366,18 +444,18 @@ mod tests {
     #[test]
     fn fields_check_their_values() {
         assert!(DealField::Amount.check(Some("12345")).is_ok());
-        assert_eq!(DealField::Amount.check(Some("-1")), sync::invalid("invalid_amount"));
-        assert_eq!(DealField::Amount.check(Some("1.5")), sync::invalid("invalid_amount"));
-        assert_eq!(DealField::Amount.check(None), sync::invalid("required"));
-        assert_eq!(DealField::Cadence.check(Some("0")), sync::invalid("invalid_cadence"));
-        assert_eq!(DealField::Cadence.check(Some("366")), sync::invalid("invalid_cadence"));
+        assert_eq!(DealField::Amount.check(Some("-1")), field::invalid("invalid_amount"));
+        assert_eq!(DealField::Amount.check(Some("1.5")), field::invalid("invalid_amount"));
+        assert_eq!(DealField::Amount.check(None), field::invalid("required"));
+        assert_eq!(DealField::Cadence.check(Some("0")), field::invalid("invalid_cadence"));
+        assert_eq!(DealField::Cadence.check(Some("366")), field::invalid("invalid_cadence"));
         assert!(DealField::Cadence.check(Some("7")).is_ok());
         assert!(DealField::Cadence.check(None).is_ok());
-        assert_eq!(DealField::NextStepDate.check(Some("2026-02-30")), sync::invalid("invalid_date"));
-        assert_eq!(DealField::Intent.check(Some("hot")), sync::invalid("unknown_code"));
+        assert_eq!(DealField::NextStepDate.check(Some("2026-02-30")), field::invalid("invalid_date"));
+        assert_eq!(DealField::Intent.check(Some("hot")), field::invalid("unknown_code"));
         assert_eq!(DealField::Competitors.canonical(" 华为， 中兴,华为 "), Some("华为,中兴".into()));
         assert!(DealField::Competitors.check(Some("华为,中兴")).is_ok());
-        assert_eq!(DealField::Competitors.check(Some("华为,,中兴")), sync::invalid("invalid_competitors"));
+        assert_eq!(DealField::Competitors.check(Some("华为,,中兴")), field::invalid("invalid_competitors"));
     }
 
     fn deal(stage: &str, touched_day: i32, next: Option<&str>, cadence: Option<i64>) -> OpportunityView {
@@ -430,8 +508,8 @@ mod tests {
             assert_eq!(deal_value(&view, *f).is_some(), DealField::BASIC.contains(f) || matches!(f, DealField::Competitors | DealField::Cadence), "{f:?}");
         }
         let dup = NewOpportunity { details: [(DealField::Title, "x".to_string())].into_iter().collect(), ..new.clone() };
-        assert_eq!(dup.validate(), sync::invalid("duplicate_field"));
+        assert_eq!(dup.validate(), field::invalid("duplicate_field"));
         let negative = NewOpportunity { amount_fen: -5, ..new };
-        assert_eq!(negative.validate(), sync::invalid("invalid_amount"));
+        assert_eq!(negative.validate(), field::invalid("invalid_amount"));
     }
 }

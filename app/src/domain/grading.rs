@@ -3,7 +3,7 @@
 //! customers (top 20 % A, next 30 % B, …). Pure functions over (customer, value) pairs, so the
 //! browser can preview a regrading and the server can run the scheduled one with the same rules.
 
-use super::catalog::{Grade, Satisfaction};
+use super::vocab::{Grade, Satisfaction};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

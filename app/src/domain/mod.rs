@@ -11,6 +11,7 @@ pub mod deal;
 pub mod deal_table;
 pub mod dedupe;
 pub mod entity;
+pub mod field;
 pub mod funnel;
 pub mod grading;
 pub mod import;
@@ -26,5 +27,6 @@ pub mod rfm;
 pub mod search;
 pub mod segment;
 pub mod sync;
+pub mod vocab;
 
 pub use money::{Money, MoneyError};

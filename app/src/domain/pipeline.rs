@@ -4,8 +4,7 @@
 //! two outcomes, won (合同签订) and lost. The rules of moving a deal live here, once, for the board
 //! on the device and for the server that re-checks every move.
 
-use super::catalog::{check_code, check_option_name};
-use super::sync::OpportunityView;
+use super::field::{check_code, check_option_name};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -311,16 +310,6 @@ impl PipelineConfig {
     }
 }
 
-/// Whether `deal` may move to the stage `to` of its pipeline, by the rules of
-/// [`PipelineConfig::check_move`] and the criteria it has ticked. The board asks before a drop;
-/// the server asks again, with the deal as stored, before it applies the move.
-pub fn check_deal_move(catalog: &super::catalog::Catalog, deal: &OpportunityView, to: &str) -> MoveCheck {
-    let refused = |reason| MoveCheck::Refused { reason, unmet: Vec::new() };
-    let Some(pipeline) = catalog.pipeline(&deal.pipeline) else { return refused("unknown_pipeline") };
-    let (Some(from), Some(to)) = (pipeline.place(&deal.stage), pipeline.place(to)) else { return refused("unknown_stage") };
-    pipeline.check_move(from, to, &pipeline.ticked(&deal.criteria))
-}
-
 /// `criteria` with `stage.code` ticked or not (kept in a stable order, each once).
 pub fn tick(criteria: &str, stage: &str, code: &str, ticked: bool) -> String {
     let item = format!("{stage}.{code}");
@@ -352,6 +341,7 @@ pub fn extend_path(path: &str, code: &str, day: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::deal::{check_deal_move, OpportunityView};
     use crate::domain::funnel;
 
     fn ticked(items: &[(usize, &str)]) -> BTreeSet<(usize, String)> {

@@ -335,7 +335,7 @@ impl Draft {
         if name == 0 {
             return Err("required");
         }
-        if name > super::sync::MAX_TEXT_CHARS || self.name.chars().any(char::is_control) {
+        if name > super::field::MAX_TEXT_CHARS || self.name.chars().any(char::is_control) {
             return Err("too_long");
         }
         if self.budget_fen <= 0 {

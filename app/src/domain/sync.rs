@@ -7,18 +7,19 @@
 //! (`client_id`, `seq`). `GET /api/sync/pull?cursor=N` answers a [`PullPage`]: what changed after
 //! the cursor, as the user may see it, and what left their view.
 
-use super::catalog::{check_code, Catalog, ContactRole, List, Satisfaction};
+use super::catalog::{Catalog, ContactRole, List, Satisfaction};
 use super::credit_code::normalize_credit_code;
 use super::customer::{ContactView, CustomerView};
+pub use super::deal::OpportunityView;
 use super::deal::{DealField, NewOpportunity};
+pub(crate) use super::field::{amount_fen, coded, date, email, invalid, list_code, phone, tags, text, valid_id};
+pub use super::field::{normalize_tags, Field, Rejection, MAX_AMOUNT_FEN, MAX_NOTE_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TEXT_CHARS};
 use super::order::OrderView;
 use super::promotion::{Draft, SavedPlan};
 use super::segment::{Rule, SavedSegment};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The longest free-text field a mutation may carry (names, cities), in characters.
-pub const MAX_TEXT_CHARS: usize = 200;
 /// Mutations per push: a queue longer than this is pushed in several batches.
 pub const MAX_BATCH: usize = 500;
 /// The mutation types this version understands, as they are named on the wire: derived from
@@ -173,25 +174,6 @@ pub struct NewContact {
     /// The other fields filled in; `name` cannot appear here.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<ContactField, String>,
-}
-
-/// A field a mutation can set: its column, and the shared rule for its values.
-pub trait Field: Copy + Eq + Ord + std::fmt::Debug + 'static {
-    const ALL: &'static [Self];
-    /// The column (and audit field) name.
-    fn column(self) -> &'static str;
-    /// Whether `value` is acceptable (`None` = cleared), in its canonical form.
-    fn check(self, value: Option<&str>) -> Result<(), Rejection>;
-    /// The canonical form of what a user typed (trimmed; tags, codes tidied); `None` if blank.
-    fn canonical(self, typed: &str) -> Option<String>;
-    /// Whether the column holds a number (written as one: PostgreSQL does not cast text).
-    fn numeric(self) -> bool {
-        false
-    }
-
-    fn from_column(column: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|f| f.column() == column)
-    }
 }
 
 /// The customer fields a device may edit.
@@ -389,101 +371,6 @@ pub struct FieldEdit<F = CustomerField> {
     pub value: Option<String>,
 }
 
-/// The largest amount a field may hold: ¥1,000,000,000,000 in fen.
-pub const MAX_AMOUNT_FEN: i64 = 100_000_000_000_000;
-/// The longest note, in characters.
-pub const MAX_NOTE_CHARS: usize = 2000;
-/// Tags per customer, and characters per tag.
-pub const MAX_TAGS: usize = 10;
-pub const MAX_TAG_CHARS: usize = 20;
-
-/// An amount in fen as a field carries it: a whole number from 0 to [`MAX_AMOUNT_FEN`], written
-/// canonically (no sign, no leading zeros).
-pub(crate) fn amount_fen(v: &str) -> Result<(), Rejection> {
-    match v.parse::<i64>() {
-        Ok(fen) if (0..=MAX_AMOUNT_FEN).contains(&fen) && v == fen.to_string() => Ok(()),
-        _ => invalid("invalid_amount"),
-    }
-}
-
-pub(crate) fn invalid(code: &str) -> Result<(), Rejection> {
-    Err(Rejection::Invalid { code: code.into() })
-}
-
-/// A value of one of the company's lists looks like a code (its membership is checked against
-/// the catalogue by [`Op::check_catalog`]).
-pub(crate) fn list_code(v: &str) -> Result<(), Rejection> {
-    check_code(v).map_err(|_| Rejection::Invalid { code: "unknown_code".into() })
-}
-
-pub(crate) fn coded<T>(known: Option<T>) -> Result<(), Rejection> {
-    known.map(|_| ()).ok_or_else(|| Rejection::Invalid { code: "unknown_code".into() })
-}
-
-fn phone(v: &str) -> Result<(), Rejection> {
-    // A masked number (`138****5678`, as exported for a colleague's customer) is not a number.
-    if super::privacy::normalize_phone(v).is_some_and(|d| (5..=20).contains(&d.len())) && v.chars().count() <= 32 && !v.contains('*') {
-        Ok(())
-    } else {
-        invalid("invalid_phone")
-    }
-}
-
-fn email(v: &str) -> Result<(), Rejection> {
-    let ok = v.len() <= 100
-        && !v.chars().any(|c| c.is_whitespace() || c.is_control())
-        && v.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
-        });
-    if ok {
-        Ok(())
-    } else {
-        invalid("invalid_email")
-    }
-}
-
-pub(crate) fn date(v: &str) -> Result<(), Rejection> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    match time::Date::parse(v, &format) {
-        Ok(d) if (1900..=2200).contains(&d.year()) => Ok(()),
-        _ => invalid("invalid_date"),
-    }
-}
-
-/// Tags as typed (`VIP, 重点 ，vip`) in canonical form: split on commas (either width), trimmed,
-/// the first spelling of each kept, joined with `,`.
-pub fn normalize_tags(typed: &str) -> String {
-    let mut seen: Vec<String> = Vec::new();
-    for tag in typed.split([',', '，', ';', '；']).map(str::trim).filter(|t| !t.is_empty()) {
-        if !seen.iter().any(|s| s.to_lowercase() == tag.to_lowercase()) {
-            seen.push(tag.to_string());
-        }
-    }
-    seen.join(",")
-}
-
-pub(crate) fn tags(v: &str) -> Result<(), Rejection> {
-    let list: Vec<&str> = v.split(',').collect();
-    if list.len() > MAX_TAGS || list.iter().any(|t| t.chars().count() > MAX_TAG_CHARS || t.chars().any(char::is_control)) {
-        return invalid("invalid_tags");
-    }
-    if normalize_tags(v) != v {
-        return invalid("invalid_tags");
-    }
-    Ok(())
-}
-
-pub(crate) fn text(v: &str) -> Result<(), Rejection> {
-    let n = v.trim().chars().count();
-    if n == 0 {
-        Err(Rejection::Invalid { code: "required".into() })
-    } else if n > MAX_TEXT_CHARS || v.chars().any(char::is_control) {
-        Err(Rejection::Invalid { code: "too_long".into() })
-    } else {
-        Ok(())
-    }
-}
-
 /// Edits of one record: at least one, each field once, every value acceptable.
 fn check_edits<F: Field>(edits: &[FieldEdit<F>]) -> Result<(), Rejection> {
     if edits.is_empty() || edits.len() > F::ALL.len() {
@@ -498,10 +385,6 @@ fn check_edits<F: Field>(edits: &[FieldEdit<F>]) -> Result<(), Rejection> {
         e.field.check(e.value.as_deref())?;
     }
     Ok(())
-}
-
-pub(crate) fn valid_id(id: &str) -> bool {
-    id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
 impl Op {
@@ -712,26 +595,6 @@ impl Op {
     }
 }
 
-/// Why the server did not apply a mutation; the UI shows each translated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Rejection {
-    /// The record does not exist, or the user may not see it.
-    NotFound,
-    /// The user sees the record but may not make this change.
-    Forbidden,
-    /// The shared validation refused it; `code` says why.
-    Invalid { code: String },
-    /// A record with this id already exists (a create replayed from another device).
-    AlreadyExists,
-    /// This server does not know the mutation type: the app must update before it can sync it.
-    ClientMustUpdate,
-    /// Applying it failed on the server several times in a row (a fault, logged there with its
-    /// cause): it is set aside so that the changes queued behind it go through, and the user may
-    /// try it again from the sync screen.
-    ServerError,
-}
-
 /// The server's answer for one mutation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -753,73 +616,6 @@ pub struct MutationResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub results: Vec<MutationResult>,
-}
-
-/// An opportunity 商机 as the replica keeps it: what the board, the stalled list and the funnel
-/// analytics need.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpportunityView {
-    pub id: String,
-    pub customer_id: String,
-    pub owner_id: String,
-    pub title: String,
-    /// The pipeline's code ([`super::pipeline::PipelineConfig`]).
-    pub pipeline: String,
-    /// The stage's code in its pipeline, or won / lost.
-    pub stage: String,
-    pub amount_fen: i64,
-    /// `YYYY-MM-DD`.
-    pub expected_close: String,
-    /// A code of the source list 来源.
-    pub source: String,
-    /// Unix ms.
-    pub created_at: i64,
-    pub stage_entered_at: i64,
-    /// The last move or activity (what "stalled" measures from).
-    pub touched_at: i64,
-    /// Every stage entered, oldest first ([`super::pipeline::parse_path`]).
-    pub path: String,
-    /// Criteria ticked, `stage.code` comma-separated ([`super::pipeline::PipelineConfig::ticked`]).
-    pub criteria: String,
-    /// Its place in the column, if someone placed it by hand ([`super::rank`]).
-    pub rank: Option<String>,
-    pub lost_reason: Option<String>,
-    /// The competitor it was lost to.
-    #[serde(default)]
-    pub lost_to: Option<String>,
-    /// Competitors in the running 竞争对手, comma-separated (like tags).
-    #[serde(default)]
-    pub competitors: String,
-    /// The value assessment ([`super::deal::value_score`]): codes of
-    /// [`super::deal::Intent`], [`super::deal::Budget`], [`super::deal::Competition`].
-    #[serde(default)]
-    pub intent: Option<String>,
-    #[serde(default)]
-    pub budget: Option<String>,
-    #[serde(default)]
-    pub competition: Option<String>,
-    /// The customer's contacts involved, with their part ([`super::deal::parse_contacts`]).
-    #[serde(default)]
-    pub contacts: String,
-    /// The next step 下一步计划 and its date (`YYYY-MM-DD`).
-    #[serde(default)]
-    pub next_step: Option<String>,
-    #[serde(default)]
-    pub next_step_date: Option<String>,
-    /// Follow up at least every N days 跟进周期 ([`super::deal::follow_up_due`]).
-    #[serde(default)]
-    pub cadence_days: Option<i64>,
-    pub version: i64,
-}
-
-impl OpportunityView {
-    /// The key it sorts by in its column.
-    pub fn sort_key(&self) -> std::borrow::Cow<'_, str> {
-        match &self.rank {
-            Some(r) => std::borrow::Cow::Borrowed(r),
-            None => std::borrow::Cow::Owned(super::rank::default_key(&self.expected_close, &self.id)),
-        }
-    }
 }
 
 /// A record that left the user's view (deleted, or no longer visible to them).

@@ -3,7 +3,7 @@
 //! alone (`style/main.css`), so the server renders the right one before the wasm arrives.
 
 use super::icons::{Icon, IconSvg};
-use crate::i18n::{t, t_string, use_i18n, Locale};
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
@@ -98,7 +98,7 @@ pub fn Layout() -> impl IntoView {
                 </A>
                 <div class="topbar-actions">
                     <super::sync::screens::StatusChip />
-                    <LanguageSwitch />
+                    <super::language::LanguageSwitch />
                     <A href="/settings" attr:class="icon-button topbar-settings" attr:aria-label=settings_label attr:data-nav="settings-top">
                         <IconSvg icon=Icon::Settings />
                     </A>
@@ -108,7 +108,7 @@ pub fn Layout() -> impl IntoView {
                 {Section::ALL.into_iter().map(|s| view! { <NavLink section=s /> }).collect_view()}
             </nav>
             <main id="main" class="content">
-                <super::sync::screens::UpdateBanner />
+                <super::pwa::UpdateBanner />
                 <Outlet />
             </main>
             <nav class="bottomnav" aria-label=move || t_string!(i18n, nav.main).to_string()>
@@ -116,51 +116,4 @@ pub fn Layout() -> impl IntoView {
             </nav>
         </div>
     }
-}
-
-/// 中文 | English. The choice is kept in a cookie, so it survives reloads and the server renders
-/// the next page in it; a page starts in the language the server rendered it in (`<html lang>`).
-#[component]
-pub fn LanguageSwitch() -> impl IntoView {
-    let i18n = use_i18n();
-    let button = move |locale: Locale, label: &'static str, lang: &'static str| {
-        view! {
-            <button
-                type="button"
-                class="lang-option"
-                lang=lang
-                data-locale=lang
-                aria-pressed=move || (i18n.get_locale() == locale).to_string()
-                on:click=move |_| {
-                    i18n.set_locale(locale);
-                    remember_language(lang);
-                }
-            >
-                {label}
-            </button>
-        }
-    };
-    view! {
-        <div class="lang-switch" role="group" aria-label=move || t_string!(i18n, lang_label).to_string()>
-            {button(Locale::zh_CN, "中文", "zh-CN")}
-            {button(Locale::en, "EN", "en")}
-        </div>
-    }
-}
-
-/// Remembers the language for a year on this device, in the cookie the server reads
-/// (leptos_i18n's `i18n_pref_locale`). Written here rather than by leptos_i18n's `cookie` feature,
-/// which the browser build leaves out: it brings a cookie crate, date parsing and formatting and a
-/// cross-tab channel into the first download (about 25 KB compressed) to write one line. The
-/// server keeps the feature to read it.
-fn remember_language(lang: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Ok(document) = leptos::prelude::document().dyn_into::<web_sys::HtmlDocument>() {
-            let _ = document.set_cookie(&format!("i18n_pref_locale={lang}; path=/; max-age=31536000; SameSite=Lax"));
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = lang;
 }

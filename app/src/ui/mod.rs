@@ -10,6 +10,7 @@ mod customers;
 mod funnel;
 mod icons;
 pub mod labels;
+mod language;
 mod layout;
 mod more;
 mod pages;

@@ -2,7 +2,7 @@
 //! modules).
 
 use super::api;
-use super::layout::LanguageSwitch;
+use super::language::LanguageSwitch;
 use crate::domain::customer::HistoryEntry;
 use crate::i18n::{format_date, t, t_string, use_i18n};
 use leptos::either::EitherOf3;

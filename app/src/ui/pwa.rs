@@ -3,7 +3,26 @@
 //! running one. The new version waits until the user taps "update" so old and new files never
 //! mix in one page.
 
-use super::sync::SyncState;
+use super::sync::{use_sync, SyncState};
+use crate::i18n::{t, use_i18n};
+use leptos::prelude::*;
+
+/// "A new version is ready" with a button that switches to it (the service worker waits for it).
+#[component]
+pub fn UpdateBanner() -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    view! {
+        <Show when=move || sync.update_ready.get()>
+            <div class="update-banner" role="status" data-testid="update-banner">
+                <span>{t!(i18n, sync.update_ready)}</span>
+                <button type="button" class="button button-small button-primary" on:click=move |_| apply_update()>
+                    {t!(i18n, sync.update_now)}
+                </button>
+            </div>
+        </Show>
+    }
+}
 
 /// Registers the service worker and watches for a waiting new version (browser only).
 pub fn register(state: SyncState) {

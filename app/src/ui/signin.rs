@@ -1,7 +1,7 @@
 //! The sign-in screen. It posts `{"username","password"}` to `/api/auth/login`; the server answers
 //! with a typed error code that is shown translated (see `SignInError`).
 
-use super::layout::LanguageSwitch;
+use super::language::LanguageSwitch;
 use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -83,14 +83,14 @@ pub async fn fresh_db() -> (Db, String, Option<TempDir>) {
                 _ => format!("{base}/{name}"),
             };
             let db = Db::connect(&url, 8).await.expect("connecting to the test database");
-            db.migrate().await.expect("migrating");
+            kedao::startup::prepare_database(&db).await.expect("migrating");
             (db, url, None)
         }
         _ => {
             let dir = TempDir::new();
             let url = format!("sqlite://{}", dir.0.join("kedao.db").display());
             let db = Db::connect(&url, 8).await.expect("opening SQLite");
-            db.migrate().await.expect("migrating");
+            kedao::startup::prepare_database(&db).await.expect("migrating");
             (db, url, Some(dir))
         }
     }

@@ -76,7 +76,7 @@ async fn the_same_seed_and_day_give_the_same_data_on_every_backend() {
     // identical data; on the SQLite run, that a second run repeats the first.
     let dir = TempDir::new();
     let sqlite = Db::connect(&format!("sqlite://{}", dir.0.join("again.db").display()), 4).await.unwrap();
-    sqlite.migrate().await.unwrap();
+    kedao::startup::prepare_database(&sqlite).await.unwrap();
     seed(&sqlite, &test_vault(), OPTS).await.unwrap();
     let there = fingerprint(&sqlite).await;
 
@@ -86,7 +86,7 @@ async fn the_same_seed_and_day_give_the_same_data_on_every_backend() {
     let other = SeedOptions { seed: 7, ..OPTS };
     let dir2 = TempDir::new();
     let different = Db::connect(&format!("sqlite://{}", dir2.0.join("other.db").display()), 4).await.unwrap();
-    different.migrate().await.unwrap();
+    kedao::startup::prepare_database(&different).await.unwrap();
     seed(&different, &test_vault(), other).await.unwrap();
     assert!(fingerprint(&different).await != here, "another seed gives other data");
 }

@@ -50,23 +50,6 @@ pub fn StatusChip() -> impl IntoView {
     }
 }
 
-/// "A new version is ready" with a button that switches to it (the service worker waits for it).
-#[component]
-pub fn UpdateBanner() -> impl IntoView {
-    let i18n = use_i18n();
-    let sync = use_sync();
-    view! {
-        <Show when=move || sync.update_ready.get()>
-            <div class="update-banner" role="status" data-testid="update-banner">
-                <span>{t!(i18n, sync.update_ready)}</span>
-                <button type="button" class="button button-small button-primary" on:click=move |_| crate::ui::pwa::apply_update()>
-                    {t!(i18n, sync.update_now)}
-                </button>
-            </div>
-        </Show>
-    }
-}
-
 /// One line describing a pending or refused change.
 fn describe(i18n: I18n, replica: Option<&Replica>, op: &Op) -> AnyView {
     let gone = || t_string!(i18n, sync.record_gone).to_string();

@@ -4,9 +4,9 @@
 //!   They are data: a [`Catalog`] travels with the first pull (and again whenever an admin changes
 //!   it), labels come from it in the viewer's language, and both sides accept only its active
 //!   options for new values. A retired option stays on the records that have it.
-//! - **Fixed vocabularies** (the enums below): satisfaction, decision role, grade, funnel stage.
-//!   Each value has a stable code (stored, and used on the wire); its label comes from the i18n
-//!   files, keyed by that code.
+//! - **Fixed vocabularies** ([`super::vocab`], re-exported here): satisfaction, decision role,
+//!   grade, funnel stage. Each value has a stable code (stored, and used on the wire); its label
+//!   comes from the i18n files, keyed by that code.
 
 pub use super::field::{check_code, check_option_name, MAX_CODE_CHARS, MAX_OPTION_NAME_CHARS};
 use super::pipeline::PipelineConfig;
